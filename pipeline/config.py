@@ -1,0 +1,62 @@
+"""One typed settings object for the whole pipeline, overridable from the CLI.
+
+Each stage reads its own section; nothing reads environment variables or globals behind the
+user's back. ``Config.override("reading.x_tolerance=2")`` is what ``--set`` on the CLI calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReadingSettings:
+    x_tolerance: float = 1.5
+    """Gap (pt) below which two characters belong to one word; TeX PDFs have no spaces."""
+    y_tolerance: float = 3.0
+    line_gap_factor: float = 1.2
+    """Two words on one baseline are one line segment while the gap is under this × font size."""
+    furniture_margin: float = 0.1
+    """Share of the page height at the top and bottom where running headers and footers live."""
+    furniture_min_share: float = 0.3
+    """A margin line recurring (digits ignored) on at least this share of pages is furniture."""
+    min_gutter: float = 6.0
+    """Narrowest vertical white channel (pt) taken as a column gutter."""
+    superscript_ratio: float = 0.88
+    """A word smaller than this × body size and raised above the baseline is a superscript."""
+    paragraph_gap_factor: float = 0.5
+    """Extra line spacing (× line height) that starts a new paragraph."""
+    max_pages: int | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    reading: ReadingSettings = field(default_factory=ReadingSettings)
+
+    def override(self, *assignments: str) -> Config:
+        """Return a copy with ``section.key=value`` assignments applied (values typed by the field)."""
+        config = self
+        for assignment in assignments:
+            key, _, raw = assignment.partition("=")
+            section_name, _, name = key.strip().partition(".")
+            section = getattr(config, section_name, None)
+            if section is None or name not in {f.name for f in fields(section)}:
+                raise ValueError(f"unknown setting {key!r}")
+            current = getattr(section, name)
+            value: Any = _coerce(raw.strip(), current)
+            config = replace(config, **{section_name: replace(section, **{name: value})})
+        return config
+
+
+def _coerce(raw: str, current: object) -> object:
+    if raw.lower() in {"none", "null"}:
+        return None
+    if isinstance(current, bool):
+        return raw.lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    return raw

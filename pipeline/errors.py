@@ -1,0 +1,59 @@
+"""The error catalogue: one code and one message template per thing that can go wrong.
+
+Codes are stable (scripts match on them); messages say what happened to *this* document and
+what the user can do. ``E`` codes fail a document, ``W`` codes make it partial.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from .document import Problem
+
+
+class ErrorCode(str, Enum):
+    NOT_FOUND = "E100"
+    EMPTY_FILE = "E101"
+    NOT_PDF = "E102"
+    ENCRYPTED = "E103"
+    WRONG_PASSWORD = "E104"
+    TRUNCATED = "E105"
+    MALFORMED = "E106"
+    NO_PAGES = "E107"
+    NEEDS_OCR = "E108"
+    INTERNAL = "E199"
+    PAGE_UNREADABLE = "W201"
+    PAGES_WITHOUT_TEXT = "W202"
+    GARBLED_TEXT = "W203"
+    REPAIRED = "W204"
+    NOTE_UNRESOLVED = "W205"
+    NER_UNAVAILABLE = "W301"
+
+
+MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.NOT_FOUND: "file not found: {path}",
+    ErrorCode.EMPTY_FILE: "the file is empty (0 bytes)",
+    ErrorCode.NOT_PDF: "not a PDF: the file starts with {head!r} ({guess})",
+    ErrorCode.ENCRYPTED: "the PDF is encrypted; open it with --password",
+    ErrorCode.WRONG_PASSWORD: "the PDF is encrypted and the password given does not open it",
+    ErrorCode.TRUNCATED: "the PDF is truncated (no end-of-file marker; {detail})",
+    ErrorCode.MALFORMED: "the PDF is malformed and could not be read: {detail}",
+    ErrorCode.NO_PAGES: "the PDF has no pages",
+    ErrorCode.NEEDS_OCR: "no text layer on any of its {pages} page(s): it needs OCR",
+    ErrorCode.INTERNAL: "internal error while reading: {detail}",
+    ErrorCode.PAGE_UNREADABLE: "page {page} could not be read: {detail}",
+    ErrorCode.PAGES_WITHOUT_TEXT: "{count} page(s) have no text layer and need OCR: {pages}",
+    ErrorCode.GARBLED_TEXT: "page {page}: text extracts as unreadable glyphs ({share:.0%} not letters)",
+    ErrorCode.REPAIRED: "the PDF's structure is damaged; its text was recovered: {detail}",
+    ErrorCode.NOTE_UNRESOLVED: "{count} note marker(s) point to no note: {numbers}",
+    ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
+}
+
+
+def problem(code: ErrorCode, page: int | None = None, **fields: object) -> Problem:
+    """Build a :class:`Problem` from the catalogue, filling its message template."""
+    return Problem(code=code.value, message=MESSAGES[code].format(page=page, **fields), page=page)
+
+
+def is_fatal(code: str) -> bool:
+    return code.startswith("E")
