@@ -9,7 +9,7 @@ its page.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 BBox = tuple[float, float, float, float]
@@ -18,7 +18,7 @@ BBox = tuple[float, float, float, float]
 BlockKind = Literal["heading", "paragraph", "caption", "list_item"]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Per-document outcome, as Docling reports it: nothing escapes as an exception."""
 
     SUCCESS = "success"
@@ -117,6 +117,10 @@ class Document:
     footnotes: list[Note] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     furniture: list[Furniture] = field(default_factory=list)
+    references: list[Block] = field(default_factory=list)
+    """Bibliography entries, kept apart from the body."""
+    asides: list[Block] = field(default_factory=list)
+    """Figure sources, notes and photo credits: kept, but not body text."""
     sha256: str = ""
     title: str | None = None
     text: str = ""
@@ -166,4 +170,6 @@ class Document:
             "footnotes": [unit(n) for n in self.footnotes],
             "tables": [asdict(t) for t in self.tables],
             "furniture": [asdict(f) for f in self.furniture],
+            "references": [unit(b) for b in self.references],
+            "asides": [unit(b) for b in self.asides],
         }

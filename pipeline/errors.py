@@ -6,12 +6,12 @@ what the user can do. ``E`` codes fail a document, ``W`` codes make it partial.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from .document import Problem
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     NOT_FOUND = "E100"
     EMPTY_FILE = "E101"
     NOT_PDF = "E102"
@@ -21,12 +21,14 @@ class ErrorCode(str, Enum):
     MALFORMED = "E106"
     NO_PAGES = "E107"
     NEEDS_OCR = "E108"
+    ENCRYPTION_UNSUPPORTED = "E109"
     INTERNAL = "E199"
     PAGE_UNREADABLE = "W201"
     PAGES_WITHOUT_TEXT = "W202"
     GARBLED_TEXT = "W203"
     REPAIRED = "W204"
     NOTE_UNRESOLVED = "W205"
+    GARBLED_FONT = "W206"
     NER_UNAVAILABLE = "W301"
 
 
@@ -40,11 +42,19 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.MALFORMED: "the PDF is malformed and could not be read: {detail}",
     ErrorCode.NO_PAGES: "the PDF has no pages",
     ErrorCode.NEEDS_OCR: "no text layer on any of its {pages} page(s): it needs OCR",
+    ErrorCode.ENCRYPTION_UNSUPPORTED: (
+        "the PDF is encrypted with a scheme this reader cannot open ({detail}); "
+        "decrypt it first (e.g. qpdf --decrypt) and retry"
+    ),
     ErrorCode.INTERNAL: "internal error while reading: {detail}",
     ErrorCode.PAGE_UNREADABLE: "page {page} could not be read: {detail}",
     ErrorCode.PAGES_WITHOUT_TEXT: "{count} page(s) have no text layer and need OCR: {pages}",
     ErrorCode.GARBLED_TEXT: "page {page}: text extracts as unreadable glyphs ({share:.0%} not letters)",
     ErrorCode.REPAIRED: "the PDF's structure is damaged; its text was recovered: {detail}",
+    ErrorCode.GARBLED_FONT: (
+        "page {page}: text in font {font} extracts as unreadable glyphs "
+        "({share:.0%} of its {chars} characters); that text cannot be trusted"
+    ),
     ErrorCode.NOTE_UNRESOLVED: "{count} note marker(s) point to no note: {numbers}",
     ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
 }

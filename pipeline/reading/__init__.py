@@ -1,0 +1,1 @@
+"""Reading stage: turn a report PDF into a :class:`pipeline.document.Document`."""

@@ -1,0 +1,292 @@
+"""Rows → line segments → columns → reading order, with furniture and footnote zones set apart.
+
+Columns are found from the page itself: a gutter is a vertical white channel that many rows
+have text on both sides of. Lines that cross a gutter (full-width headings, captions, boxes)
+cut the page into bands; each band is read column by column, bands top to bottom. This is
+the XY-cut idea restricted to the cuts a typeset page actually uses, which keeps two columns
+whose paragraph breaks happen to line up from being read across.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..document import BBox
+from .words import Row, Word
+
+TERMINAL = (".", "?", "!", ":", "”", '"', "’", ")")
+
+
+@dataclass
+class Line:
+    """A run of words on one baseline inside one column (or across the page when spanning)."""
+
+    words: list[Word]
+    page: int
+    column: int = 0
+    spanning: bool = False
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words if not w.superscript) if self.body_words else self.words[0].top
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, min(w.top for w in self.words), self.x1, self.bottom)
+
+    @property
+    def body_words(self) -> list[Word]:
+        return [w for w in self.words if not w.superscript]
+
+    @property
+    def size(self) -> float:
+        words = self.body_words or self.words
+        return max(Counter(round(w.size, 1) for w in words).items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def plain_text(self) -> str:
+        return " ".join(w.text for w in self.body_words)
+
+    def share(self, attr: str) -> float:
+        words = self.body_words or self.words
+        total = sum(len(w.text) for w in words) or 1
+        return sum(len(w.text) for w in words if getattr(w, attr)) / total
+
+
+@dataclass
+class PageLayout:
+    page: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    """Body lines in reading order."""
+    footnote_lines: list[Line] = field(default_factory=list)
+    furniture: list[Line] = field(default_factory=list)
+    columns: list[tuple[float, float]] = field(default_factory=list)
+    """(x0, x1) of each column, left to right."""
+
+
+def furniture_key(text: str) -> str:
+    """What stays of a margin line once its page number is ignored."""
+    return re.sub(r"\d+", "#", text.casefold()).strip()
+
+
+def margin_zone(line: Line, height: float, margin: float) -> str | None:
+    if line.bottom <= height * margin:
+        return "header"
+    if line.top >= height * (1 - margin):
+        return "footer"
+    return None
+
+
+def find_gutters(rows: list[Row], width: float, min_gutter: float) -> list[tuple[float, float]]:
+    """Vertical white channels that separate columns on this page."""
+    if len(rows) < 6:
+        return []
+    cover = [0] * (int(width) + 2)
+    for row in rows:
+        marked = set()
+        for w in row.words:
+            marked.update(range(max(0, int(w.x0)), min(len(cover), int(w.x1) + 1)))
+        for x in marked:
+            cover[x] += 1
+    xs = [x for x, c in enumerate(cover) if c]
+    if not xs:
+        return []
+    lo, hi = xs[0], xs[-1]
+    allowed = max(1, int(0.06 * len(rows)))
+    gutters: list[tuple[float, float]] = []
+    x = lo
+    while x <= hi:
+        if cover[x] <= allowed:
+            start = x
+            while x <= hi and cover[x] <= allowed:
+                x += 1
+            if x - start >= min_gutter and start > lo and x <= hi:
+                gutters.append((float(start), float(x)))
+        x += 1
+    return [g for g in gutters if _sides_filled(rows, g)]
+
+
+def _sides_filled(rows: list[Row], gutter: tuple[float, float]) -> bool:
+    """Both sides of a gutter carry text over a shared height: columns, not a margin note."""
+    left = [r for r in rows if any(w.x1 <= gutter[0] + 1 for w in r.words)]
+    right = [r for r in rows if any(w.x0 >= gutter[1] - 1 for w in r.words)]
+    need = max(3, 0.2 * len(rows))
+    if len(left) < need or len(right) < need:
+        return False
+    shared = min(left[-1].bottom, right[-1].bottom) - max(left[0].top, right[0].top)
+    return shared > 0.3 * (rows[-1].bottom - rows[0].top)
+
+
+def split_lines(
+    rows: list[Row], gutters: list[tuple[float, float]], page: int, size_gap: float
+) -> list[Line]:
+    """Cut each row at the gutters (unless a word crosses one) and at wide gaps."""
+    lines: list[Line] = []
+    for row in rows:
+        current: list[Word] = []
+        for word in row.words:
+            if current:
+                prev = current[-1]
+                cut = any(prev.x1 <= g[0] + 1 and word.x0 >= g[1] - 1 for g in gutters)
+                gap = word.x0 - prev.x1
+                if cut or (gap > size_gap * max(word.size, prev.size) and not word.superscript):
+                    lines.append(Line(current, page))
+                    current = []
+            current.append(word)
+        if current:
+            lines.append(Line(current, page))
+    for line in lines:
+        line.spanning = any(line.x0 < g[0] - 1 and line.x1 > g[1] + 1 for g in gutters)
+        line.column = sum(1 for g in gutters if line.x0 >= g[1] - 1)
+    return lines
+
+
+def column_spans(
+    lines: list[Line], gutters: list[tuple[float, float]], width: float
+) -> list[tuple[float, float]]:
+    edges = [0.0, *[c for g in gutters for c in g], width]
+    spans = []
+    for i in range(len(gutters) + 1):
+        inside = [ln for ln in lines if not ln.spanning and ln.column == i]
+        if inside:
+            spans.append((min(ln.x0 for ln in inside), max(ln.x1 for ln in inside)))
+        else:
+            spans.append((edges[2 * i], edges[2 * i + 1]))
+    return spans
+
+
+def reading_order(lines: list[Line]) -> list[Line]:
+    """Bands cut by spanning lines, top to bottom; inside a band, column by column."""
+    spanning = sorted((ln for ln in lines if ln.spanning), key=lambda ln: ln.top)
+    others = [ln for ln in lines if not ln.spanning]
+    ordered: list[Line] = []
+    cuts = [ln.top for ln in spanning]
+    bands: list[list[Line]] = [[] for _ in range(len(cuts) + 1)]
+    for ln in others:
+        bands[sum(1 for c in cuts if ln.top >= c)].append(ln)
+    for i, band in enumerate(bands):
+        ordered.extend(sorted(band, key=lambda ln: (ln.column, ln.top, ln.x0)))
+        if i < len(spanning):
+            ordered.append(spanning[i])
+    return ordered
+
+
+def split_footnote_zone(
+    lines: list[Line], rules: list[BBox], columns: list[tuple[float, float]], body_size: float
+) -> tuple[list[Line], list[Line]]:
+    """Separate the notes at the foot of each column from the body lines.
+
+    A short rule starting at the column's left edge opens the zone (TeX, Word, most DTP);
+    without one, a trailing run of smaller lines whose first starts with a number does.
+    """
+    body: list[Line] = []
+    notes: list[Line] = []
+    for index, (cx0, cx1) in enumerate(columns):
+        col = [ln for ln in lines if ln.column == index and not ln.spanning]
+        width = cx1 - cx0
+        starts = [r[1] for r in rules if abs(r[0] - cx0) <= 6 and 0.08 * width <= r[2] - r[0] <= 0.6 * width]
+        limit: float | None = None
+        for y in sorted(starts):
+            below = sorted((ln for ln in col if ln.top >= y), key=lambda ln: ln.top)
+            if below and all(ln.size < body_size * 0.95 for ln in below):
+                limit = y
+                break
+        if limit is None:
+            limit = _small_tail(col, body_size)
+        for ln in col:
+            (notes if limit is not None and ln.top >= limit else body).append(ln)
+    body.extend(ln for ln in lines if ln.spanning)
+    return body, notes
+
+
+def merge_number_lines(lines: list[Line]) -> list[Line]:
+    """Rejoin a note number that layout left apart from its text ("²  See …" with an indent)."""
+    out: list[Line] = []
+    for line in sorted(lines, key=lambda ln: (ln.page, ln.column, ln.top, ln.x0)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and len(prev.words) == 1
+            and re.match(r"^\d{1,3}\.?$", prev.words[0].text)
+            and prev.page == line.page
+            and prev.column == line.column
+            and line.x0 > prev.x1
+            and line.top < prev.bottom
+            and line.bottom > prev.top
+        ):
+            prev.words[0].superscript = prev.words[0].size < line.size
+            out[-1] = Line([*prev.words, *line.words], line.page, line.column, line.spanning)
+        else:
+            out.append(line)
+    return out
+
+
+def _starts_with_number(line: Line) -> bool:
+    return bool(re.match(r"^\d{1,3}\.?$", line.words[0].text))
+
+
+def _small_tail(col: list[Line], body_size: float) -> float | None:
+    ordered = sorted(col, key=lambda ln: ln.top)
+    tail: list[Line] = []
+    for ln in reversed(ordered):
+        if ln.size < body_size * 0.9:
+            tail.insert(0, ln)
+        else:
+            break
+    if len(tail) == len(ordered):
+        return None  # a whole column of small text is a text of its own (references), not notes
+    for i, ln in enumerate(tail):
+        if _starts_with_number(ln) and (i == 0 or not tail[i - 1].plain_text.endswith(TERMINAL) or i < 3):
+            return ln.top
+    return None
+
+
+def body_style(all_lines: list[Line]) -> tuple[float, str]:
+    """The body text's size and font family: the most common by characters."""
+    sizes: Counter[float] = Counter()
+    fonts: Counter[str] = Counter()
+    for ln in all_lines:
+        for w in ln.body_words:
+            sizes[round(w.size, 1)] += len(w.text)
+            fonts[font_family(w.font)] += len(w.text)
+    if not sizes:
+        return 10.0, ""
+    return sizes.most_common(1)[0][0], fonts.most_common(1)[0][0]
+
+
+def font_family(fontname: str) -> str:
+    """'ABCDEF+LMRoman10-Italic' → 'lmroman'; subset prefixes, sizes and styles dropped."""
+    name = fontname.split("+")[-1]
+    name = re.split(r"[-,]", name)[0]
+    return re.sub(r"\d+$", "", name).casefold()
+
+
+def median_gap(lines: list[Line]) -> float:
+    gaps = [
+        b.top - a.bottom
+        for a, b in itertools.pairwise(lines)
+        if a.column == b.column and a.page == b.page and 0 <= b.top - a.bottom < 2 * a.size
+    ]
+    return statistics.median(gaps) if gaps else 2.0

@@ -1,0 +1,582 @@
+"""Open one PDF safely and say precisely what is wrong with bad input.
+
+A batch reads hundreds of files that people downloaded, scanned, cut short or protected; any of
+them can make pdfminer raise almost anything. :func:`open_pdf` never raises: it sniffs the bytes
+first (empty? HTML? no ``%%EOF``?), opens the file inside one guarded region that also forces
+pdfplumber's lazy steps (page tree, page 1), and maps every failure to one coded
+:class:`~pipeline.document.Problem` from :mod:`pipeline.errors`. Damage that pdfminer silently
+works around (rebuilt cross-reference table, corrupted stream, upside-down page box) becomes a
+``W204`` warning, so a document is reported *partial* rather than quietly wrong.
+
+:func:`text_layer_report` measures one page's text layer so the caller can tell a scan that
+needs OCR, a blank page and a font whose text extracts as garbage apart;
+:func:`text_layer_problems` turns those measures into coded problems for the whole document.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import itertools
+import logging
+import re
+import threading
+import unicodedata
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+import pdfminer
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect, PDFXRefFallback
+from pdfminer.psexceptions import PSEOF, PSException
+from pdfplumber.page import Page
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+from ..document import Problem
+from ..errors import ErrorCode, is_fatal, problem
+
+HEAD_WINDOW = 1024
+"""Like Acrobat, accept junk before ``%PDF-`` as long as the header starts in the first KB."""
+TAIL_WINDOW = 2048
+"""``%%EOF`` must appear this close to the end; further up means the file was cut short."""
+
+GARBLED_PAGE_SHARE = 0.3
+"""A page whose text is at least this share garbage gets ``W203``."""
+GARBLED_FONT_SHARE = 0.5
+"""A font whose text on a page is at least this share garbage gets ``W206`` ..."""
+GARBLED_FONT_MIN_CHARS = 20
+"""... if it sets at least this many characters there (a logo's two odd glyphs are no signal)."""
+
+_PARSER_DIRS = tuple(str(Path(module.__file__).parent) for module in (pdfminer, pdfplumber))
+
+# pdfminer logs (never raises) when it works around damage; these are the messages that mean
+# content may be lost or misplaced, with what to tell the user.
+_RECOVERY_MARKERS: tuple[tuple[str, str], ...] = (
+    ("Data-loss while decompressing", "a compressed stream is corrupted and was only partly decoded"),
+    ("MediaBox missing", "a page has no size (MediaBox); US Letter was assumed"),
+    ("Invalid MediaBox", "a page size (MediaBox) is invalid; US Letter was assumed"),
+    ("Invalid CropBox", "a page's CropBox is invalid; its MediaBox was used"),
+    ("Not adding object", "some cross-reference entries are unreadable and were skipped"),
+)
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive, e.g. a .docx or .xlsx file"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (.doc/.xls/.ppt)"),
+    (b"{\\rtf", "an RTF document"),
+    (b"%!PS", "a PostScript file"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<script")
+
+
+# --------------------------------------------------------------------------- opening
+
+
+class _RecoveryLog(logging.Handler):
+    """Collects pdfminer's "worked around damage" warnings for one document.
+
+    Attached to the ``pdfminer`` logger while the document is open; only records from the thread
+    that opened it count, so documents read in parallel threads do not blame each other. It sees
+    nothing if someone raises the ``pdfminer`` logger's level above WARNING (silence pdfminer with
+    ``propagate = False`` instead).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self._thread = threading.get_ident()
+        self.details: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self._thread:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not break reading
+            return
+        for marker, detail in _RECOVERY_MARKERS:
+            if marker in message and detail not in self.details:
+                self.details.append(detail)
+
+
+@dataclass
+class OpenedPdf:
+    """An open PDF (or why there is none); use as a context manager so the file gets closed.
+
+    ``problems`` holds at most one fatal (``E``) problem, and then ``pdf`` is None; warnings
+    (``W``) mean the document opened but something was repaired or is missing.
+    """
+
+    pdf: pdfplumber.PDF | None
+    problems: list[Problem]
+    sha256: str
+    path: Path | None = None
+    pages: int = 0
+    _stream: BinaryIO | None = field(default=None, repr=False)
+    _log: _RecoveryLog | None = field(default=None, repr=False)
+    _reported: int = field(default=0, repr=False)
+    _finalizer: weakref.finalize | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Safety net for callers that forget to close: release the file and the log handler when
+        # this object is garbage-collected, instead of leaking one handler per document.
+        if self.pdf is not None or self._stream is not None or self._log is not None:
+            self._finalizer = weakref.finalize(self, _release, self.pdf, self._stream, self._log)
+
+    @property
+    def ok(self) -> bool:
+        return self.pdf is not None
+
+    @property
+    def fatal(self) -> Problem | None:
+        return next((p for p in self.problems if is_fatal(p.code)), None)
+
+    def drain_recoveries(self) -> list[Problem]:
+        """New ``W204`` warnings for damage pdfminer worked around since the last call.
+
+        Opening parses only page 1; call this after reading the other pages so a corrupted
+        stream on page 17 is reported too. The warnings are also appended to ``problems``.
+        """
+        if self._log is None:
+            return []
+        new = [problem(ErrorCode.REPAIRED, detail=d) for d in self._log.details[self._reported :]]
+        self._reported = len(self._log.details)
+        self.problems.extend(new)
+        return new
+
+    def close(self) -> None:
+        """Close the PDF and the file; safe to call twice, never raises."""
+        self.pdf = self._stream = self._log = None
+        if self._finalizer is not None:
+            self._finalizer()  # runs _release once; later calls do nothing
+
+    def __enter__(self) -> OpenedPdf:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_pdf(path: str | Path, password: str | None = None) -> OpenedPdf:
+    """Open ``path`` with pdfplumber; every failure comes back as a coded problem, never raised."""
+    try:
+        return _open(Path(path), password or None)
+    except Exception as exc:  # last line of defence: one bad file must not stop the batch
+        return OpenedPdf(None, [problem(ErrorCode.INTERNAL, detail=_describe(exc))], sha256="")
+
+
+def _open(path: Path, password: str | None) -> OpenedPdf:
+    if not path.is_file():
+        shown = f"{path} (a directory)" if path.is_dir() else str(path)
+        return OpenedPdf(None, [problem(ErrorCode.NOT_FOUND, path=shown)], "", path)
+    sha256, size, head, tail = _fingerprint(path)
+
+    def fail(code: ErrorCode, **fields: object) -> OpenedPdf:
+        return OpenedPdf(None, [problem(code, **fields)], sha256, path)
+
+    if size == 0:
+        return fail(ErrorCode.EMPTY_FILE)
+    start = head.find(b"%PDF-")
+    if start < 0:
+        return fail(ErrorCode.NOT_PDF, head=_snippet(head), guess=_guess_kind(head))
+    has_eof = b"%%EOF" in tail
+
+    stream = path.open("rb")
+    log = _RecoveryLog()
+    logging.getLogger("pdfminer").addHandler(log)
+    pdf: pdfplumber.PDF | None = None
+    try:
+        pdf = pdfplumber.open(stream, password=password)
+        pdf.path = path  # pdfplumber leaves it None for streams; keep it for display helpers
+        pages = pdf.pages  # walks the whole page tree: broken trees fail here
+        flipped = _normalise_page_boxes(pages)
+        first_page_error = _parse_first_page(pages)
+    except Exception as exc:
+        _release(pdf, stream, log)
+        return OpenedPdf(None, [_classify(exc, password, has_eof, size)], sha256, path)
+
+    opened = OpenedPdf(pdf, [], sha256, path, len(pages), stream, log)
+    if not pages:
+        opened.close()
+        return fail(ErrorCode.NO_PAGES)
+    if first_page_error is not None and len(pages) == 1:  # nothing readable is left
+        opened.close()
+        return OpenedPdf(None, [_classify(first_page_error, password, has_eof, size)], sha256, path)
+    try:
+        _add_warnings(opened, first_page_error, head[:start], has_eof, flipped)
+    except Exception:
+        opened.close()  # the caller's guard reports it; the file must not stay open
+        raise
+    return opened
+
+
+def _add_warnings(
+    opened: OpenedPdf,
+    first_page_error: Exception | None,
+    junk: bytes,
+    has_eof: bool,
+    flipped: list[tuple[int, tuple[float, ...]]],
+) -> None:
+    """Warnings for a document that opened: what was damaged, and what was done about it."""
+    if opened.pdf is None:  # only called for documents that opened
+        return
+    if first_page_error is not None:
+        opened.problems.append(
+            problem(ErrorCode.PAGE_UNREADABLE, page=1, detail=_describe(_root_cause(first_page_error)))
+        )
+    if junk.strip():
+        opened.problems.append(
+            problem(ErrorCode.REPAIRED, detail=f"{len(junk)} byte(s) of junk precede the %PDF- header")
+        )
+    if not has_eof:
+        opened.problems.append(
+            problem(
+                ErrorCode.REPAIRED,
+                detail=f"no end-of-file marker (%%EOF) in the last {TAIL_WINDOW // 1024} KB, so the "
+                "file may be cut short; its pages still open",
+            )
+        )
+    if any(isinstance(xref, PDFXRefFallback) for xref in opened.pdf.doc.xrefs):
+        opened.problems.append(
+            problem(
+                ErrorCode.REPAIRED,
+                detail="the cross-reference table is broken; objects were found by scanning the file",
+            )
+        )
+    if flipped:
+        box = [round(v, 2) for v in flipped[0][1]]
+        opened.problems.append(
+            problem(
+                ErrorCode.REPAIRED,
+                page=flipped[0][0] if len(flipped) == 1 else None,
+                detail=f"the page box (MediaBox) of page(s) {_page_ranges(p for p, _ in flipped)} is "
+                f"upside down (e.g. {box}); it was normalised so text positions fall on the page",
+            )
+        )
+    opened.drain_recoveries()
+
+
+def _fingerprint(path: Path) -> tuple[str, int, bytes, bytes]:
+    """SHA-256, size, first and last bytes in one pass (the hash is needed anyway)."""
+    digest = hashlib.sha256()
+    size, head, tail = 0, b"", b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            if len(head) < HEAD_WINDOW:
+                head += chunk[: HEAD_WINDOW - len(head)]
+            tail = (tail + chunk[-TAIL_WINDOW:])[-TAIL_WINDOW:]
+    return digest.hexdigest(), size, head, tail
+
+
+def _normalise_page_boxes(pages: Sequence[Page]) -> list[tuple[int, tuple[float, ...]]]:
+    """Put upside-down MediaBoxes right side up before any page is parsed.
+
+    The PDF spec allows any two opposite corners, but pdfminer builds its transformation from
+    the raw box, so an inverted box puts every character a page-height off the page
+    (pdfplumber issue #932). Returns (page number, original box) for each page fixed.
+    """
+    flipped: list[tuple[int, tuple[float, ...]]] = []
+    for page in pages:
+        box = tuple(page.page_obj.mediabox)
+        if len(box) == 4 and (box[0] > box[2] or box[1] > box[3]):
+            x0, y0, x1, y1 = box
+            page.page_obj.mediabox = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            flipped.append((page.page_number, box))
+    return flipped
+
+
+def _parse_first_page(pages: Sequence[Page]) -> Exception | None:
+    """Parse page 1 now: content-stream errors are lazy and would otherwise escape later.
+
+    The parsed objects stay cached on the page, so the reading stage does not pay twice.
+    """
+    if not pages:
+        return None
+    try:
+        pages[0].objects  # noqa: B018 - the property access is the parse
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _release(pdf: pdfplumber.PDF | None, stream: BinaryIO | None, log: _RecoveryLog | None) -> None:
+    """Free what :func:`_open` acquired, whatever state a failure left it in."""
+    if log is not None:
+        logging.getLogger("pdfminer").removeHandler(log)
+    if pdf is not None:
+        with contextlib.suppress(Exception):  # close() walks the page tree, which may be what failed
+            pdf.close()
+    if stream is not None:
+        stream.close()
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """pdfplumber wraps pdfminer's errors during opening; look at the original."""
+    if isinstance(exc, PdfminerException | MalformedPDFException) and exc.args:
+        inner = exc.args[0]
+        if isinstance(inner, BaseException):
+            return inner
+    return exc
+
+
+def _raised_by_parser(exc: BaseException) -> bool:
+    """True if the error came out of pdfminer/pdfplumber, i.e. they choked on this file."""
+    if isinstance(exc, PSException | MalformedPDFException):
+        return True
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(_PARSER_DIRS):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _classify(exc: Exception, password: str | None, has_eof: bool, size: int) -> Problem:
+    """Map an exception raised while opening to the most specific fatal problem."""
+    cause = _root_cause(exc)
+    if isinstance(cause, PDFPasswordIncorrect):
+        return problem(ErrorCode.WRONG_PASSWORD if password else ErrorCode.ENCRYPTED)
+    if isinstance(cause, PDFEncryptionError):
+        return problem(ErrorCode.ENCRYPTION_UNSUPPORTED, detail=_describe(cause))
+    if not _raised_by_parser(cause):
+        return problem(ErrorCode.INTERNAL, detail=_describe(cause))
+    if not has_eof:
+        return problem(
+            ErrorCode.TRUNCATED,
+            detail=f"it stops after {size:,} bytes and cannot be read: {_malformed_detail(cause)}; "
+            "download or copy it again",
+        )
+    return problem(ErrorCode.MALFORMED, detail=_malformed_detail(cause))
+
+
+def _malformed_detail(exc: BaseException) -> str:
+    text = str(exc)
+    if "No /Root object" in text:
+        return "no document catalog (/Root) was found, even by scanning the whole file"
+    if isinstance(exc, PSEOF):
+        return "the data ends in the middle of an object"
+    return _describe(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _snippet(head: bytes, limit: int = 32) -> str:
+    return head[:limit].decode("utf-8", errors="replace")
+
+
+def _guess_kind(head: bytes) -> str:
+    """Name what a non-PDF file most likely is, so the user knows where it went wrong."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n\f")
+    for magic, kind in _SIGNATURES:
+        if stripped.startswith(magic):
+            return kind
+    lowered = stripped[:512].lower()
+    if any(marker in lowered for marker in _HTML_MARKERS):
+        return "an HTML page, e.g. a web page or an error page saved under a .pdf name"
+    if lowered.startswith(b"<?xml"):
+        return "an XML document"
+    try:  # the head may end inside a multi-byte character: an incremental decoder allows that
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "unrecognised binary data"
+    if not text.strip():
+        return "only blank space"
+    printable = sum(ch.isprintable() or ch in "\r\n\t\f" for ch in text)
+    return "plain text" if printable >= 0.95 * len(text) else "unrecognised binary data"
+
+
+def _page_ranges(pages: Iterable[int]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(pages)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+# --------------------------------------------------------------------------- text layer
+
+_CID = re.compile(r"\(cid:\d+\)")
+_ORDINARY_SYMBOLS = frozenset("+<=>±×÷−~°©®§¶←→↑↓▪▫■□●○◆◇►▸✓✔")
+"""Symbols (Unicode S*) that are ordinary in reports; any other symbol counts as garbage."""
+_URL_CHARS = frozenset("/\\.:_@=%?&#")
+_SYMBOL_FONTS = ("wingding", "webding", "dingbat", "symbol")
+"""Fonts of pictograms (bullets, arrows): their odd code points are expected, not garbage."""
+
+
+@dataclass(frozen=True)
+class PageTextInfo:
+    """How usable one page's text layer is (see :func:`text_layer_report`)."""
+
+    page: int
+    chars: int
+    """Visible (non-blank) characters in the text layer."""
+    has_images: bool
+    garbled_share: float
+    """Share of ``chars`` that extract as garbage (odd symbols, ``(cid:NN)``, impossible words)."""
+    worst_font: str | None = None
+    """The font with the largest garbage share on the page (subset prefix removed)."""
+    worst_font_chars: int = 0
+    worst_font_share: float = 0.0
+
+    @property
+    def needs_ocr(self) -> bool:
+        """No text but a picture: almost certainly a scan."""
+        return self.chars == 0 and self.has_images
+
+    @property
+    def blank(self) -> bool:
+        return self.chars == 0 and not self.has_images
+
+
+def text_layer_report(page: Page) -> PageTextInfo:
+    """Measure ``page``'s text layer: character count, images, and how much of it is garbage.
+
+    Garbage is counted by word, because a font with a broken encoding still yields mostly
+    letters ("Honorable" comes out as "[ÉÇÉÜtuÄx"): a word is garbage if it holds a ``(cid:NN)``
+    glyph, a control or private-use character or an unusual symbol, or switches from lower to
+    upper case inside while holding three capitals or more (real words rarely do; URLs, which
+    do, are let through). Symbol fonts (Wingdings ...) never count as the worst font. Parses the
+    page if not yet parsed, so call it inside the caller's per-page guard.
+    """
+    total = garbled = 0
+    font_total: Counter[str] = Counter()
+    font_garbled: Counter[str] = Counter()
+    for word in _words(page.chars):
+        bad = _word_is_garbage([str(ch.get("text") or "") for ch in word])
+        for ch in word:
+            font = _font_name(ch)
+            total += 1
+            font_total[font] += 1
+            if bad:
+                garbled += 1
+                font_garbled[font] += 1
+    worst_font, worst_chars, worst_share = None, 0, 0.0
+    for font, count in font_total.items():
+        if any(marker in font.lower() for marker in _SYMBOL_FONTS):
+            continue
+        share = font_garbled[font] / count
+        if font_garbled[font] and (share, count) > (worst_share, worst_chars):
+            worst_font, worst_chars, worst_share = font, count, share
+    return PageTextInfo(
+        page=page.page_number,
+        chars=total,
+        has_images=bool(page.images),
+        garbled_share=garbled / total if total else 0.0,
+        worst_font=worst_font,
+        worst_font_chars=worst_chars,
+        worst_font_share=worst_share,
+    )
+
+
+def text_layer_problems(infos: Sequence[PageTextInfo]) -> list[Problem]:
+    """Coded problems for a document from its pages' text-layer reports.
+
+    No text on any page but pictures on some: ``E108`` (needs OCR). Some scanned pages: ``W202``.
+    Garbage: ``W203`` for a page that is mostly garbage, else ``W206`` for one bad font.
+    """
+    if infos and all(info.chars == 0 for info in infos) and any(info.has_images for info in infos):
+        return [problem(ErrorCode.NEEDS_OCR, pages=len(infos))]
+    problems: list[Problem] = []
+    scanned = [info.page for info in infos if info.needs_ocr]
+    if scanned:
+        problems.append(
+            problem(ErrorCode.PAGES_WITHOUT_TEXT, count=len(scanned), pages=_page_ranges(scanned))
+        )
+    for info in infos:
+        if info.chars and info.garbled_share >= GARBLED_PAGE_SHARE:
+            problems.append(problem(ErrorCode.GARBLED_TEXT, page=info.page, share=info.garbled_share))
+        elif info.worst_font_chars >= GARBLED_FONT_MIN_CHARS and info.worst_font_share >= GARBLED_FONT_SHARE:
+            problems.append(
+                problem(
+                    ErrorCode.GARBLED_FONT,
+                    page=info.page,
+                    font=info.worst_font,
+                    share=info.worst_font_share,
+                    chars=info.worst_font_chars,
+                )
+            )
+    return problems
+
+
+def _words(chars: Sequence[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    """Group characters into words in content-stream order (cheap; no sorting).
+
+    A word ends at a blank, a change of line or a horizontal gap over 0.15 em: TeX PDFs have no
+    space characters, so the gap is all that separates their words. Over-printed "fake bold"
+    (the same glyph drawn again a fraction of a point to the right) stays in one word.
+    """
+    word: list[dict[str, Any]] = []
+    prev: dict[str, Any] | None = None
+    for ch in chars:
+        if not str(ch.get("text") or "").strip():
+            if word:
+                yield word
+            word, prev = [], None
+            continue
+        if prev is not None and _starts_new_word(prev, ch):
+            yield word
+            word = []
+        word.append(ch)
+        prev = ch
+    if word:
+        yield word
+
+
+def _starts_new_word(prev: dict[str, Any], ch: dict[str, Any]) -> bool:
+    size = max(float(prev.get("size") or 0), float(ch.get("size") or 0), 1.0)
+    if abs(ch["top"] - prev["top"]) > 0.5 * size:
+        return True
+    gap = ch["x0"] - prev["x1"]
+    return gap > 0.15 * size or ch["x0"] < prev["x0"] - 2 * size
+
+
+def _word_is_garbage(glyphs: list[str]) -> bool:
+    if any(_CID.fullmatch(g) or "\ufffd" in g for g in glyphs):
+        return True
+    text = "".join(glyphs)
+    if any(_char_is_garbage(c) for c in text):
+        return True
+    if any(c in _URL_CHARS for c in text) or sum(c.isupper() for c in text) < 3:
+        return False  # URLs and file names mix case freely; so do McDougal, iPhone, PowerPoint
+    return any(a.islower() and b.isupper() for a, b in itertools.pairwise(text))
+
+
+def _char_is_garbage(c: str) -> bool:
+    category = unicodedata.category(c)
+    if category[0] in "LNPZ" or category == "Cf":  # Cf: soft hyphens and joiners are harmless
+        return False
+    if category[0] == "C":  # control, private use, unassigned: no real text
+        return True
+    return category not in ("Sc", "Sk") and c not in _ORDINARY_SYMBOLS
+
+
+def _font_name(ch: dict[str, Any]) -> str:
+    """Font name without the subset prefix ("XXTRVA+Edwardian-Script-ITC" -> the rest)."""
+    name = str(ch.get("fontname") or "?")
+    prefix, plus, rest = name.partition("+")
+    return rest if plus and len(prefix) == 6 and prefix.isupper() else name

@@ -1,0 +1,129 @@
+"""Page characters → words and baseline rows, with superscripts told apart.
+
+pdfplumber gives characters with positions. TeX output carries no space characters, so words
+are cut by horizontal gaps (``x_tolerance``); doubled characters (fake bold) are removed with
+``dedupe_chars``; ligatures are expanded by pdfplumber. Words are split on a change of font
+*size* only, so a raised footnote number becomes its own word ("2009" + "43") while an italic
+full stop stays glued to its word.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from pdfplumber.page import Page
+
+from ..config import ReadingSettings
+
+
+@dataclass
+class Word:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+    font: str
+    superscript: bool = False
+
+    @property
+    def bold(self) -> bool:
+        return "bold" in self.font.lower() or "black" in self.font.lower()
+
+    @property
+    def italic(self) -> bool:
+        name = self.font.lower()
+        return "italic" in name or "oblique" in name
+
+
+@dataclass
+class Row:
+    """Words sharing one baseline across the whole page width (columns not split yet)."""
+
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def size(self) -> float:
+        sizes = [w.size for w in self.words if not w.superscript] or [w.size for w in self.words]
+        return statistics.median(sizes)
+
+
+def page_words(page: Page, settings: ReadingSettings) -> list[Word]:
+    """Upright words of a page, characters de-duplicated, with font name and size."""
+    raw = page.dedupe_chars().extract_words(
+        x_tolerance=settings.x_tolerance,
+        y_tolerance=settings.y_tolerance,
+        keep_blank_chars=False,
+        extra_attrs=["size", "upright"],
+        return_chars=True,
+    )
+    words = []
+    for w in raw:
+        if not w["upright"] or not w["text"].strip():
+            continue
+        chars = w["chars"]
+        words.append(
+            Word(
+                text=w["text"],
+                x0=float(w["x0"]),
+                top=float(w["top"]),
+                x1=float(w["x1"]),
+                bottom=float(w["bottom"]),
+                size=round(float(w["size"]), 2),
+                font=str(chars[0].get("fontname", "")) if chars else "",
+            )
+        )
+    return words
+
+
+def build_rows(words: list[Word], settings: ReadingSettings) -> list[Row]:
+    """Group words by baseline, then fold raised small words into the row they sit on.
+
+    A footnote marker is smaller and raised: its bottom is above its row's baseline, so a
+    plain baseline grouping would put it in a row of its own (or in another column's row).
+    It is moved to the row whose words it touches and whose baseline is below it.
+    """
+    rows: list[Row] = []
+    for word in sorted(words, key=lambda w: (w.bottom, w.x0)):
+        if rows and word.bottom - rows[-1].words[-1].bottom <= settings.y_tolerance * 0.5:
+            rows[-1].words.append(word)
+        else:
+            rows.append(Row([word]))
+    for i, row in enumerate(rows):
+        for word in [w for w in row.words if len(w.text) <= 4]:
+            host = _host_row(word, rows, i, settings)
+            if host is not None:
+                row.words.remove(word)
+                word.superscript = True
+                host.words.append(word)
+    rows = [r for r in rows if r.words]
+    for row in rows:
+        row.words.sort(key=lambda w: w.x0)
+    return rows
+
+
+def _host_row(word: Word, rows: list[Row], index: int, settings: ReadingSettings) -> Row | None:
+    """The row a small raised word belongs to, if any: one of the next few rows down."""
+    for other in rows[index + 1 : index + 5]:
+        if other.top > word.bottom + 1:
+            continue
+        for base in other.words:
+            if base.superscript or word.size > settings.superscript_ratio * base.size:
+                continue
+            raised = base.bottom - word.bottom >= 0.2 * base.size
+            gap_after = word.x0 - base.x1
+            gap_before = base.x0 - word.x1
+            touching = -0.5 <= gap_after <= 0.5 * base.size or -0.5 <= gap_before <= 0.6 * base.size
+            if raised and touching and word.bottom > base.top:
+                return other
+    return None
