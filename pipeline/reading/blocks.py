@@ -23,6 +23,7 @@ CAPTION_START = re.compile(
     r"^(figure|fig\.|table|box|chart|graph|map|graphic|exhibit)\s*[0-9IVX]+[.:]?", re.I
 )
 ASIDE_START = re.compile(r"^(sources?|notes?|credits?|photo)\s*:|^\*\s*\w", re.I)
+BULLET = re.compile(r"^[•●▪◦‣∙·]$")
 LIST_START = re.compile(r"^([•●▪◦‣∙·–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]+\))$")
 URL_CUT = re.compile(r"(https?://|www\.)\S*[/_\-.?=&~%#:]$|https?://$")
 MARKER = re.compile(r"^\d{1,3}(,\d{1,3})*$")
@@ -119,7 +120,10 @@ def _breaks(
     prev_short = cx1 - prev.x1 > 0.15 * (cx1 - cx0)
     if prev_short and prev.plain_text.endswith(TERMINAL) and not indented:
         return True
-    return bool(LIST_START.match(line.words[0].text)) and len(line.words) > 1
+    if BULLET.match(line.words[0].text) and len(line.words) > 1:
+        return True
+    # "1." or "-" opens an item only after a finished line; mid-sentence it is just a dash
+    return bool(LIST_START.match(line.words[0].text)) and prev.plain_text.endswith((*TERMINAL, ";"))
 
 
 def classify(block: RawBlock, style: Style) -> BlockKind | Literal["aside"]:

@@ -149,7 +149,7 @@ def split_lines(
         for word in row.words:
             if current:
                 prev = current[-1]
-                cut = any(prev.x1 <= g[0] + 1 and word.x0 >= g[1] - 1 for g in gutters)
+                cut = any(prev.x1 <= (g[0] + g[1]) / 2 <= word.x0 for g in gutters)
                 gap = word.x0 - prev.x1
                 if cut or (gap > size_gap * max(word.size, prev.size) and not word.superscript):
                     lines.append(Line(current, page))
@@ -158,8 +158,8 @@ def split_lines(
         if current:
             lines.append(Line(current, page))
     for line in lines:
-        line.spanning = any(line.x0 < g[0] - 1 and line.x1 > g[1] + 1 for g in gutters)
-        line.column = sum(1 for g in gutters if line.x0 >= g[1] - 1)
+        line.spanning = any(w.x0 < (g[0] + g[1]) / 2 < w.x1 for w in line.words for g in gutters)
+        line.column = sum(1 for g in gutters if line.x0 >= (g[0] + g[1]) / 2)
     return lines
 
 

@@ -1,0 +1,322 @@
+"""PDF → :class:`~pipeline.document.Document`: the reading stage's one entry point.
+
+Every document gets an outcome (success / partial / failure with coded problems); no
+exception escapes to the caller. Pages are closed as soon as their words, rules and tables
+are taken, so memory stays flat however long the report.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pdfplumber.page import Page
+
+from ..config import ReadingSettings
+from ..document import BBox, Block, Document, Furniture, Problem, Status, Table
+from ..errors import ErrorCode, is_fatal, problem
+from .blocks import RawBlock, Style, assemble, group_blocks
+from .layout import (
+    Line,
+    PageLayout,
+    body_style,
+    column_spans,
+    find_gutters,
+    furniture_key,
+    margin_zone,
+    median_gap,
+    merge_number_lines,
+    reading_order,
+    split_footnote_zone,
+    split_lines,
+)
+from .notes import NOTES_HEADING, REFERENCES_HEADING, leading_number, split_notes
+from .opening import OpenedPdf, PageTextInfo, open_pdf, text_layer_problems, text_layer_report
+from .tables import find_tables, table_regions
+from .words import build_rows, page_words
+
+PAGE_NUMBER = re.compile(r"^(page\s*)?#(\s*(of|/)\s*#)?$|^[-–]\s*#\s*[-–]$", re.I)
+
+
+@dataclass
+class PageData:
+    """What is kept of a page once it is closed."""
+
+    number: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    rules: list[BBox] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    gutters: list[tuple[float, float]] = field(default_factory=list)
+
+
+def read_pdf(
+    path: str | Path, settings: ReadingSettings | None = None, password: str | None = None
+) -> Document:
+    """Read one PDF into a document model; never raises for a bad or broken file."""
+    settings = settings or ReadingSettings()
+    path = Path(path)
+    document = Document(doc=path.stem, path=str(path))
+    try:
+        with open_pdf(path, password if password is not None else settings.password) as opened:
+            document.sha256 = opened.sha256
+            document.errors.extend(opened.problems)
+            if opened.pdf is not None:
+                _read(opened, document, settings)
+    except Exception as exc:  # the batch must go on: report, never propagate
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
+        document.errors.append(problem(ErrorCode.INTERNAL, detail=detail))
+    document.status = outcome(document.errors)
+    return document
+
+
+def outcome(errors: list[Problem]) -> Status:
+    if any(is_fatal(e.code) for e in errors):
+        return Status.FAILURE
+    return Status.PARTIAL if errors else Status.SUCCESS
+
+
+def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings) -> None:
+    pdf = opened.pdf
+    pages: list[PageData] = []
+    infos: list[PageTextInfo] = []
+    total = len(pdf.pages)
+    document.pages = total
+    limit = min(total, settings.max_pages or total)
+    for index in range(limit):
+        page = pdf.pages[index]
+        number = index + 1
+        try:
+            info = text_layer_report(page)
+            infos.append(info)
+            if not info.needs_ocr:
+                pages.append(_take_page(page, number, settings))
+        except Exception as exc:  # one bad page makes the document partial, not failed
+            document.errors.append(
+                problem(ErrorCode.PAGE_UNREADABLE, page=number, detail=f"{type(exc).__name__}: {exc}")
+            )
+        finally:
+            page.close()
+    document.errors.extend(text_layer_problems(infos))
+    document.errors.extend(opened.drain_recoveries())
+    if not pages:
+        return
+    layouts = _lay_out(pages, document, settings)
+    _build(layouts, pages, document, settings)
+
+
+def _take_page(page: Page, number: int, settings: ReadingSettings) -> PageData:
+    data = PageData(number, float(page.width), float(page.height))
+    tables = find_tables(page)
+    regions = [r for t in tables for r in table_regions(t)]
+    words = [w for w in page_words(page, settings) if not any(_inside(w, r) for r in regions)]
+    rows = build_rows(words, settings)
+    data.gutters = find_gutters(
+        [
+            r
+            for r in rows
+            if data.height * settings.furniture_margin < r.top < data.height * (1 - settings.furniture_margin)
+        ],
+        data.width,
+        settings.min_gutter,
+    )
+    data.lines = split_lines(rows, data.gutters, number, settings.line_gap_factor * 2.5)
+    data.rules = _horizontal_rules(page)
+    for table in tables:
+        table.page = number
+    data.tables = tables
+    return data
+
+
+def _inside(word, box: BBox) -> bool:
+    cx, cy = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
+
+
+def _horizontal_rules(page: Page) -> list[BBox]:
+    rules = []
+    for edge in [*page.lines, *page.rects]:
+        if abs(edge["bottom"] - edge["top"]) <= 1.5 and edge["x1"] - edge["x0"] > 5:
+            rules.append((float(edge["x0"]), float(edge["top"]), float(edge["x1"]), float(edge["bottom"])))
+    return rules
+
+
+def _lay_out(pages: list[PageData], document: Document, settings: ReadingSettings) -> list[PageLayout]:
+    """Furniture out (by repetition across pages), then columns, footnote zones, order."""
+    counts: Counter[str] = Counter()
+    for data in pages:
+        keys = {
+            furniture_key(ln.text)
+            for ln in data.lines
+            if margin_zone(ln, data.height, settings.furniture_margin)
+        }
+        counts.update(keys)
+    needed = max(2, int(settings.furniture_min_share * len(pages)))
+    all_lines = [ln for data in pages for ln in data.lines]
+    size, _family = body_style(all_lines)
+    layouts = []
+    for data in pages:
+        layout = PageLayout(data.number, data.width, data.height)
+        candidates = [
+            ln
+            for ln in data.lines
+            if margin_zone(ln, data.height, settings.furniture_margin)
+            and (counts[furniture_key(ln.text)] >= needed or PAGE_NUMBER.match(furniture_key(ln.text)))
+        ]
+        # A note number at the foot of a column repeats like a page number does; furniture
+        # stands alone on its baseline, a note number has its note's text beside it.
+        others = [ln for ln in data.lines if ln not in candidates]
+        furniture = [ln for ln in candidates if not any(_beside(ln, o) for o in others)]
+        for ln in furniture:
+            key = furniture_key(ln.text)
+            kind = (
+                "page_number"
+                if PAGE_NUMBER.match(key)
+                else margin_zone(ln, data.height, settings.furniture_margin)
+            )
+            document.furniture.append(Furniture(data.number, ln.text, ln.bbox, kind))  # type: ignore[arg-type]
+        layout.furniture = furniture
+        kept = [ln for ln in data.lines if ln not in furniture]
+        layout.columns = column_spans(kept, data.gutters, data.width)
+        body, notes = split_footnote_zone(kept, data.rules, layout.columns, size)
+        layout.lines = reading_order(body)
+        layout.footnote_lines = merge_number_lines(notes)
+        layouts.append(layout)
+    return layouts
+
+
+def _beside(line: Line, other: Line) -> bool:
+    return (
+        other.top < line.bottom
+        and other.bottom > line.top
+        and min(abs(other.x0 - line.x1), abs(line.x0 - other.x1)) < 3 * line.size
+    )
+
+
+def _build(
+    layouts: list[PageLayout], pages: list[PageData], document: Document, settings: ReadingSettings
+) -> None:
+    stream = [ln for layout in layouts for ln in layout.lines]
+    note_lines = [ln for layout in layouts for ln in layout.footnote_lines]
+    size, family = body_style(stream)
+    style = Style(size=size, family=family, gap=median_gap(stream))
+    columns = {(lay.page, i): span for lay in layouts for i, span in enumerate(lay.columns)}
+    raw_blocks = group_blocks(stream, columns, style, settings.paragraph_gap_factor)
+    vocabulary = _vocabulary(stream + note_lines)
+
+    asides = [rb for rb in raw_blocks if rb.kind == "aside"]
+    body_raw, endnote_lines, reference_raw = _sections([rb for rb in raw_blocks if rb.kind != "aside"])
+    footnotes = split_notes(note_lines, vocabulary, "footnote")
+    first = footnotes[-1].n + 1 if footnotes else 1
+    endnotes = split_notes(endnote_lines, vocabulary, "endnote", first_expected=first)
+    document.footnotes = footnotes + endnotes
+    document.blocks = [_to_block(rb, vocabulary) for rb in body_raw]
+    document.references = [_to_block(rb, vocabulary) for rb in reference_raw]
+    document.asides = [_to_block(rb, vocabulary) for rb in asides]
+    document.tables = [t for data in pages for t in data.tables]
+    _link_markers(document)
+    headings = [b for b in document.blocks if b.kind == "heading" and b.page == 1]
+    if headings:
+        document.title = max(headings, key=lambda b: b.font_size).text
+    document.assign_offsets()
+
+
+def _sections(blocks: list[RawBlock]) -> tuple[list[RawBlock], list[Line], list[RawBlock]]:
+    """Body blocks, endnote lines (under a "Notes" heading) and reference blocks.
+
+    A section ends at the next heading, or at a block that is not of its kind: for notes, a
+    block that neither starts with a number nor continues one (same size, hanging indent);
+    for references, a long block with no year and no address in it (prose).
+    """
+    body: list[RawBlock] = []
+    notes: list[Line] = []
+    references: list[RawBlock] = []
+    mode = "body"
+    for block in blocks:
+        text = " ".join(ln.plain_text for ln in block.lines).strip()
+        if block.kind == "heading" and NOTES_HEADING.match(text):
+            mode = "notes"
+            continue
+        if block.kind == "heading" and REFERENCES_HEADING.match(text):
+            mode = "references"
+            body.append(block)
+            continue
+        if mode == "notes" and block.kind != "heading" and _continues_notes(block, notes):
+            notes.extend(block.lines)
+            continue
+        if mode == "references" and block.kind != "heading" and not _is_prose(text):
+            references.append(block)
+            continue
+        mode = "body"
+        body.append(block)
+    return body, notes, references
+
+
+def _continues_notes(block: RawBlock, notes: list[Line]) -> bool:
+    if leading_number(block.first) is not None:
+        return True
+    numbered = [ln for ln in notes if leading_number(ln) is not None]
+    if not numbered:
+        return False
+    left = min(ln.x0 for ln in numbered)
+    if abs(block.first.size - numbered[-1].size) >= 0.3:
+        return False
+    hanging = any(ln.x0 > left + 3 for ln in notes if leading_number(ln) is None)
+    return not (hanging and block.first.x0 <= left + 2)
+
+
+def _is_prose(text: str) -> bool:
+    """Running text rather than a bibliography entry: long, with no year and no address."""
+    return len(text.split()) >= 30 and not re.search(r"\b(1[89]|20)\d\d\b|https?://|www\.", text)
+
+
+def _to_block(raw: RawBlock, vocabulary: Counter[str]) -> Block:
+    text = assemble(raw.lines, vocabulary)
+    first = raw.first
+    same_page = [ln for ln in raw.lines if ln.page == first.page]
+    bbox = (
+        min(ln.x0 for ln in same_page),
+        min(ln.bbox[1] for ln in same_page),
+        max(ln.x1 for ln in same_page),
+        max(ln.bottom for ln in same_page),
+    )
+    return Block(
+        kind=raw.kind if raw.kind != "aside" else "caption",
+        page=first.page,
+        text=text.text,
+        bbox=bbox,
+        notes=text.notes,
+        note_offsets=text.note_offsets,
+        fragments=text.fragments,
+        font_size=first.size,
+        column=first.column,
+    )
+
+
+def _vocabulary(lines: list[Line]) -> Counter[str]:
+    """Words as the document spells them inside lines: evidence for resolving hyphens."""
+    vocabulary: Counter[str] = Counter()
+    for ln in lines:
+        for w in ln.words[:-1]:
+            vocabulary[re.sub(r"^\W+|\W+$", "", w.text).casefold()] += 1
+    return vocabulary
+
+
+def _link_markers(document: Document) -> None:
+    by_number = {n.n: n for n in document.footnotes}
+    missing: list[int] = []
+    for index, block in enumerate(document.blocks):
+        for number in block.notes:
+            note = by_number.get(number)
+            if note is None:
+                missing.append(number)
+            elif index not in note.referenced_by:
+                note.referenced_by.append(index)
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+        document.errors.append(problem(ErrorCode.NOTE_UNRESOLVED, count=len(missing), numbers=shown))
