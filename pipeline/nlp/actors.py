@@ -86,12 +86,50 @@ NER_LABELS = {"ORG": "organization", "GPE": "place", "LOC": "place", "NORP": "gr
 
 _ORG_HEADS = frozenset(
     [
-        "ministry", "ministries", "police", "agency", "institute", "bureau", "department",
-        "secretariat", "council", "commission", "foundation", "bank", "office", "forces", "force",
-        "army", "navy", "guard", "court", "courts", "congress", "senate", "parliament", "assembly",
-        "embassy", "university", "center", "centre", "observatory", "network", "forum",
-        "association", "corporation", "committee", "service", "services", "unit", "units",
-        "prosecutor", "attorney", "tribunal", "directorate", "administration", "authority",
+        "ministry",
+        "ministries",
+        "police",
+        "agency",
+        "institute",
+        "bureau",
+        "department",
+        "secretariat",
+        "council",
+        "commission",
+        "foundation",
+        "bank",
+        "office",
+        "forces",
+        "force",
+        "army",
+        "navy",
+        "guard",
+        "court",
+        "courts",
+        "congress",
+        "senate",
+        "parliament",
+        "assembly",
+        "embassy",
+        "university",
+        "center",
+        "centre",
+        "observatory",
+        "network",
+        "forum",
+        "association",
+        "corporation",
+        "committee",
+        "service",
+        "services",
+        "unit",
+        "units",
+        "prosecutor",
+        "attorney",
+        "tribunal",
+        "directorate",
+        "administration",
+        "authority",
         "cooperation",
     ]
 )
@@ -102,14 +140,31 @@ place or demonym ("Brazilian Ministry of Justice"): then the unregistered organi
 
 _LANGUAGE_DEMONYMS = frozenset(
     [
-        "spanish", "portuguese", "french", "english", "dutch", "german", "italian", "chinese",
-        "japanese", "russian", "arabic",
+        "spanish",
+        "portuguese",
+        "french",
+        "english",
+        "dutch",
+        "german",
+        "italian",
+        "chinese",
+        "japanese",
+        "russian",
+        "arabic",
     ]
 )
 _LANGUAGE_NEXT = frozenset(
     [
-        "speaking", "language", "languages", "speaker", "speakers", "translation", "translated",
-        "version", "edition", "text",
+        "speaking",
+        "language",
+        "languages",
+        "speaker",
+        "speakers",
+        "translation",
+        "translated",
+        "version",
+        "edition",
+        "text",
     ]
 )
 """A demonym that is also a language is dropped before these words or after "in"/"into" at the
@@ -117,8 +172,22 @@ end of a phrase ("Spanish-speaking", "available in Spanish.")."""
 
 _CONNECTORS = frozenset(
     [
-        "of", "and", "the", "for", "de", "del", "la", "las", "los", "y", "do", "da", "dos", "das",
-        "on", "against",
+        "of",
+        "and",
+        "the",
+        "for",
+        "de",
+        "del",
+        "la",
+        "las",
+        "los",
+        "y",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "on",
+        "against",
     ]
 )
 """Lower-case words allowed inside a capitalised name when looking for fuzzy candidates."""
@@ -651,7 +720,7 @@ class _Compiled:
 
 
 def _plural(demonym: str) -> str | None:
-    """"Colombians", "Latin Americans": plural demonyms name the same country or region."""
+    """ "Colombians", "Latin Americans": plural demonyms name the same country or region."""
     if demonym.endswith(("an", "i")) or (demonym.endswith("e") and not demonym.endswith("ese")):
         return demonym + "s"
     return None
@@ -796,7 +865,7 @@ class ActorMatcher:
         return all(t.is_upper and len(t) > 1 and not self.registry.is_acronym(t.text) for t in neighbours)
 
     def _ellipsis_hits(self, doc: Doc, chosen: list[_Hit]) -> list[_Hit]:
-        """"Central and South America": the bare modifier before "and"/"or" borrows the head of
+        """ "Central and South America": the bare modifier before "and"/"or" borrows the head of
         the matched name after it, when modifier + head is itself a registered name."""
         covered = _covered(chosen)
         forms = self.compiled.forms
@@ -942,8 +1011,10 @@ def _capitalised_runs(doc: Doc, covered: set[int]) -> Iterator[tuple[int, int]]:
             i += 1
             continue
         j = i + 1
-        while j < n and j not in covered and (
-            _capitalised(doc[j]) or doc[j].lower_ in _CONNECTORS or doc[j].text in {"-", "'s"}
+        while (
+            j < n
+            and j not in covered
+            and (_capitalised(doc[j]) or doc[j].lower_ in _CONNECTORS or doc[j].text in {"-", "'s"})
         ):
             j += 1
         while j > i + 1 and not _capitalised(doc[j - 1]):

@@ -25,7 +25,8 @@ CAPTION_START = re.compile(
 ASIDE_START = re.compile(r"^(sources?|notes?|credits?|photo)\s*:|^\*\s*\w", re.I)
 BULLET = re.compile(r"^[•●▪◦‣∙·]$")
 LIST_START = re.compile(r"^([•●▪◦‣∙·–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]+\))$")
-URL_CUT = re.compile(r"(https?://|www\.)\S*[/_\-.?=&~%#:]$|https?://$")
+URL_START = re.compile(r"https?://|^<?www\.|^<http")
+URL_CHARS = re.compile(r"[/_%=&?~#>]|\.\w")
 MARKER = re.compile(r"^\d{1,3}(,\d{1,3})*$")
 
 
@@ -232,11 +233,11 @@ def assemble(lines: list[Line], vocabulary: Counter[str], skip_first_word: bool 
             if parts and not glue_next and not word.superscript:
                 parts.append(" ")
                 length += 1
+            continuing_url = glue_next and in_url
             glue_next = False
-            if "<http" in token or "<www" in token:
-                in_url = True
+            in_url = continuing_url or bool(URL_START.search(token))
             if wi == last_index and li + 1 < len(lines):
-                if (in_url and ">" not in token) or URL_CUT.search(token):
+                if in_url and _url_goes_on(token, lines[li + 1]):
                     glue_next = True  # a URL broken across lines: no space, keep its hyphens
                 elif _ends_with_hyphen(token):
                     glue_next = True
@@ -252,6 +253,15 @@ def assemble(lines: list[Line], vocabulary: Counter[str], skip_first_word: bool 
             out.fragments.append(Fragment(line.page, line.bbox, line_start, length))
     out.text = "".join(parts)
     return out
+
+
+def _url_goes_on(token: str, next_line: Line) -> bool:
+    """A URL cut at a line end: it stops mid-path, or the next line carries on with URL text."""
+    if ">" in token:
+        return False
+    if token.endswith(("/", "_", "-", ".", "?", "=", "&", "~", "%", "#", ":")):
+        return True
+    return bool(URL_CHARS.search(next_line.words[0].text))
 
 
 def _ends_with_hyphen(token: str) -> bool:

@@ -60,7 +60,7 @@ class Row:
 
 def page_words(page: Page, settings: ReadingSettings) -> list[Word]:
     """Upright words of a page, characters de-duplicated, with font name and size."""
-    raw = page.dedupe_chars().extract_words(
+    raw = without_doubled_chars(page).extract_words(
         x_tolerance=settings.x_tolerance,
         y_tolerance=settings.y_tolerance,
         keep_blank_chars=False,
@@ -84,6 +84,26 @@ def page_words(page: Page, settings: ReadingSettings) -> list[Word]:
             )
         )
     return words
+
+
+def without_doubled_chars(page: Page, tolerance: float = 1.0) -> Page:
+    """The page less characters printed twice on top of each other (fake bold, shadows).
+
+    pdfplumber's ``dedupe_chars`` does the same but sorts inside its loop, which costs more
+    than parsing the page; hashing each glyph into a grid cell keeps this linear.
+    """
+    seen: set[tuple[str, str, int, int]] = set()
+    doubled: set[int] = set()
+    for char in page.chars:
+        gx, gy = round(char["x0"] / tolerance), round(char["top"] / tolerance)
+        key = (char["text"], char.get("fontname", ""))
+        if any((*key, gx + dx, gy + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
+            doubled.add(id(char))
+        else:
+            seen.add((*key, gx, gy))
+    if not doubled:
+        return page
+    return page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in doubled)
 
 
 def build_rows(words: list[Word], settings: ReadingSettings) -> list[Row]:

@@ -1,0 +1,169 @@
+"""The reading stage measured against the truth files of both renderings of the report."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import Document, Status
+from pipeline.reading.reader import read_pdf
+
+RENDERINGS = ["neighborhood-2col", "neighborhood-1col"]
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+
+
+def ratio(a: list[str], b: list[str]) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@pytest.fixture(scope="module")
+def truth(shared_dir: Path) -> dict:
+    folder = shared_dir / "corpus" / "truth" / "neighborhood"
+    return {
+        "body": [json.loads(line) for line in (folder / "body.jsonl").open(encoding="utf-8")],
+        "notes": {
+            (n := json.loads(line))["n"]: n["text"]
+            for line in (folder / "footnotes.jsonl").open(encoding="utf-8")
+        },
+        "tables": json.loads((folder / "tables.json").read_text(encoding="utf-8")),
+    }
+
+
+@pytest.fixture(scope="module", params=RENDERINGS)
+def document(request: pytest.FixtureRequest) -> Document:
+    return read_pdf(CORPUS / f"{request.param}.pdf")
+
+
+def test_reads_without_problems(document: Document) -> None:
+    assert document.status == Status.SUCCESS, document.errors
+    assert document.sha256 and document.pages in (35, 65)
+
+
+def test_body_text_in_reading_order(document: Document, truth: dict) -> None:
+    expected = [w for block in truth["body"] for w in words(block["text"])]
+    got = [w for block in document.blocks for w in words(block.text)]
+    assert ratio(expected, got) >= 0.99
+
+
+def test_every_footnote_found_with_its_text(document: Document, truth: dict) -> None:
+    notes = {note.n: note.text for note in document.footnotes}
+    assert sorted(notes) == sorted(truth["notes"]) == list(range(1, 254))
+    poor = [n for n, text in truth["notes"].items() if ratio(words(text), words(notes[n])) < 0.98]
+    assert poor == []
+
+
+def test_body_markers_linked_to_their_notes(document: Document, truth: dict) -> None:
+    expected = Counter(n for block in truth["body"] for n in block["notes"])
+    got = Counter(n for block in document.blocks for n in block.notes)
+    assert sum((expected & got).values()) >= 0.98 * sum(expected.values())
+    by_number = {note.n: note for note in document.footnotes}
+    for index, block in enumerate(document.blocks):
+        for n in block.notes:
+            assert index in by_number[n].referenced_by
+    # "2009⁴³": the year stays a year, the marker becomes note 43
+    cited = next(b for b in document.blocks if 43 in b.notes)
+    offset = cited.note_offsets[cited.notes.index(43)]
+    assert cited.text[:offset].endswith("2009")
+
+
+def test_tables_cell_for_cell(document: Document, truth: dict) -> None:
+    assert len(document.tables) == 3
+    for got, expected in zip(document.tables, truth["tables"], strict=True):
+        assert got.caption == expected["caption"]
+        assert got.header == expected["header"]
+        assert got.rows == expected["rows"]
+    table_cells = {cell for t in document.tables for row in t.rows for cell in row[1:]}
+    # table cells are not mixed into the prose: no body block is a run of table numbers
+    for block in document.blocks:
+        tokens = block.text.split()
+        assert not (len(tokens) > 5 and all(t in table_cells for t in tokens))
+
+
+def test_no_running_header_or_page_number_in_body(document: Document) -> None:
+    furniture = {re.sub(r"\d+", "#", f.text) for f in document.furniture}
+    assert any(f.kind == "page_number" for f in document.furniture)
+    assert len({f.page for f in document.furniture}) >= 0.8 * document.pages
+    for block in document.blocks:
+        assert re.sub(r"\d+", "#", block.text) not in furniture
+        assert not re.fullmatch(r"(Page\s*)?\d{1,3}", block.text)
+
+
+def test_offsets_trace_spans_to_pages_and_boxes(document: Document) -> None:
+    for unit in [*document.blocks, *document.footnotes]:
+        assert document.text[unit.start : unit.end] == unit.text
+    block = next(b for b in document.blocks if "Mérida Initiative" in b.text and b.page > 5)
+    start = block.start + block.text.index("Mérida Initiative")
+    places = document.locate(start, start + len("Mérida Initiative"))
+    assert places and all(page in block.pages for page, _ in places)
+    page, (x0, top, x1, bottom) = places[0]
+    assert 0 <= x0 < x1 and 0 <= top < bottom
+
+
+def test_hyphenation_and_words(document: Document) -> None:
+    text = " ".join(b.text for b in document.blocks)
+    assert "modalities" in text and "modali- ties" not in text
+    assert "co-exist" in text
+    assert "counter-narcotics" in text
+
+
+def test_three_column_page_is_read_column_by_column(shared_dir: Path) -> None:
+    document = read_pdf(shared_dir / "corpus" / "layouts" / "pdfplumber__federal-register-2020-17221.pdf")
+    assert document.status != Status.FAILURE
+    for page in range(2, 5):
+        starts = [b.column for b in document.blocks if b.page == page and b.kind == "paragraph"]
+        assert len(set(starts)) == 3, f"page {page} should have three columns"
+        assert starts == sorted(starts), f"page {page} is not read column by column: {starts}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.name
+        for p in (Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "layouts").glob("*.pdf")
+    ),
+)
+def test_layouts_parse_without_error(shared_dir: Path, name: str) -> None:
+    document = read_pdf(shared_dir / "corpus" / "layouts" / name)
+    assert document.status != Status.FAILURE, document.errors
+    assert not any(e.code == "E199" for e in document.errors)
+
+
+def test_parse_memory_stays_flat_on_300_pages(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "long.pdf"
+    sheet = canvas.Canvas(str(pdf), pagesize=A4)
+    lorem = "Cooperation for citizen security grew across the region with new programs and funds. " * 2
+    for number in range(1, 301):
+        sheet.setFont("Helvetica", 8)
+        sheet.drawString(280, 20, str(number))
+        sheet.drawString(60, 810, "A running header")
+        sheet.setFont("Times-Roman", 10)
+        for row in range(60):
+            sheet.drawString(60, 780 - row * 12, lorem[(row * 7) % 40 :][:95])
+        sheet.showPage()
+    sheet.save()
+    script = (
+        "import resource, sys; from pipeline.reading.reader import read_pdf; "
+        f"d = read_pdf({str(pdf)!r}); "
+        "print(d.status.value, d.pages, len(d.blocks), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    status, pages, blocks, peak_kb = out[0], int(out[1]), int(out[2]), int(out[3])
+    assert status == "success" and pages == 300 and blocks > 0
+    assert peak_kb / 1024 < 300, f"peak memory {peak_kb / 1024:.0f} MB"
