@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/csminer run corpus/ --out outputs/
+	$(BIN)/csminer parse corpus/ --out outputs/parsed
 
 test: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks

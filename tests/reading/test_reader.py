@@ -107,7 +107,7 @@ def test_offsets_trace_spans_to_pages_and_boxes(document: Document) -> None:
     start = block.start + block.text.index("Mérida Initiative")
     places = document.locate(start, start + len("Mérida Initiative"))
     assert places and all(page in block.pages for page, _ in places)
-    page, (x0, top, x1, bottom) = places[0]
+    _, (x0, top, x1, bottom) = places[0]
     assert 0 <= x0 < x1 and 0 <= top < bottom
 
 
