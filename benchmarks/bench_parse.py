@@ -60,9 +60,8 @@ def main() -> None:
     print(f"files: {len(paths)}, pages: {pages}")
     print(f"bare pdfplumber extract_words: {bare_rate:6.2f} pages/s ({bare_seconds:.1f} s)")
     print(f"csminer parse:                 {rate:6.2f} pages/s ({seconds:.1f} s)")
-    print(
-        f"parse time / bare time: {seconds / bare_seconds:.2f} (layout overhead {seconds / bare_seconds - 1:+.0%})"
-    )
+    share = seconds / bare_seconds
+    print(f"parse time / bare time: {share:.2f} (layout overhead {share - 1:+.0%})")
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
