@@ -21,7 +21,7 @@ from .words import Row, Word
 TERMINAL = (".", "?", "!", ":", "”", '"', "’", ")")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Line:
     """A run of words on one baseline inside one column (or across the page when spanning)."""
 

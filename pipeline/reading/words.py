@@ -17,7 +17,7 @@ from pdfplumber.page import Page
 from ..config import ReadingSettings
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Word:
     text: str
     x0: float
@@ -38,7 +38,7 @@ class Word:
         return "italic" in name or "oblique" in name
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Row:
     """Words sharing one baseline across the whole page width (columns not split yet)."""
 
