@@ -156,10 +156,12 @@ def test_parse_memory_stays_flat_on_300_pages(tmp_path: Path) -> None:
             sheet.drawString(60, 780 - row * 12, lorem[(row * 7) % 40 :][:95])
         sheet.showPage()
     sheet.save()
+    # VmHWM is this process's own peak; ru_maxrss would carry the forking parent's over exec
     script = (
-        "import resource, sys; from pipeline.reading.reader import read_pdf; "
+        "import re; from pipeline.reading.reader import read_pdf; "
         f"d = read_pdf({str(pdf)!r}); "
-        "print(d.status.value, d.pages, len(d.blocks), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+        "print(d.status.value, d.pages, len(d.blocks), hwm)"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
