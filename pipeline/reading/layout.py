@@ -16,48 +16,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..document import BBox
-from .words import Row, Word
+from .words import Row, Word, WordRun
 
 TERMINAL = (".", "?", "!", ":", "”", '"', "’", ")")
 
 
 @dataclass(eq=False, slots=True)
-class Line:
+class Line(WordRun):
     """A run of words on one baseline inside one column (or across the page when spanning)."""
 
-    words: list[Word]
     page: int
     column: int = 0
     spanning: bool = False
-
-    @property
-    def x0(self) -> float:
-        return self.words[0].x0
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words if not w.superscript) if self.body_words else self.words[0].top
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
-    def bbox(self) -> BBox:
-        return (self.x0, min(w.top for w in self.words), self.x1, self.bottom)
-
-    @property
-    def body_words(self) -> list[Word]:
-        return [w for w in self.words if not w.superscript]
-
-    @property
-    def size(self) -> float:
-        words = self.body_words or self.words
-        return max(Counter(round(w.size, 1) for w in words).items(), key=lambda kv: (kv[1], kv[0]))[0]
 
     @property
     def text(self) -> str:

@@ -112,10 +112,14 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings) -> N
 
 def _take_page(page: Page, number: int, settings: ReadingSettings) -> PageData:
     data = PageData(number, float(page.width), float(page.height))
-    tables = find_tables(page)
-    regions = [r for t in tables for r in table_regions(t)]
-    words = [w for w in page_words(page, settings) if not any(_inside(w, r) for r in regions)]
+    words = page_words(page, settings)
     rows = build_rows(words, settings)
+    tables = find_tables(page, words=words)
+    regions = [r for t in tables for r in table_regions(t)]
+    if regions:  # table cells are the table's, not the prose's
+        for row in rows:
+            row.words = [w for w in row.words if not any(w.inside(r) for r in regions)]
+        rows = [row for row in rows if row.words]
     data.gutters = find_gutters(
         [
             r
@@ -131,11 +135,6 @@ def _take_page(page: Page, number: int, settings: ReadingSettings) -> PageData:
         table.page = number
     data.tables = tables
     return data
-
-
-def _inside(word, box: BBox) -> bool:
-    cx, cy = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
-    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
 
 
 def _horizontal_rules(page: Page) -> list[BBox]:

@@ -33,13 +33,15 @@ import statistics
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from pdfplumber.page import Page
 
+from ..config import ReadingSettings
 from ..document import BBox, Table
+from .words import Word, WordRun, build_rows, page_words
 
 __all__ = ["TableSettings", "find_tables", "table_regions"]
 
@@ -112,89 +114,21 @@ DEFAULT_SETTINGS = TableSettings()
 # --------------------------------------------------------------------------- words and lines
 
 
-@dataclass
-class _Word:
-    text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    size: float
-    marker: bool = False
-    """A raised, smaller footnote marker: dropped from table text."""
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
-
-
-@dataclass
-class _Line:
-    """Words on one baseline inside some horizontal range."""
-
-    words: list[_Word] = field(default_factory=list)
-
-    @property
-    def x0(self) -> float:
-        return min(w.x0 for w in self.words)
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
-    def bbox(self) -> BBox:
-        return (self.x0, self.top, self.x1, self.bottom)
-
-    @property
-    def size(self) -> float:
-        sizes = [w.size for w in self.words if not w.marker] or [w.size for w in self.words]
-        return statistics.median(sizes)
-
-
-_MARKER_TEXT = re.compile(r"^[0-9*†‡§,]+$")
-
-
-def _page_words(page: Page, settings: TableSettings) -> list[_Word]:
-    """Words split on gaps and on size changes, so a raised "59" is its own (marker) word."""
-    raw = page.extract_words(
+def _page_words(page: Page, settings: TableSettings) -> list[Word]:
+    """The page's words as the reader sees them, with raised note markers flagged."""
+    reading = ReadingSettings(
         x_tolerance=settings.x_tolerance,
         y_tolerance=settings.y_tolerance,
-        keep_blank_chars=False,
-        extra_attrs=["size"],
+        superscript_ratio=settings.superscript_ratio,
     )
-    words = [
-        _Word(w["text"], *(float(w[k]) for k in ("x0", "top", "x1", "bottom", "size")))
-        for w in raw
-        if w.get("upright", True)
-    ]
-    for line in _group_lines(words):
-        size = max(w.size for w in line.words)
-        bottom = max(w.bottom for w in line.words if w.size == size)
-        for word in line.words:
-            word.marker = (
-                word.size <= settings.superscript_ratio * size + 0.1  # 7.5 on 8.5 is 0.882
-                and word.bottom < bottom - 0.1 * size
-                and bool(_MARKER_TEXT.match(word.text))
-            )
+    words = page_words(page, reading)
+    build_rows(words, reading)  # flags superscripts in place
     return words
 
 
-def _group_lines(words: Iterable[_Word]) -> list[_Line]:
+def _group_lines(words: Iterable[Word]) -> list[WordRun]:
     """Words → lines by vertical overlap (a raised marker overlaps its line, so it joins it)."""
-    lines: list[_Line] = []
+    lines: list[WordRun] = []
     for word in sorted(words, key=lambda w: (w.top, w.x0)):
         for line in reversed(lines[-3:]):
             main = [w for w in line.words if w.size >= word.size * 0.8] or line.words
@@ -205,14 +139,14 @@ def _group_lines(words: Iterable[_Word]) -> list[_Line]:
                 line.words.append(word)
                 break
         else:
-            lines.append(_Line([word]))
+            lines.append(WordRun([word]))
     for line in lines:
         line.words.sort(key=lambda w: w.x0)
     lines.sort(key=lambda ln: (ln.top, ln.x0))
     return lines
 
 
-def _text(words: Sequence[_Word], x_tolerance: float) -> str:
+def _text(words: Sequence[Word], x_tolerance: float) -> str:
     """Words of one cell or line → text, one baseline after the other.
 
     Rows are grouped by vertical overlap (so a vertically centred cell stays in its row), but a
@@ -222,16 +156,16 @@ def _text(words: Sequence[_Word], x_tolerance: float) -> str:
     return _join_lines(_baseline_text(sub, x_tolerance) for sub in _baselines(words))
 
 
-def _baselines(words: Sequence[_Word]) -> list[list[_Word]]:
+def _baselines(words: Sequence[Word]) -> list[list[Word]]:
     """Split words by baseline (bottom within 0.3 × size); markers go with the text they touch."""
-    plain = sorted((w for w in words if not w.marker), key=lambda w: w.bottom)
-    groups: list[list[_Word]] = []
+    plain = sorted((w for w in words if not w.note_marker), key=lambda w: w.bottom)
+    groups: list[list[Word]] = []
     for word in plain:
         if groups and abs(word.bottom - groups[-1][-1].bottom) <= 0.3 * word.size:
             groups[-1].append(word)
         else:
             groups.append([word])
-    for marker in (w for w in words if w.marker):
+    for marker in (w for w in words if w.note_marker):
         if groups:
             min(groups, key=lambda g: abs(statistics.fmean(w.cy for w in g) - marker.cy)).append(marker)
         else:
@@ -239,7 +173,7 @@ def _baselines(words: Sequence[_Word]) -> list[list[_Word]]:
     return sorted(groups, key=lambda g: min(w.top for w in g))
 
 
-def _baseline_text(words: Sequence[_Word], x_tolerance: float) -> str:
+def _baseline_text(words: Sequence[Word], x_tolerance: float) -> str:
     """Words of one baseline → text: a space where the print has a gap, markers dropped.
 
     When a marker is dropped the space decision spans it: "funds⁵⁹," gives "funds,", and no
@@ -248,12 +182,12 @@ def _baseline_text(words: Sequence[_Word], x_tolerance: float) -> str:
     out: list[str] = []
     pending_space = False
     after_marker = False
-    previous: _Word | None = None
+    previous: Word | None = None
     for word in sorted(words, key=lambda w: w.x0):
         if previous is not None and word.x0 - previous.x1 > x_tolerance:
             pending_space = True
         previous = word
-        if word.marker:
+        if word.note_marker:
             after_marker = True
             continue
         if after_marker and word.text[:1] in ",.;:)]}!?%":
@@ -373,10 +307,6 @@ def _union(boxes: Iterable[BBox]) -> BBox:
     )
 
 
-def _inside(word: _Word, box: BBox, slack: float = 1.0) -> bool:
-    return box[0] - slack <= word.cx <= box[2] + slack and box[1] - slack <= word.cy <= box[3] + slack
-
-
 def _valid(header_rows: list[list[str]], rows: list[list[str]], settings: TableSettings) -> bool:
     """At least two columns, a header and a body row, and two rows with two filled cells."""
     grid = [*header_rows, *rows]
@@ -391,7 +321,7 @@ def _valid(header_rows: list[list[str]], rows: list[list[str]], settings: TableS
 # --------------------------------------------------------------------------- closed grids
 
 
-def _grid_tables(page: Page, words: list[_Word], rules: list[_Rule], settings: TableSettings) -> list[_Found]:
+def _grid_tables(page: Page, words: list[Word], rules: list[_Rule], settings: TableSettings) -> list[_Found]:
     """Fully ruled tables through pdfplumber's ``lines`` strategy, cleaned."""
     if not page.rects and not any(abs(line["x1"] - line["x0"]) < 1 for line in page.lines):
         return []  # no vertical strokes at all: no closed grid, skip the finder
@@ -409,7 +339,7 @@ def _grid_tables(page: Page, words: list[_Word], rules: list[_Rule], settings: T
         if _open_sided(bbox, rules, settings):
             continue  # a partial grid inside wider rules: the rule-band reader does it whole
         cells = [list(row.cells) for row in table.rows]
-        result = _read_grid(cells, [w for w in words if _inside(w, bbox, 0.0)], bbox, settings)
+        result = _read_grid(cells, [w for w in words if w.inside(bbox, 0.0)], bbox, settings)
         if result is not None:
             found.append(result)
     return found
@@ -431,7 +361,7 @@ def _open_sided(bbox: BBox, rules: list[_Rule], settings: TableSettings) -> bool
 
 def _read_grid(
     cells: list[list[tuple[float, float, float, float] | None]],
-    words: list[_Word],
+    words: list[Word],
     bbox: BBox,
     settings: TableSettings,
 ) -> _Found | None:
@@ -447,19 +377,19 @@ def _read_grid(
     if len(edges) < 2:
         return None
     title = title_bbox = None
-    first = [c for c in cells[0] if c is not None and any(_inside(w, c, 0.0) for w in words)]
+    first = [c for c in cells[0] if c is not None and any(w.inside(c, 0.0) for w in words)]
     if len(first) == 1 and len(edges) >= 4 and first[0][2] - first[0][0] >= 0.8 * (bbox[2] - bbox[0]):
         # one cell across the whole first row: the table's title (its caption), not a header;
         # the table's box then starts below it, so the caption stays out of the table's regions
-        title_words = [w for w in words if _inside(w, first[0], 0.0)]
+        title_words = [w for w in words if w.inside(first[0], 0.0)]
         title = _text(title_words, settings.x_tolerance)
         title_bbox = _union((w.x0, w.top, w.x1, w.bottom) for w in title_words)
-        words = [w for w in words if not _inside(w, first[0], 0.0)]
+        words = [w for w in words if not w.inside(first[0], 0.0)]
         bbox = (bbox[0], first[0][3], bbox[2], bbox[3])
     boxes = [(r, c) for r, row in enumerate(cells) for c in row if c is not None]
-    per_row: list[list[list[_Word]]] = [[[] for _ in edges[:-1]] for _ in cells]
+    per_row: list[list[list[Word]]] = [[[] for _ in edges[:-1]] for _ in cells]
     for word in words:
-        holders = [(r, c) for r, c in boxes if _inside(word, c, 0.0)]
+        holders = [(r, c) for r, c in boxes if word.inside(c, 0.0)]
         if not holders:
             continue
         row, cell = min(holders, key=lambda rc: (rc[1][2] - rc[1][0]) * (rc[1][3] - rc[1][1]))
@@ -501,7 +431,7 @@ def _continues_header(header_rows: list[list[str]], row: list[str]) -> bool:
     return under_header or (bool(header_rows[0][0]) and not row[0])
 
 
-def _split_banded(per_column: list[list[_Word]], settings: TableSettings) -> list[list[str]]:
+def _split_banded(per_column: list[list[Word]], settings: TableSettings) -> list[list[str]]:
     """One ruled row holding several records on aligned lines → one row per line.
 
     Some grids rule every fifth record only (the NICS sheet). If every text line of the row
@@ -557,16 +487,16 @@ def _compatible(a: _Rule, b: _Rule, settings: TableSettings) -> bool:
     return shares_end and widths[0] >= 0.5 * widths[1]
 
 
-def _segments(line: _Line, separators: list[float] | None, settings: TableSettings) -> list[list[_Word]]:
+def _segments(line: WordRun, separators: list[float] | None, settings: TableSettings) -> list[list[Word]]:
     """A line's words → cells: by vertical rules when drawn, else by wide gaps."""
     words = line.words  # markers stay: they are dropped when text is made, spacing intact
     if separators is not None:
-        groups: dict[int, list[_Word]] = {}
+        groups: dict[int, list[Word]] = {}
         for word in words:
             groups.setdefault(sum(1 for x in separators if x < word.cx), []).append(word)
         return [groups[k] for k in sorted(groups)]
     gap = settings.cell_gap_factor * line.size
-    out: list[list[_Word]] = [[words[0]]]
+    out: list[list[Word]] = [[words[0]]]
     for word in words[1:]:
         if word.x0 - out[-1][-1].x1 > gap:
             out.append([word])
@@ -576,7 +506,7 @@ def _segments(line: _Line, separators: list[float] | None, settings: TableSettin
 
 
 def _tabular(
-    lines: list[_Line], separators: list[float] | None, body_size: float, settings: TableSettings
+    lines: list[WordRun], separators: list[float] | None, body_size: float, settings: TableSettings
 ) -> bool:
     """Do these lines read as table rows? Most split into cells, and (unruled) cells are short.
 
@@ -600,7 +530,7 @@ def _tabular(
 
 
 def _band_tables(
-    words: list[_Word],
+    words: list[Word],
     rules: list[_Rule],
     vrules: list[_VRule],
     taken: list[BBox],
@@ -636,7 +566,7 @@ def _band_tables(
     return found
 
 
-def _context_size(words: list[_Word], group: list[_Rule], fallback: float, settings: TableSettings) -> float:
+def _context_size(words: list[Word], group: list[_Rule], fallback: float, settings: TableSettings) -> float:
     """Body-text size around a band of rules, measured away from its densest stretch of rules.
 
     A page that is mostly table has table-sized text as its most common size, so the words
@@ -650,7 +580,7 @@ def _context_size(words: list[_Word], group: list[_Rule], fallback: float, setti
         else:
             stretches[-1].append(rule)
     boxes = [(min(r.x0 for r in s), s[0].y, max(r.x1 for r in s), s[-1].y) for s in stretches if len(s) > 1]
-    return _body_size([w for w in words if not any(_inside(w, box) for box in boxes)]) or fallback
+    return _body_size([w for w in words if not any(w.inside(box) for box in boxes)]) or fallback
 
 
 def _runs(kinds: list[str]) -> list[tuple[int, int]]:
@@ -671,8 +601,8 @@ def _runs(kinds: list[str]) -> list[tuple[int, int]]:
     return runs
 
 
-def _lines_in(words: list[_Word], box: BBox) -> list[_Line]:
-    return _group_lines(w for w in words if _inside(w, box, 0.0))
+def _lines_in(words: list[Word], box: BBox) -> list[WordRun]:
+    return _group_lines(w for w in words if w.inside(box, 0.0))
 
 
 def _separators(vrules: list[_VRule], box: BBox, settings: TableSettings) -> list[float] | None:
@@ -711,7 +641,7 @@ def _extend_by_verticals(
 
 
 def _read_band(
-    words: list[_Word],
+    words: list[Word],
     region: BBox,
     cuts: list[float],
     vrules: list[_VRule],
@@ -741,18 +671,18 @@ def _read_band(
     if len(columns) < settings.min_columns:
         return None
 
-    def cells(line: _Line) -> list[list[_Word]]:
-        out: list[list[_Word]] = [[] for _ in columns]
+    def cells(line: WordRun) -> list[list[Word]]:
+        out: list[list[Word]] = [[] for _ in columns]
         for segment in _segments(line, separators, settings):
             out[_column_of(segment, columns)].extend(segment)
         return out
 
     header_rows = [[_text(c, settings.x_tolerance) for c in cells(line)] for line in header_lines]
     ruled_rows = len(body_slabs) >= settings.ruled_rows_min_slabs
-    rows: list[list[list[_Word]]] = []
+    rows: list[list[list[Word]]] = []
     for slab in body_slabs:
         left = min((w.x0 for line in slab for w in cells(line)[0]), default=x0)
-        last: list[list[_Word]] | None = None  # the previous line's cells, within this slab
+        last: list[list[Word]] | None = None  # the previous line's cells, within this slab
         for line in slab:
             parts = cells(line)
             if last is not None and (ruled_rows or _continues(parts, last, left, settings)):
@@ -768,7 +698,7 @@ def _read_band(
         return None  # one unruled slab of two columns: side headings beside prose, not a table
     if _looks_like_contents(header_rows, body):
         return None
-    inside = [w for w in words if _inside(w, region, 0.5) and not w.marker]
+    inside = [w for w in words if w.inside(region, 0.5) and not w.note_marker]
     box = _union([line.bbox for slab in slab_lines for line in slab] + [(x0, top, x1, bottom)])
     size = statistics.median([w.size for w in inside]) if inside else 0.0
     return _Found(box, header_rows, body, size)
@@ -789,7 +719,7 @@ def _looks_like_contents(header_rows: list[list[str]], rows: list[list[str]]) ->
     return rising >= 0.8 * (len(numbers) - 1)  # lists of tables restart the count once or twice
 
 
-def _columns(lines: list[_Line], settings: TableSettings) -> list[tuple[float, float]]:
+def _columns(lines: list[WordRun], settings: TableSettings) -> list[tuple[float, float]]:
     """Column x-ranges: the union of overlapping cell ranges over lines that have several cells.
 
     Right-aligned numbers of different widths overlap within their column; separate columns
@@ -811,7 +741,7 @@ def _columns(lines: list[_Line], settings: TableSettings) -> list[tuple[float, f
     return [(a, b) for a, b in merged]
 
 
-def _column_of(segment: list[_Word], columns: list[tuple[float, float]]) -> int:
+def _column_of(segment: list[Word], columns: list[tuple[float, float]]) -> int:
     """The column a cell belongs to: most overlap, else nearest centre."""
     a, b = min(w.x0 for w in segment), max(w.x1 for w in segment)
     overlaps = [min(b, c1) - max(a, c0) for c0, c1 in columns]
@@ -822,9 +752,7 @@ def _column_of(segment: list[_Word], columns: list[tuple[float, float]]) -> int:
     return min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - centre))
 
 
-def _continues(
-    parts: list[list[_Word]], last: list[list[_Word]], left: float, settings: TableSettings
-) -> bool:
+def _continues(parts: list[list[Word]], last: list[list[Word]], left: float, settings: TableSettings) -> bool:
     """Is this line the wrapped continuation of the row above (within one ruled slab)?
 
     Yes when the first column is empty and the line fills fewer cells than the line above (or
@@ -846,7 +774,7 @@ def _continues(
 # --------------------------------------------------------------------------- captions and notes
 
 
-def _body_size(words: list[_Word]) -> float:
+def _body_size(words: list[Word]) -> float:
     """The page's running-text size: the size carrying the most characters."""
     weights: Counter[float] = Counter()
     for word in words:
@@ -854,7 +782,7 @@ def _body_size(words: list[_Word]) -> float:
     return weights.most_common(1)[0][0] if weights else 0.0
 
 
-def _attach(found: _Found, free: list[_Word], page_number: int, settings: TableSettings) -> Table:
+def _attach(found: _Found, free: list[Word], page_number: int, settings: TableSettings) -> Table:
     """Caption above (or below) and note/source lines below → the finished :class:`Table`.
 
     Only words within the table's width are looked at, so a neighbouring column's prose on the
@@ -871,19 +799,19 @@ def _attach(found: _Found, free: list[_Word], page_number: int, settings: TableS
         if ln.x0 >= box[0] - slack and ln.x1 <= box[2] + slack
     ]
 
-    def text_of(line: _Line) -> str:
+    def text_of(line: WordRun) -> str:
         return _text(line.words, settings.x_tolerance)
 
-    def small(line: _Line) -> bool:
+    def small(line: WordRun) -> bool:
         return (
             line.size <= found.size + settings.note_size_slack
             and line.size < found.body_size - settings.body_size_margin
         )
 
-    caption_lines: list[_Line] = []
+    caption_lines: list[WordRun] = []
     above = sorted((ln for ln in near if ln.bottom <= box[1] + 1), key=lambda ln: -ln.bottom)
     edge = box[1]
-    run: list[_Line] = []
+    run: list[WordRun] = []
     for line in above[: settings.max_caption_lines]:
         limit = settings.caption_gap_factor if not run else settings.note_line_gap_factor
         if edge - line.bottom > limit * line.size:
@@ -896,10 +824,10 @@ def _attach(found: _Found, free: list[_Word], page_number: int, settings: TableS
 
     below = sorted((ln for ln in near if ln.top >= box[3] - 1), key=lambda ln: ln.top)
     edge = box[3]
-    note_lines: list[_Line] = []
-    source_lines: list[_Line] = []
-    below_caption: list[_Line] = []
-    current: list[_Line] | None = None
+    note_lines: list[WordRun] = []
+    source_lines: list[WordRun] = []
+    below_caption: list[WordRun] = []
+    current: list[WordRun] | None = None
     for line in below[: settings.max_note_lines + settings.max_caption_lines]:
         text = text_of(line)
         limit = settings.note_gap_factor if current is None else settings.note_line_gap_factor
@@ -950,13 +878,18 @@ def _attach(found: _Found, free: list[_Word], page_number: int, settings: TableS
 # --------------------------------------------------------------------------- public API
 
 
-def find_tables(page: Page, settings: TableSettings = DEFAULT_SETTINGS) -> list[Table]:
+def find_tables(
+    page: Page, settings: TableSettings = DEFAULT_SETTINGS, words: list[Word] | None = None
+) -> list[Table]:
     """Every table on ``page``, top to bottom, with caption, note and source attached.
 
+    ``words`` are the page's words as the reader already extracted them (superscripts
+    flagged), so a page is read once; without them the page is read here.
     ``Table.page`` is pdfplumber's 1-based page number; ``Table.bbox`` covers the grid and
     its note/source lines (see :func:`table_regions`).
     """
-    words = _page_words(page, settings)
+    if words is None:
+        words = _page_words(page, settings)
     if not words:
         return []
     rules, vrules = _rules(page, settings)
@@ -966,10 +899,10 @@ def find_tables(page: Page, settings: TableSettings = DEFAULT_SETTINGS) -> list[
     if not found:
         return []
     found.sort(key=lambda f: (f.bbox[1], f.bbox[0]))
-    free = [w for w in words if not any(_inside(w, f.bbox) for f in found)]
+    free = [w for w in words if not any(w.inside(f.bbox) for f in found)]
     for f in found:
         if not f.body_size:
-            f.body_size = _body_size([w for w in words if not _inside(w, f.bbox)]) or body_size
+            f.body_size = _body_size([w for w in words if not w.inside(f.bbox)]) or body_size
     return [_attach(f, free, page.page_number, settings) for f in found]
 
 

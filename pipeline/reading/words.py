@@ -1,20 +1,24 @@
 """Page characters → words and baseline rows, with superscripts told apart.
 
 pdfplumber gives characters with positions. TeX output carries no space characters, so words
-are cut by horizontal gaps (``x_tolerance``); doubled characters (fake bold) are removed with
-``dedupe_chars``; ligatures are expanded by pdfplumber. Words are split on a change of font
+are cut by horizontal gaps (``x_tolerance``); doubled characters (fake bold) are removed
+(:func:`without_doubled_chars`); ligatures are expanded by pdfplumber. Words are split on a change of font
 *size* only, so a raised footnote number becomes its own word ("2009" + "43") while an italic
 full stop stays glued to its word.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pdfplumber.page import Page
 
 from ..config import ReadingSettings
+from ..document import BBox
+
+NOTE_MARK = re.compile(r"^[0-9*†‡§,]+$")
 
 
 @dataclass(eq=False, slots=True)
@@ -37,25 +41,65 @@ class Word:
         name = self.font.lower()
         return "italic" in name or "oblique" in name
 
+    @property
+    def note_marker(self) -> bool:
+        """A raised footnote or table-note mark ("59", "*"), not a raised letter."""
+        return self.superscript and bool(NOTE_MARK.match(self.text))
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    def inside(self, box: BBox, slack: float = 1.0) -> bool:
+        """The word's centre lies in ``box`` (give or take ``slack``)."""
+        return box[0] - slack <= self.cx <= box[2] + slack and box[1] - slack <= self.cy <= box[3] + slack
+
 
 @dataclass(eq=False, slots=True)
-class Row:
-    """Words sharing one baseline across the whole page width (columns not split yet)."""
+class WordRun:
+    """Words read together (a baseline row, a column line, a table line): box and body size.
 
-    words: list[Word] = field(default_factory=list)
+    Raised footnote markers ride along but do not count for the run's top or size.
+    """
+
+    words: list[Word]
+
+    @property
+    def body_words(self) -> list[Word]:
+        return [w for w in self.words if not w.superscript]
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
 
     @property
     def top(self) -> float:
-        return min(w.top for w in self.words)
+        return min(w.top for w in (self.body_words or self.words))
 
     @property
     def bottom(self) -> float:
         return max(w.bottom for w in self.words)
 
     @property
+    def bbox(self) -> BBox:
+        return (self.x0, min(w.top for w in self.words), self.x1, self.bottom)
+
+    @property
     def size(self) -> float:
-        sizes = [w.size for w in self.words if not w.superscript] or [w.size for w in self.words]
-        return statistics.median(sizes)
+        return statistics.median(w.size for w in (self.body_words or self.words))
+
+
+@dataclass(eq=False, slots=True)
+class Row(WordRun):
+    """Words sharing one baseline across the whole page width (columns not split yet)."""
 
 
 def page_words(page: Page, settings: ReadingSettings) -> list[Word]:
@@ -92,15 +136,22 @@ def without_doubled_chars(page: Page, tolerance: float = 1.0) -> Page:
     pdfplumber's ``dedupe_chars`` does the same but sorts inside its loop, which costs more
     than parsing the page; hashing each glyph into a grid cell keeps this linear.
     """
-    seen: set[tuple[str, str, int, int]] = set()
+    seen: dict[tuple[str, str, int, int], list[tuple[float, float]]] = {}
     doubled: set[int] = set()
     for char in page.chars:
-        gx, gy = round(char["x0"] / tolerance), round(char["top"] / tolerance)
+        x, y = char["x0"], char["top"]
+        gx, gy = round(x / tolerance), round(y / tolerance)
         key = (char["text"], char.get("fontname", ""))
-        if any((*key, gx + dx, gy + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
+        near = (
+            (px, py)
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for px, py in seen.get((*key, gx + dx, gy + dy), ())
+        )
+        if any(abs(px - x) <= tolerance and abs(py - y) <= tolerance for px, py in near):
             doubled.add(id(char))
         else:
-            seen.add((*key, gx, gy))
+            seen.setdefault((*key, gx, gy), []).append((x, y))
     if not doubled:
         return page
     return page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in doubled)
@@ -123,9 +174,10 @@ def build_rows(words: list[Word], settings: ReadingSettings) -> list[Row]:
         for word in [w for w in row.words if len(w.text) <= 4]:
             host = _host_row(word, rows, i, settings)
             if host is not None:
-                row.words.remove(word)
                 word.superscript = True
-                host.words.append(word)
+                if host is not row:
+                    row.words.remove(word)
+                    host.words.append(word)
     rows = [r for r in rows if r.words]
     for row in rows:
         row.words.sort(key=lambda w: w.x0)
@@ -133,14 +185,18 @@ def build_rows(words: list[Word], settings: ReadingSettings) -> list[Row]:
 
 
 def _host_row(word: Word, rows: list[Row], index: int, settings: ReadingSettings) -> Row | None:
-    """The row a small raised word belongs to, if any: one of the next few rows down."""
-    for other in rows[index + 1 : index + 5]:
+    """The row a small raised word belongs to, if any: its own or one of the next few down.
+
+    Slightly raised markers (a tenth of the text size) share their row's baseline band, so
+    the word's own row is looked at too.
+    """
+    for other in rows[index : index + 5]:
         if other.top > word.bottom + 1:
             continue
         for base in other.words:
-            if base.superscript or word.size > settings.superscript_ratio * base.size:
+            if base is word or base.superscript or word.size > settings.superscript_ratio * base.size + 0.1:
                 continue
-            raised = base.bottom - word.bottom >= 0.2 * base.size
+            raised = base.bottom - word.bottom >= 0.1 * base.size
             gap_after = word.x0 - base.x1
             gap_before = base.x0 - word.x1
             touching = -0.5 <= gap_after <= 0.5 * base.size or -0.5 <= gap_before <= 0.6 * base.size

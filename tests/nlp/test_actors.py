@@ -150,8 +150,14 @@ def test_iso3_comes_from_pycountry_never_typed(registry: ActorRegistry) -> None:
     countries = [a for a in registry if a.type == "country"]
     assert {a.iso3 for a in countries} == {c.alpha_3 for c in pycountry.countries}
     assert len(countries) == len(pycountry.countries)
-    for name, code in [("United States", "USA"), ("Colombia", "COL"), ("Turkey", "TUR"),
-                       ("Russia", "RUS"), ("Cape Verde", "CPV"), ("Bolivia", "BOL")]:
+    for name, code in [
+        ("United States", "USA"),
+        ("Colombia", "COL"),
+        ("Turkey", "TUR"),
+        ("Russia", "RUS"),
+        ("Cape Verde", "CPV"),
+        ("Bolivia", "BOL"),
+    ]:
         assert registry.get(name).iso3 == code
     assert all(a.iso3 is None for a in registry if a.type != "country")
 
@@ -245,7 +251,7 @@ def test_exact_names_and_possessives(matcher: ActorMatcher) -> None:
     text = (
         "Colombia's President Santos noted how \"the experience that we have had dismantling ... "
         "cartels, training intelligence officers, and training judicial police can benefit the "
-        "neighborhood\"."
+        'neighborhood".'
     )
     mentions = matcher.find(text)
     assert [(m.text, m.canonical, m.how) for m in mentions] == [("Colombia", "Colombia", "exact")]
@@ -260,7 +266,12 @@ def test_longest_match_wins_and_mentions_do_not_overlap(matcher: ActorMatcher) -
         "Southern Command to military counterparts.⁴⁷"
     )
     assert canonicals(matcher, text) == [
-        "United States", "Mexico", "Central America", "Caribbean", "Colombia", "US Southern Command",
+        "United States",
+        "Mexico",
+        "Central America",
+        "Caribbean",
+        "Colombia",
+        "US Southern Command",
     ]
     mentions = matcher.find(clean(text))
     assert all(a.end <= b.start for a, b in pairwise(mentions))
@@ -276,7 +287,9 @@ def test_offsets_point_into_the_original_text(matcher: ActorMatcher, body_texts:
     text = "The ﬁrst programs in Bogotá²⁴ and São Paulo, with Colombia’s police."
     mentions = matcher.find(text)
     assert [(m.text, m.canonical) for m in mentions] == [
-        ("Bogotá", "Bogota"), ("São Paulo", "Sao Paulo"), ("Colombia", "Colombia"),
+        ("Bogotá", "Bogota"),
+        ("São Paulo", "Sao Paulo"),
+        ("Colombia", "Colombia"),
     ]
     assert all(text[m.start : m.end] == m.text for m in mentions)
     text = "aid to Colom\u00adbia"  # a soft hyphen left by the PDF
@@ -296,7 +309,8 @@ def test_accent_folding_both_ways(matcher: ActorMatcher) -> None:
     assert names[:4] == ["Igarapé Institute", "Rio de Janeiro", "Brasilia", "Sao Paulo"]
     assert names.count("Sao Paulo") == 2 and "Medellin" in names and "Santiago" in names
     assert canonicals(matcher, "the Policia Nacional de Colombia and the Policía Nacional de Colombia") == [
-        "Colombian National Police", "Colombian National Police",
+        "Colombian National Police",
+        "Colombian National Police",
     ]
     mentions = matcher.find("trained in Medellín and Medellin")
     assert [(m.text, m.canonical) for m in mentions] == [("Medellín", "Medellin"), ("Medellin", "Medellin")]
@@ -313,10 +327,13 @@ def test_acronyms_with_and_without_periods(matcher: ActorMatcher) -> None:
     )
     assert len(names) == 18
     assert canonicals(matcher, "the U.S. and the O.A.S. and the U.N.") == [
-        "United States", "Organization of American States", "United Nations",
+        "United States",
+        "Organization of American States",
+        "United Nations",
     ]
     assert found(matcher, "U.S.-funded programs and a U.N.-backed commission") == [
-        ("U.S.", "United States", "acronym"), ("U.N.", "United Nations", "acronym"),
+        ("U.S.", "United States", "acronym"),
+        ("U.N.", "United Nations", "acronym"),
     ]
     text = "The CASA launched a *Declaration on Citizen Security in South America* in 2005."
     assert found(matcher, text) == [
@@ -329,8 +346,10 @@ def test_acronyms_are_case_sensitive(matcher: ActorMatcher) -> None:
     text = "Let us go to the oasis; the oas and the can of worms, us all, ice and the abc of it."
     assert matcher.find(text) == []
     assert canonicals(matcher, "the OAS, the CAN, ICE and the ABC") == [
-        "Organization of American States", "Andean Community",
-        "Immigration and Customs Enforcement", "Brazilian Cooperation Agency",
+        "Organization of American States",
+        "Andean Community",
+        "Immigration and Customs Enforcement",
+        "Brazilian Cooperation Agency",
     ]
     # "DoS" is denial-of-service, not the Department of Defense ("DoD")
     text = "have been involved in launching DoS and DDoS attacks on governments"
@@ -342,7 +361,8 @@ def test_acronyms_in_shouted_text_are_words(matcher: ActorMatcher) -> None:
     assert matcher.find("WE CAN DO IT") == []
     assert canonicals(matcher, "US DEA agents") == ["United States", "Drug Enforcement Administration"]
     assert canonicals(matcher, "the joint USAID-SICA strategy") == [
-        "USAID", "Central American Integration System",
+        "USAID",
+        "Central American Integration System",
     ]
 
 
@@ -371,11 +391,13 @@ def test_demonyms_mark_the_country(matcher: ActorMatcher) -> None:
     )
     assert found(matcher, text)[-1] == ("Mexican", "Mexico", "demonym")
     assert found(matcher, "Colombian police and the Mexican government") == [
-        ("Colombian", "Colombia", "demonym"), ("Mexican", "Mexico", "demonym"),
+        ("Colombian", "Colombia", "demonym"),
+        ("Mexican", "Mexico", "demonym"),
     ]
     # the agency only under its full name
     assert canonicals(matcher, "the Colombian National Police (CNP)") == [
-        "Colombian National Police", "Colombian National Police",
+        "Colombian National Police",
+        "Colombian National Police",
     ]
 
 
@@ -385,7 +407,8 @@ def test_regional_demonyms(matcher: ActorMatcher) -> None:
         "cooperate to achieve security and development."
     )
     assert found(matcher, text) == [
-        ("Latin American", "Latin America", "demonym"), ("Caribbean countries", "Caribbean", "alias"),
+        ("Latin American", "Latin America", "demonym"),
+        ("Caribbean countries", "Caribbean", "alias"),
     ]
     text = "a small group of Central American and Caribbean countries; Western European countries"
     assert canonicals(matcher, text) == ["Central America", "Caribbean", "Western Europe"]
@@ -397,7 +420,8 @@ def test_american_alone_is_not_the_united_states(matcher: ActorMatcher) -> None:
     assert matcher.find("American assistance and American officials") == []
     text = "the Pan American Health Organization and the Organization of American States"
     assert canonicals(matcher, text) == [
-        "Pan American Health Organization", "Organization of American States",
+        "Pan American Health Organization",
+        "Organization of American States",
     ]
     assert canonicals(matcher, "an inter-American cooperation strategy") == []
     assert canonicals(matcher, "US assistance and U.S. officials") == ["United States", "United States"]
@@ -415,7 +439,8 @@ def test_coordinated_ellipsis(matcher: ActorMatcher) -> None:
         "West Africa and Western and Eastern Europe."
     )
     assert found(matcher, text)[-2:] == [
-        ("Western", "Western Europe", "ellipsis"), ("Eastern Europe", "Eastern Europe", "exact"),
+        ("Western", "Western Europe", "ellipsis"),
+        ("Eastern Europe", "Eastern Europe", "exact"),
     ]
     text = (
         "Alongside these programs, the United States *Department of Defense Counter-Narcotics Assistance* "
@@ -424,7 +449,9 @@ def test_coordinated_ellipsis(matcher: ActorMatcher) -> None:
     )
     assert canonicals(matcher, text)[-2:] == ["Central America", "South America"]
     assert canonicals(matcher, "North, Central and South America") == [
-        "North America", "Central America", "South America",
+        "North America",
+        "Central America",
+        "South America",
     ]
     assert canonicals(matcher, "Peace and South America") == ["South America"]  # no "Peace America"
 
@@ -433,7 +460,8 @@ def test_fuzzy_only_for_close_capitalised_spans(matcher: ActorMatcher) -> None:
     assert found(matcher, "training in Cost Rica") == [("Cost Rica", "Costa Rica", "alias")]
     mentions = matcher.find("training in Costa Ricca and the Central American Integration Systen")
     assert [(m.canonical, m.how) for m in mentions] == [
-        ("Costa Rica", "fuzzy"), ("Central American Integration System", "fuzzy"),
+        ("Costa Rica", "fuzzy"),
+        ("Central American Integration System", "fuzzy"),
     ]
     assert all(0.92 <= m.score < 1 for m in mentions)
     # abbreviations are aliases, never a fuzzy neighbour
@@ -485,8 +513,10 @@ def test_registry_wins_over_ner(ner_matcher: ActorMatcher) -> None:
     text = "Colombia's President Santos said the U.S. and the OAS funded programs in Central America."
     mentions = ner_matcher.find(text)
     assert [(m.canonical, m.how) for m in mentions if m.canonical] == [
-        ("Colombia", "exact"), ("United States", "acronym"),
-        ("Organization of American States", "acronym"), ("Central America", "exact"),
+        ("Colombia", "exact"),
+        ("United States", "acronym"),
+        ("Organization of American States", "acronym"),
+        ("Central America", "exact"),
     ]
     assert all(m.how != "ner" or m.type in {"organization", "place", "group"} for m in mentions)
     assert [m for m in ner_matcher.find("HELP US NOW") if m.text == "US"] == []
@@ -527,8 +557,15 @@ def test_new_actor_candidates_are_counted(ner_matcher: ActorMatcher) -> None:
 # --------------------------------------------------------------------------- measurement
 
 
-def _recall(records: list[dict], matcher: ActorMatcher, registry: ActorRegistry, score: ModuleType,
-            aliases: dict[str, str], *, links: bool) -> tuple[float, float, list[tuple[str, str]]]:
+def _recall(
+    records: list[dict],
+    matcher: ActorMatcher,
+    registry: ActorRegistry,
+    score: ModuleType,
+    aliases: dict[str, str],
+    *,
+    links: bool,
+) -> tuple[float, float, list[tuple[str, str]]]:
     """Funders ∪ recipients of each gold record found among the actors matched in its evidence.
 
     A mention counts as its canonical name (or its text for NER) and its ``country``; with
@@ -584,8 +621,10 @@ def test_recall_on_gold_evidence(
     aliases = score_module.load_aliases(shared_dir / "spec" / "actors.csv")
     direct, direct_written, _ = _recall(gold_2col, use, registry, score_module, aliases, links=False)
     linked, linked_written, misses = _recall(gold_2col, use, registry, score_module, aliases, links=True)
-    print(f"\nrecall ner={with_ner}: direct={direct:.4f} (written {direct_written:.4f}) "
-          f"with registry links={linked:.4f} (written {linked_written:.4f})")
+    print(
+        f"\nrecall ner={with_ner}: direct={direct:.4f} (written {direct_written:.4f}) "
+        f"with registry links={linked:.4f} (written {linked_written:.4f})"
+    )
     print("misses:", misses)
     assert direct_written >= (0.97 if with_ner else 0.96)
     assert linked_written >= (0.99 if with_ner else 0.98)

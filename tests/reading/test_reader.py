@@ -169,3 +169,20 @@ def test_parse_memory_stays_flat_on_300_pages(tmp_path: Path) -> None:
     status, pages, blocks, peak_kb = out[0], int(out[1]), int(out[2]), int(out[3])
     assert status == "success" and pages == 300 and blocks > 0
     assert peak_kb / 1024 < 300, f"peak memory {peak_kb / 1024:.0f} MB"
+
+
+def test_doubled_characters_removed_but_double_letters_kept(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "bold.pdf"
+    sheet = canvas.Canvas(str(pdf))
+    sheet.setFont("Helvetica", 6)  # "ll" 1.3 pt apart: near the 1 pt doubling tolerance
+    for step in range(5):  # at several sub-point offsets, so no rounding luck hides a merge
+        sheet.drawString(72 + step * 0.2, 700 - step * 20, "Spending of $3 million will follow.")
+    for dx in (0.0, 0.3):  # fake bold: the same heading printed twice, a hair apart
+        sheet.setFont("Helvetica", 14)
+        sheet.drawString(72 + dx, 740, "Assistance")
+    sheet.save()
+    text = " ".join(b.text for b in read_pdf(pdf).blocks)
+    assert "Assistance" in text and "AAssistance" not in text and "Asssistance" not in text
+    assert text.count("million will") == 5
