@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/csminer parse corpus/ --out outputs/parsed
+	$(BIN)/csminer run corpus/ --out outputs/
 
 test: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks

@@ -110,6 +110,152 @@ def debug_page(
     typer.echo(f"wrote {output}")
 
 
+DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models" / "records"
+ModelsOption = Annotated[
+    Path, typer.Option("--models", help="Folder of trained models (records.skops, card.json).")
+]
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for records.jsonl/.csv/.parquet and documents.jsonl.")
+    ],
+    models: ModelsOption = DEFAULT_MODELS,
+    ner: Annotated[bool, typer.Option(help="Use the pretrained NER for actors outside the registry.")] = True,
+    password: PasswordOption = None,
+    settings: SetOption = None,
+) -> None:
+    """Mine intervention records from PDFs: read, find mentions, detect, assemble, classify, export."""
+    from .records.store import ModelError, load_models
+    from .run import Stages
+    from .run import run as run_job
+
+    config = _config(settings)
+    paths = pdf_paths(inputs)
+    if not paths:
+        typer.echo("no PDF found in the inputs", err=True)
+        raise typer.Exit(2)
+    try:
+        loaded = load_models(models)
+    except ModelError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for warning in loaded.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    stages = Stages.load(loaded.models, use_ner=ner)
+    for note in stages.notes:
+        typer.echo(f"warning: {note}", err=True)
+    outcomes = run_job(paths, out, stages, config, password)
+    for outcome in outcomes:
+        s = outcome.summary
+        line = f"{s['path']}: {s['status']}, {s['pages']} page(s), {s['counts']['records']} records"
+        typer.echo(line)
+        for error in s["errors"]:
+            typer.echo(f"  {error['code']} {error['message']}")
+    total = sum(len(o.records) for o in outcomes)
+    typer.echo(f"{total} records from {len(outcomes)} document(s) written to {out}/")
+    if all(o.summary["status"] == "failure" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold records (JSON Lines, RECORDS.md shape).")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="The PDFs the gold records come from (files or folders).")
+    ],
+    models: ModelsOption = DEFAULT_MODELS,
+    actors: Annotated[Path | None, typer.Option("--actors", help="Alias table for comparing names.")] = None,
+    ner: Annotated[bool, typer.Option(help="Use the pretrained NER while training.")] = True,
+) -> None:
+    """Train detection, roles and kinds from gold records; report section-fold cross-validation."""
+    import hashlib
+
+    from . import __version__
+    from .evaluate import load_aliases, load_jsonl
+    from .nlp.actors import ActorMatcher, ActorRegistry
+    from .nlp.sentences import sentence_splitter
+    from .records.store import save_models
+    from .records.train import prepare
+    from .records.train import train as train_models
+
+    records = load_jsonl(gold)
+    docs = {r.get("doc") for r in records}
+    paths = [p for p in pdf_paths(inputs) if p.stem in docs]
+    if not paths:
+        typer.echo(f"none of the PDFs given is a document of {gold}", err=True)
+        raise typer.Exit(2)
+    matcher = ActorMatcher(ActorRegistry.load(), use_ner=ner)
+    splitter = sentence_splitter()
+    datas = []
+    for path in paths:
+        document = read_pdf(path)
+        if document.status == Status.FAILURE:
+            typer.echo(_summary(document), err=True)
+            continue
+        datas.append(prepare(document, matcher, splitter))
+    aliases = load_aliases(actors or _registry_aliases())
+    digest = hashlib.sha256(gold.read_bytes()).hexdigest()
+    fitted, figures = train_models(datas, records, aliases, version=f"{__version__}+{digest[:8]}")
+    card = {
+        "training_data": {
+            "gold": gold.name,
+            "sha256": digest,
+            "records": len(records),
+            "documents": [d.document.doc for d in datas],
+        },
+        "features": {
+            "detector": "TF-IDF word 1-2 grams + mention features"
+            " (actor types, amounts, years, cue words, program names)",
+            "roles": "words around each actor mention + actor type, position, preceding preposition",
+            "hard_soft, scope": "codebook axis cues (themes grouped by RECORDS.md), no class prior",
+            "modality": "actor types and Latin American / other countries in the evidence",
+            "themes": "codebook cue words, kept where they held up on the training records",
+        },
+        "cross_validation": {"folds": "the report's top-level sections", **figures},
+        "ner": matcher.ner_available,
+        "training_counts": fitted.meta,
+    }
+    save_models(fitted, models, card)
+    keys = [
+        "detect_f1",
+        "hard_soft_acc",
+        "scope_acc",
+        "modality_acc",
+        "funders_f1",
+        "amounts_f1",
+        "years_start_acc",
+    ]
+    typer.echo("cross-validated (section folds): " + " ".join(f"{k}={figures.get(k)}" for k in keys))
+    typer.echo(f"models written to {models}/")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold records (JSON Lines).")],
+    pred: Annotated[Path, typer.Option("--pred", help="Predicted records (records.jsonl).")],
+    actors: Annotated[
+        Path | None, typer.Option("--actors", help="Alias table (canonical,type,aliases).")
+    ] = None,
+    all_docs: Annotated[bool, typer.Option("--all-docs", help="Score documents without gold too.")] = False,
+    details: Annotated[
+        bool, typer.Option("--details/--no-details", help="List missed and spurious records.")
+    ] = True,
+) -> None:
+    """Score records against gold: the scorer's figures, confusion tables, missed and spurious records."""
+    from .evaluate import evaluate as score
+    from .evaluate import load_aliases, load_jsonl, report
+
+    ev = score(load_jsonl(gold), load_jsonl(pred), load_aliases(actors or _registry_aliases()), all_docs)
+    typer.echo(report(ev, details=details))
+
+
+def _registry_aliases() -> Path:
+    return Path(__file__).resolve().parent / "nlp" / "data" / "actors.csv"
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,1 @@
+"""Records stage: mentions → intervention records (detect, assemble, classify)."""

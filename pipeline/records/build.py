@@ -1,0 +1,158 @@
+"""Drafts → records: roles decided per mention, amounts and years gathered, kinds classified.
+
+:class:`RecordModels` holds the fitted models (or a constant where training left one class);
+:func:`build_records` composes detection, assembly and field filling for one document and
+gives every field a confidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..document import Document
+from ..nlp.mentions import SentenceMentions, TableMentions
+from ..nlp.years import mentioned_years
+from .assemble import Assembler, Draft
+from .cues import CueThemes
+from .examples import ROLES, detection_examples, record_example, role_examples
+from .features import security_terms
+from .model import EvidenceSpan, Record, RecordAmount, RecordYears
+from .models import Model, predict_labels, probabilities
+
+FIELDS = ("hard_soft", "scope", "modality")
+
+
+@dataclass
+class RecordModels:
+    """The fitted models of the records stage and the version they go by."""
+
+    detector: Model
+    roles: Model
+    fields: dict[str, Any]
+    """hard_soft and scope: codebook axis classifiers; modality: a mention-feature model."""
+    themes: CueThemes | None
+    linker: Model | None = None
+    version: str = "untrained"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def section_of(items: list[SentenceMentions]) -> str | None:
+    return next((i.sentence.section for i in items if i.sentence.section), None)
+
+
+def detect(items: list[SentenceMentions], models: RecordModels) -> list[float]:
+    return probabilities(models.detector, detection_examples(items), 1)
+
+
+def build_records(
+    document: Document,
+    items: list[SentenceMentions],
+    tables: list[TableMentions],
+    models: RecordModels,
+    assembler: Assembler | None = None,
+    detected: list[float] | None = None,
+) -> list[Record]:
+    """Every intervention record of one document, ids in document order."""
+    assembler = assembler or Assembler(linker=models.linker)
+    detected = detected if detected is not None else detect(items, models)
+    drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d)]
+    return [fill(document.doc, n, draft, models) for n, draft in enumerate(drafts, 1)]
+
+
+def about_security(draft: Draft) -> bool:
+    """A record has to speak of security somewhere in its evidence (its tables count)."""
+    text = " ".join([*(i.text for i in draft.items), *(t.table.caption or "" for t in draft.tables)])
+    return security_terms(text) > 0 or bool(draft.tables and draft.key)
+
+
+def fill(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:
+    record = Record(id=f"{doc}-{number:04d}", doc=doc, name=draft.name)
+    record.pipeline_version = __version__
+    record.model_version = models.version
+    record.confidence["detect"] = round(draft.probability, 3)
+    seen: set[str] = set()
+    for item in sorted(draft.items, key=lambda i: i.sentence.index):
+        s = item.sentence
+        if s.text in seen:  # a table's caption is both a caption block and the table's caption
+            continue
+        seen.add(s.text)
+        record.evidence.append(EvidenceSpan(s.text, s.start, s.end, list(s.pages), list(s.boxes), s.source))
+    for table in draft.tables:
+        caption = table.table.caption or ""
+        if caption in seen:
+            continue
+        record.evidence.append(
+            EvidenceSpan(caption, -1, -1, [table.table.page], [(table.table.page, table.table.bbox)], "table")
+        )
+    _roles(record, draft, models)
+    _amounts(record, draft)
+    _years(record, draft)
+    _classify(record, draft, models)
+    return record
+
+
+def _roles(record: Record, draft: Draft, models: RecordModels) -> None:
+    pairs = [pair for item in draft.items for pair in role_examples(item)]
+    if not pairs:
+        return
+    best: dict[str, dict[str, float]] = defaultdict(dict)
+    for role in ROLES[:3]:
+        for (mention, _), p in zip(
+            pairs, probabilities(models.roles, [e for _, e in pairs], role), strict=True
+        ):
+            name = mention.canonical or mention.text
+            best[name][role] = max(best[name].get(role, 0.0), p)
+    for name, scores in best.items():
+        role, p = max(scores.items(), key=lambda kv: kv[1])
+        if p >= 0.5:
+            getattr(record, f"{role}s").append(name)
+            record.confidence[f"{role}:{name}"] = round(p, 3)
+    for role in ("funders", "implementers", "recipients"):
+        values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
+        record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+def _amounts(record: Record, draft: Draft) -> None:
+    seen: set[tuple[float, str]] = set()
+    for item in draft.items:
+        for a in item.amounts:
+            if (a.value, a.currency) not in seen:
+                seen.add((a.value, a.currency))
+                record.amounts.append(RecordAmount(a.value, a.currency, a.text, a.qualifier))
+    for table in draft.tables:
+        for a in table.amounts:
+            record.amounts.append(RecordAmount(a.value, a.currency, a.text, a.qualifier, year=a.year))
+    record.confidence["amounts"] = 0.95 if record.amounts else 1.0
+
+
+def _years(record: Record, draft: Draft) -> None:
+    mentions = [y for item in draft.items for y in item.years if not y.citation]
+    years = set(mentioned_years(mentions))
+    years.update(a.year for t in draft.tables for a in t.amounts if a.year)
+    record.years = RecordYears(mentioned=sorted(years))
+    starts = [y.first for y in mentions if y.first is not None]
+    ends = [
+        y.last
+        for y in mentions
+        if y.last is not None and y.precision in ("range", "fiscal_range", "open_end")
+    ]
+    record.years.start = min(starts) if starts else None
+    record.years.end = max(ends) if ends and (not starts or max(ends) > min(starts)) else None
+    record.confidence["years"] = 0.9 if mentions else 1.0
+
+
+def _classify(record: Record, draft: Draft, models: RecordModels) -> None:
+    example = record_example(draft.items, draft.name, section_of(draft.items))
+    for name in FIELDS:
+        label, p = predict_labels(models.fields[name], [example])[0]
+        setattr(record, name, label)
+        record.confidence[name] = round(p, 3)
+    if models.themes is not None:
+        chosen = models.themes.predict([example])[0]
+        record.themes = [t for t, _ in chosen]
+        record.confidence["themes"] = round(float(np.mean([p for _, p in chosen])), 3) if chosen else 0.0

@@ -1,0 +1,185 @@
+"""Model inputs of the records stage: one ``{"text", "features"}`` example per decision.
+
+Three decisions are learned: does a sentence state an intervention (detection), what role
+does an actor mention play in it (funder, implementer, recipient, none), and what kind of
+intervention is a record (hard/soft, scope, modality, themes). Each example pairs the words
+with what the mentions say about them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+from ..nlp.actors import ActorMention, ActorRegistry
+from ..nlp.mentions import SentenceMentions
+from .features import codebook, program_names, sentence_features, themes_in
+
+ROLES = ("funder", "implementer", "recipient", "none")
+ROLE_CUES = {
+    "by": "by",
+    "from": "from",
+    "to": "to",
+    "in": "in",
+    "for": "for",
+    "with": "with",
+    "across": "across",
+    "between": "between",
+    "through": "through",
+    "via": "through",
+    "of": "of",
+}
+
+
+def detection_example(item: SentenceMentions) -> dict[str, Any]:
+    return {"text": item.text, "features": sentence_features(item)}
+
+
+CONTEXT_KEYS = ("program_name", "amounts", "cues", "anti_cues", "actors", "years")
+
+
+def detection_examples(items: list[SentenceMentions]) -> list[dict[str, Any]]:
+    """Detection examples with their passage: interventions come in runs of sentences, so what
+    the sentences before and after in the same block mention is evidence too."""
+    examples = [detection_example(i) for i in items]
+    for n, example in enumerate(examples):
+        for side, m in (("prev", n - 1), ("next", n + 1)):
+            if 0 <= m < len(items) and items[m].sentence.block == items[n].sentence.block is not None:
+                for key in CONTEXT_KEYS:
+                    value = examples[m]["features"].get(key)
+                    if value:
+                        example["features"][f"{side}:{key}"] = value
+    return examples
+
+
+def role_example(item: SentenceMentions, mention: ActorMention, position: int) -> dict[str, Any]:
+    """One actor mention in a stating sentence: the words around it and what it is."""
+    text = item.text
+    left = re.findall(r"[\w'’\-]+", text[: mention.start].casefold())[-6:]
+    right = re.findall(r"[\w'’\-]+", text[mention.end :].casefold())[:4]
+    features: dict[str, Any] = {
+        "type": mention.type,
+        "how": mention.how,
+        "position": "first" if position == 0 else "later",
+        "country": int(mention.country == mention.canonical),
+        "possessive": int(text[mention.end : mention.end + 2] in ("'s", "’s")),
+        "amounts": int(bool(item.amounts)),
+        "in_name": int(any(n.start <= mention.start < n.end for n in program_names(text))),
+    }
+    for word in left[-2:]:
+        features[f"before:{ROLE_CUES.get(word, 'w')}"] = 1
+    if left:
+        features["prev"] = left[-1]
+    if right:
+        features["next"] = right[0]
+    context = " ".join([*left, "ACTOR", *right])
+    return {"text": context, "features": features}
+
+
+def role_examples(item: SentenceMentions) -> list[tuple[ActorMention, dict[str, Any]]]:
+    actors = [m for m in item.actors if m.canonical]
+    return [(m, role_example(item, m, i)) for i, m in enumerate(actors)]
+
+
+@lru_cache(maxsize=1)
+def latin_american_countries() -> frozenset[str]:
+    """Countries the registry counts as Latin America (south-south needs to know)."""
+    registry = ActorRegistry.load()
+    region = registry.get("Latin America")
+    return frozenset(registry.members_of(region.canonical)) if region else frozenset()
+
+
+def record_example(items: list[SentenceMentions], name: str | None, section: str | None) -> dict[str, Any]:
+    """A whole record as codebook evidence: theme cues in its words and its section heading,
+    and who takes part (actor types, Latin American countries or not).
+
+    Only these features reach the kind classifiers, not raw words: words tie a model to the
+    sections it was trained on, the codebook's cues carry over to other reports.
+    """
+    text = " ".join([name or "", *(i.text for i in items)])
+    types: Counter[str] = Counter()
+    countries: set[str] = set()
+    for item in items:
+        for m in item.actors:
+            if m.canonical:
+                types[m.type] += 1
+            if m.country:
+                countries.add(m.country)
+    features: dict[str, Any] = {f"actor:{k}": min(v, 4) for k, v in types.items()}
+    features["countries"] = min(len(countries), 5)
+    latin_america = latin_american_countries()
+    features["latin_american_countries"] = min(len(countries & latin_america), 4)
+    features["other_countries"] = min(len(countries - latin_america), 4)
+    features["amounts"] = int(any(i.amounts for i in items))
+    features["named"] = int(bool(name))
+    features.update(codebook_features(text, "text"))
+    del section  # headings name sections the models never saw: they tie a model to one report
+    return {"text": text, "features": features}
+
+
+def codebook_features(text: str, prefix: str) -> dict[str, float]:
+    """Theme cues in a text, pooled into the codebook's hard/soft and transnational/local axes."""
+    found = themes_in(text)
+    book = codebook()
+    low = text.casefold()
+    features: dict[str, float] = {}
+    for axis in ("hard", "soft", "transnational", "local"):
+        features[f"{prefix}:{axis}"] = float(len(found & set(book[axis])))
+    features[f"{prefix}:hard-soft"] = features[f"{prefix}:hard"] - features[f"{prefix}:soft"]
+    features[f"{prefix}:transnational-local"] = (
+        features[f"{prefix}:transnational"] - features[f"{prefix}:local"]
+    )
+    features[f"{prefix}:transnational_words"] = float(sum(w in low for w in book["transnational_words"]))
+    features[f"{prefix}:local_words"] = float(sum(w in low for w in book["local_words"]))
+    return features
+
+
+CONNECTIVES = (
+    "in addition",
+    "also",
+    "moreover",
+    "similarly",
+    "likewise",
+    "furthermore",
+    "meanwhile",
+    "for example",
+    "for instance",
+    "another",
+    "other",
+    "by contrast",
+    "in particular",
+    "it ",
+    "its ",
+    "this ",
+    "these ",
+    "they ",
+    "the program",
+    "the initiative",
+    "the plan",
+    "the project",
+)
+
+
+def link_example(before: SentenceMentions, item: SentenceMentions) -> dict[str, Any]:
+    """Two detected sentences of one passage: is the second about the first one's intervention?"""
+    head = " ".join(item.text.casefold().split()[:8]) + " "
+    shared = set(before.canonical_actors()) & set(item.canonical_actors())
+    years_before = {y.first for y in before.years if not y.citation}
+    years_item = {y.first for y in item.years if not y.citation}
+    features: dict[str, Any] = {
+        "distance": item.sentence.index - before.sentence.index,
+        "shared_actors": min(len(shared), 3),
+        "new_actors": min(len(set(item.canonical_actors()) - set(before.canonical_actors())), 3),
+        "shared_years": int(bool(years_before & years_item)),
+        "amounts": int(bool(item.amounts)),
+        "named": int(bool(program_names(item.text))),
+        "anaphor": int(
+            any(f" {w}" in f" {head}" for w in ("it ", "its ", "this ", "these ", "they ", "the program"))
+        ),
+    }
+    for cue in CONNECTIVES:
+        if head.startswith(cue):
+            features[f"starts:{cue.strip()}"] = 1
+    return {"text": "", "features": features, "index": item.sentence.index}

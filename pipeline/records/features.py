@@ -1,0 +1,186 @@
+"""What the records stage knows about a sentence beyond its words.
+
+Program names (a capitalised phrase headed by Initiative, Plan, Fund, Convention …, with an
+acronym in brackets when the report defines one), anaphora that point back to a program
+("the Plan", "the initiative", "It"), and a feature dictionary per sentence built from its
+mentions: actor types, money, years, cue words. The classifiers read these next to the
+words, which is what lets them tell a cooperation sentence from a crime statistic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..nlp.mentions import SentenceMentions
+
+CONNECTORS = r"(?:of|for|the|and|to|in|on|against|with|de|del|la|las|los|y|e|da|do|dos|das|&)"
+CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*)"
+LEADING = re.compile(
+    r"^(?:(?:The|A|An|While|For|In|On|At|Meanwhile|Specifically|Between|Before|After|Since|During|Although|"
+    r"Likewise|Moreover|However|This|That|These|Those|Its|Their|Other|Both|Each|Some|Many|Most|Several|Also|"
+    r"And|But|Or|Such|By|With|Under|Through|Following|Finally|Related|Indeed|Thus|Today|Yet|Its)\s+)+"
+)
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[list[str], dict[str, list[str]], dict[str, list[str]]]:
+    folder = resources.files("pipeline.records") / "data"
+    words = [
+        line.strip()
+        for line in (folder / "program_words.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    cues = json.loads((folder / "cues.json").read_text(encoding="utf-8"))
+    themes = json.loads((folder / "themes.json").read_text(encoding="utf-8"))
+    return words, cues, themes
+
+
+@lru_cache(maxsize=1)
+def codebook() -> dict[str, list[str]]:
+    """Theme → hard/soft and transnational/local axes, from the record codebook."""
+    path = resources.files("pipeline.records") / "data" / "codebook.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def theme_lexicon() -> dict[str, list[str]]:
+    return _data()[2]
+
+
+def cue_lexicon() -> dict[str, list[str]]:
+    return _data()[1]
+
+
+@lru_cache(maxsize=1)
+def _name_pattern() -> re.Pattern[str]:
+    heads = sorted(_data()[0], key=len, reverse=True)
+    head = "(?:" + "|".join(re.escape(h) for h in heads) + r")s?\b"
+    word = rf"(?:{CAPITALISED}|{CONNECTORS})"
+    # [Capitalised words …] Head [of/for … Capitalised words] [(ACRONYM)]
+    body = rf"(?:{CAPITALISED}\s+(?:{word}\s+){{0,8}})?{head}(?:\s+(?:{word}\s+){{0,8}}{CAPITALISED})?"
+    return re.compile(rf"(?<![\w-])(?:the\s+)?({body})(?:\s*\(([A-Z][A-Za-z\-]{{1,14}})\))?")
+
+
+ACRONYM_DEF = re.compile(
+    r"((?:[A-Z][\w’'\-]*\s+)(?:(?:[A-Za-z][\w’'\-]*|&)\s+){0,12}?[A-Z][\w’'\-]*)\s*\(([A-Z][A-Za-z\-]{1,14})\)"
+)
+
+
+@dataclass(frozen=True)
+class ProgramName:
+    start: int
+    end: int
+    text: str
+    acronym: str | None = None
+
+    @property
+    def key(self) -> str:
+        return name_key(self.acronym or self.text)
+
+
+def name_key(name: str) -> str:
+    """A name's identity across its spellings: case, accents, "the" and punctuation ignored."""
+    from ..nlp.actors import fold_text
+
+    key = fold_text(name).casefold()
+    key = re.sub(r"^the\s+", "", key)
+    return re.sub(r"[^\w ]+", "", key).strip()
+
+
+ACRONYM_PROGRAM = re.compile(
+    r"(?<![\w-])([A-Z][A-Z\-]{2,12})\s+(?:program|programme|initiative|project|plan|fund|strategy|partnership)\b"
+)
+
+
+@lru_cache(maxsize=1)
+def _heads() -> tuple[str, ...]:
+    return tuple(h.casefold() for h in _data()[0])
+
+
+@lru_cache(maxsize=8192)
+def program_names(text: str) -> tuple[ProgramName, ...]:
+    """Named interventions in a sentence, trailing connectors trimmed (cached: pure in text)."""
+    low = text.casefold()
+    if not any(h in low for h in _heads()):
+        return ()
+    names = [
+        ProgramName(m.start(1), m.end(1), m.group(1), m.group(1)) for m in ACRONYM_PROGRAM.finditer(text)
+    ]
+    for match in _name_pattern().finditer(text):
+        raw = match.group(1)
+        lead = LEADING.match(raw)
+        offset = lead.end() if lead else 0
+        article = re.match(r"(?:the|a|an)\s+", raw[offset:])
+        offset += article.end() if article else 0
+        trimmed = re.sub(rf"(\s+{CONNECTORS})+$", "", raw[offset:])
+        if len(trimmed.split()) < 2 and not match.group(2):
+            continue  # a bare "Plan" or "Program" is no name
+        start = match.start(1) + offset
+        if any(n.start <= start < n.end for n in names):
+            continue
+        names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
+    return tuple(names)
+
+
+def acronym_table(texts: list[str]) -> dict[str, str]:
+    """ACRONYM → long form, from the "Long Form (ACRONYM)" definitions a report gives."""
+    table: dict[str, str] = {}
+    for text in texts:
+        for match in ACRONYM_DEF.finditer(text):
+            long_form, acronym = match.group(1), match.group(2)
+            initials = "".join(w[0] for w in long_form.split() if w[0].isupper())
+            if acronym.upper()[:1] in initials and acronym not in table:
+                table[acronym] = long_form
+    return table
+
+
+def starts_with_anaphor(text: str) -> bool:
+    head = text[:40].casefold()
+    return any(head.startswith(a) for a in cue_lexicon()["anaphora"])
+
+
+def sentence_features(item: SentenceMentions) -> dict[str, Any]:
+    """Mentions and cues of one sentence as a flat dictionary (for a DictVectorizer)."""
+    text = item.text
+    low = text.casefold()
+    features: dict[str, Any] = {}
+    types = Counter(m.type for m in item.actors if m.canonical)
+    for kind, count in types.items():
+        features[f"actor:{kind}"] = min(count, 3)
+    countries = {m.country for m in item.actors if m.country}
+    features["countries"] = min(len(countries), 4)
+    features["actors"] = min(len(item.canonical_actors()), 5)
+    features["new_actor"] = int(any(m.how == "ner" for m in item.actors))
+    features["amounts"] = min(len(item.amounts), 3)
+    features["years"] = min(len([y for y in item.years if not y.citation]), 3)
+    features["citation_years"] = int(any(y.citation for y in item.years))
+    names = program_names(text)
+    features["program_name"] = int(bool(names))
+    cues = cue_lexicon()
+    features["cues"] = min(sum(1 for c in cues["intervention"] if c in low), 6)
+    features["anti_cues"] = min(sum(1 for c in cues["not_intervention"] if c in low), 4)
+    features["anaphor"] = int(starts_with_anaphor(text))
+    features[f"source:{item.sentence.source}"] = 1
+    words = len(text.split())
+    features["length"] = "short" if words < 8 else "long" if words > 45 else "medium"
+    features["security_terms"] = min(security_terms(text), 4)
+    features["percent"] = int(bool(re.search(r"\d\s*(%|per cent|percent)", low)))
+    return features
+
+
+def security_terms(text: str) -> int:
+    """How many of the codebook's security words a text uses (0: not about security at all)."""
+    low = text.casefold()
+    return sum(1 for w in codebook()["security_words"] if w in low)
+
+
+def themes_in(text: str) -> set[str]:
+    """Themes whose codebook words occur in the text (a cue, not a decision)."""
+    low = f" {text.casefold()} "
+    return {theme for theme, words in theme_lexicon().items() if any(w in low for w in words)}

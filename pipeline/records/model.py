@@ -1,0 +1,117 @@
+"""The intervention record: what csminer emits, in the shape of RECORDS.md plus grounding.
+
+``to_dict()`` gives the RECORDS.md fields first, then what the pipeline adds (spans with
+pages and boxes, per-field confidences, model and pipeline versions); ``to_core()`` gives
+exactly the RECORDS.md fields, for exchange with tools that want nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..document import BBox
+
+CORE_FIELDS = (
+    "id",
+    "doc",
+    "name",
+    "evidence",
+    "pages",
+    "funders",
+    "implementers",
+    "recipients",
+    "amounts",
+    "years",
+    "hard_soft",
+    "scope",
+    "modality",
+    "themes",
+)
+
+
+@dataclass
+class RecordAmount:
+    value: float
+    currency: str
+    text: str
+    qualifier: str
+    year: int | None = None
+    """For table cells: the column's year."""
+
+
+@dataclass
+class RecordYears:
+    start: int | None = None
+    end: int | None = None
+    mentioned: list[int] = field(default_factory=list)
+
+
+@dataclass
+class EvidenceSpan:
+    """One stating sentence: its text and where it is (document offsets, pages, boxes)."""
+
+    text: str
+    start: int
+    end: int
+    pages: list[int] = field(default_factory=list)
+    boxes: list[tuple[int, BBox]] = field(default_factory=list)
+    source: str = "body"
+    """body | footnote | table | caption"""
+
+
+@dataclass
+class Record:
+    id: str
+    doc: str
+    name: str | None = None
+    evidence: list[EvidenceSpan] = field(default_factory=list)
+    funders: list[str] = field(default_factory=list)
+    implementers: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    amounts: list[RecordAmount] = field(default_factory=list)
+    years: RecordYears = field(default_factory=RecordYears)
+    hard_soft: str | None = None
+    scope: str | None = None
+    modality: str | None = None
+    themes: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    """Per field, 0–1: how sure the pipeline is of each value it filled."""
+    pipeline_version: str = ""
+    model_version: str = ""
+
+    @property
+    def pages(self) -> list[int]:
+        return sorted({p for span in self.evidence for p in span.pages})
+
+    def to_core(self) -> dict[str, Any]:
+        """Exactly the RECORDS.md fields, in their order."""
+        return {
+            "id": self.id,
+            "doc": self.doc,
+            "name": self.name,
+            "evidence": [span.text for span in self.evidence],
+            "pages": self.pages,
+            "funders": list(self.funders),
+            "implementers": list(self.implementers),
+            "recipients": list(self.recipients),
+            "amounts": [
+                {"value": a.value, "currency": a.currency, "text": a.text, "qualifier": a.qualifier}
+                for a in self.amounts
+            ],
+            "years": asdict(self.years),
+            "hard_soft": self.hard_soft,
+            "scope": self.scope,
+            "modality": self.modality,
+            "themes": list(self.themes),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """RECORDS.md fields, then spans, confidences and versions."""
+        data = self.to_core()
+        data["amounts"] = [asdict(a) for a in self.amounts]
+        data["spans"] = [asdict(span) for span in self.evidence]
+        data["confidence"] = dict(sorted(self.confidence.items()))
+        data["pipeline_version"] = self.pipeline_version
+        data["model_version"] = self.model_version
+        return data

@@ -1,0 +1,119 @@
+"""Saving and loading the records stage's models: skops files plus a model card.
+
+skops (not pickle) refuses to build types nobody vouched for; csminer vouches for its own
+classes and scikit-learn's, and refuses anything else. The card says what the models were
+trained on (file and sha256), with which features, how well they did under cross-
+validation, and with which library versions; loading models made under other versions says
+so instead of failing later in odd ways.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from zipfile import ZIP_DEFLATED
+
+import skops.io as sio
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from .build import RecordModels
+
+LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
+TRUSTED_PREFIXES = ("pipeline.", "sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+class ModelError(RuntimeError):
+    """The models on disk cannot be used (missing, untrusted content, unreadable)."""
+
+
+@dataclass
+class LoadedModels:
+    models: RecordModels
+    card: dict[str, Any]
+    warnings: list[str]
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def _slim(model: Any) -> None:
+    """Drop TF-IDF's ``stop_words_``: every pruned term, kept for introspection only."""
+    if isinstance(model, Pipeline):
+        for _, step in model.steps:
+            _slim(step)
+    elif isinstance(model, FeatureUnion):
+        for _, part in model.transformer_list:
+            _slim(part)
+    elif isinstance(model, TfidfVectorizer) and hasattr(model, "stop_words_"):
+        model.stop_words_ = None
+
+
+def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Path:
+    """Write ``records.skops`` and ``card.json`` into ``folder`` (created if needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for model in (models.detector, models.roles, models.linker, *models.fields.values()):
+        _slim(model)
+    payload = {
+        "detector": models.detector,
+        "roles": models.roles,
+        "fields": models.fields,
+        "themes": models.themes,
+        "linker": models.linker,
+        "version": models.version,
+        "meta": models.meta,
+    }
+    sio.dump(payload, folder / "records.skops", compression=ZIP_DEFLATED, compresslevel=9)
+    full = {
+        "name": "csminer records models",
+        "version": models.version,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "libraries": library_versions(),
+        **card,
+    }
+    (folder / "card.json").write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return folder
+
+
+def load_models(folder: Path) -> LoadedModels:
+    """Load the models, trusting only csminer's and scikit-learn's own types."""
+    path = folder / "records.skops"
+    if not path.exists():
+        raise ModelError(f"no trained models at {path}; run `csminer train` first")
+    untrusted = sio.get_untrusted_types(file=path)
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        raise ModelError(f"{path} holds types csminer does not trust: {', '.join(refused)}")
+    try:
+        payload = sio.load(path, trusted=untrusted)
+    except Exception as exc:  # a model file from another library version can fail anywhere
+        raise ModelError(f"{path} could not be loaded: {type(exc).__name__}: {exc}") from exc
+    card_path = folder / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    warnings = [
+        f"models were trained with {name} {trained}, this environment has {now}"
+        for name, trained in (card.get("libraries") or {}).items()
+        if (now := library_versions().get(name)) and now != trained
+    ]
+    models = RecordModels(
+        detector=payload["detector"],
+        roles=payload["roles"],
+        fields=payload["fields"],
+        themes=payload["themes"],
+        linker=payload.get("linker"),
+        version=payload["version"],
+        meta=payload.get("meta") or {},
+    )
+    return LoadedModels(models, card, warnings)

@@ -1,0 +1,109 @@
+"""The main job: PDFs → documents → sentences and mentions → records → files.
+
+One function per document (:func:`process_document`) returns an outcome instead of raising,
+so a batch goes on past a bad file; :func:`run` composes the documents and writes
+``records.jsonl``, ``records.csv``, ``records.parquet`` and ``documents.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .document import Status
+from .errors import ErrorCode, problem
+from .export import write_all
+from .nlp.actors import ActorMatcher, ActorRegistry
+from .nlp.sentences import sentence_splitter
+from .reading.reader import read_pdf
+from .records.build import RecordModels, build_records
+from .records.model import Record
+from .records.train import prepare
+
+
+@dataclass
+class Stages:
+    """What is loaded once and used for every document (models, matchers, splitter)."""
+
+    matcher: ActorMatcher
+    splitter: Any
+    models: RecordModels
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, models: RecordModels, use_ner: bool = True) -> Stages:
+        matcher = ActorMatcher(ActorRegistry.load(), use_ner=use_ner)
+        notes = [] if matcher.ner_available else [problem(ErrorCode.NER_UNAVAILABLE).message]
+        return cls(matcher, sentence_splitter(), models, notes)
+
+
+@dataclass
+class DocumentOutcome:
+    summary: dict[str, Any]
+    records: list[Record]
+
+
+def process_document(
+    path: Path, stages: Stages, config: Config, password: str | None = None
+) -> DocumentOutcome:
+    """Read one PDF and mine its records; problems become the outcome, never an exception."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    document = read_pdf(path, config.reading, password=password)
+    timings["read"] = time.perf_counter() - start
+    records: list[Record] = []
+    sentences = 0
+    if document.status != Status.FAILURE:
+        try:
+            t = time.perf_counter()
+            data = prepare(document, stages.matcher, stages.splitter)
+            timings["mentions"] = time.perf_counter() - t
+            t = time.perf_counter()
+            records = build_records(document, data.items, data.tables, stages.models)
+            timings["records"] = time.perf_counter() - t
+            sentences = len(data.items)
+        except Exception as exc:  # keep what was read; say what failed
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            detail = f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
+            document.errors.append(problem(ErrorCode.INTERNAL, detail=detail))
+            document.status = Status.PARTIAL
+    summary = {
+        "doc": document.doc,
+        "path": str(path),
+        "sha256": document.sha256,
+        "status": document.status.value,
+        "pages": document.pages,
+        "counts": {
+            "blocks": len(document.blocks),
+            "notes": len(document.footnotes),
+            "tables": len(document.tables),
+            "sentences": sentences,
+            "records": len(records),
+        },
+        "errors": [{"code": e.code, "message": e.message, "page": e.page} for e in document.errors],
+        "warnings": list(stages.notes),
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "pipeline_version": __version__,
+        "model_version": stages.models.version,
+    }
+    return DocumentOutcome(summary, records)
+
+
+def run(
+    paths: list[Path], out: Path, stages: Stages, config: Config, password: str | None = None
+) -> list[DocumentOutcome]:
+    """Process every PDF and write the record files and the per-document report."""
+    outcomes = [process_document(p, stages, config, password) for p in paths]
+    records = [r for o in sorted(outcomes, key=lambda o: o.summary["doc"]) for r in o.records]
+    out.mkdir(parents=True, exist_ok=True)
+    write_all(records, out)
+    with (out / "documents.jsonl").open("w", encoding="utf-8") as fh:
+        for outcome in outcomes:
+            fh.write(json.dumps(outcome.summary, ensure_ascii=False) + "\n")
+    return outcomes
