@@ -90,7 +90,7 @@ def name_key(name: str) -> str:
 
     key = fold_text(name).casefold()
     key = re.sub(r"^the\s+", "", key)
-    return re.sub(r"[^\w ]+", "", key).strip()
+    return " ".join(re.sub(r"[^\w ]+", " ", key).split())
 
 
 ACRONYM_PROGRAM = re.compile(

@@ -1,0 +1,46 @@
+"""Program names, acronyms and cue features on sentences of the report."""
+
+from __future__ import annotations
+
+from pipeline.records.features import acronym_table, name_key, program_names, security_terms
+
+
+def names(text: str) -> list[str]:
+    return [n.text for n in program_names(text)]
+
+
+def test_named_programs_in_real_sentences() -> None:
+    assert names("The Mérida Initiative totaled some $2.4 billion of which $1.7 billion was invested") == [
+        "Mérida Initiative"
+    ]
+    assert names("Meanwhile, Plan Colombia was crafted together with the Colombian authorities") == [
+        "Plan Colombia"
+    ]
+    found = program_names(
+        "the World Bank developed a Small Grants Program for Violence Prevention (SGPVP) in 2003"
+    )
+    assert [(n.text, n.acronym) for n in found] == [("Small Grants Program for Violence Prevention", "SGPVP")]
+    assert names("Finally, the CARSI program represents an extension of the Mérida Initiative") == [
+        "CARSI",
+        "Mérida Initiative",
+    ]
+
+
+def test_country_names_and_sentence_openers_are_not_programs() -> None:
+    # "United States" must not read as a "Unit"; an opening "While the" is no part of a name
+    assert names("Between 2008 and 2012 the United States Congress mandated some $35 million") == []
+    assert names("While the Convention is not limited to members of the Council") == []
+    assert names("It provokes a wider treatment of security, one that takes account of both") == []
+
+
+def test_acronyms_defined_in_the_text() -> None:
+    table = acronym_table(
+        ["the Central American Regional Security Initiative (CARSI) was launched", "the World Bank (WB) said"]
+    )
+    assert table["CARSI"] == "Central American Regional Security Initiative"
+    assert name_key("the Mérida  Initiative") == name_key("Merida Initiative")
+
+
+def test_security_terms() -> None:
+    assert security_terms("training of police and judicial officers against gang violence") >= 3
+    assert security_terms("federal vocational education grants for states") == 0

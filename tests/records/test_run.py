@@ -1,0 +1,139 @@
+"""The main job end to end on a shipped report, with the shipped models."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.records.store import ModelError, load_models, save_models
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = ROOT / "corpus" / "neighborhood-2col.pdf"
+MODELS = ROOT / "models" / "records"
+REQUIRED = ("id", "doc", "name", "evidence", "funders", "recipients", "amounts", "years", "hard_soft", "scope",
+            "modality", "themes")  # fmt: skip
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    bad = tmp_path_factory.mktemp("bad") / "broken.pdf"
+    bad.write_text("not a PDF at all", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(REPORT), str(bad), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def records(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_records_have_the_record_shape_and_grounding(run_dir: Path) -> None:
+    found = records(run_dir)
+    assert len(found) > 50
+    for record in found:
+        assert all(key in record for key in REQUIRED)
+        assert record["doc"] == "neighborhood-2col" and record["evidence"] and record["pages"]
+        assert record["hard_soft"] in {"hard", "soft", "mixed"}
+        assert record["scope"] in {"transnational", "local", "mixed"}
+        assert all(0.0 <= v <= 1.0 for v in record["confidence"].values())
+        assert record["model_version"] and record["pipeline_version"]
+        for span in record["spans"]:
+            assert span["pages"] and span["text"]
+    ids = [r["id"] for r in found]
+    assert len(set(ids)) == len(ids)
+
+
+def test_named_program_is_one_record_with_its_table(run_dir: Path) -> None:
+    plan = [r for r in records(run_dir) if r["name"] and "Plan Colombia" == r["name"]]
+    assert len(plan) == 1
+    record = plan[0]
+    assert len(record["evidence"]) > 3
+    assert any(e.startswith("Figure 6") for e in record["evidence"])
+    assert {a["value"] for a in record["amounts"]} >= {
+        892e6,
+        1148e6,
+    }  # table cells, caption scale ($ million)
+    assert record["years"]["start"] is not None
+
+
+def test_all_output_files_and_document_report(run_dir: Path) -> None:
+    table = pd.read_parquet(run_dir / "records.parquet")
+    assert len(table) == len(records(run_dir))
+    assert len(pd.read_csv(run_dir / "records.csv")) == len(table)
+    documents = [
+        json.loads(x) for x in (run_dir / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    by_doc = {d["doc"]: d for d in documents}
+    assert by_doc["broken"]["status"] == "failure" and by_doc["broken"]["errors"][0]["code"] == "E102"
+    report = by_doc["neighborhood-2col"]
+    assert report["status"] == "success" and report["counts"]["records"] == len(table)
+    assert set(report["timings"]) >= {"read", "mentions", "records"}
+
+
+def test_second_run_gives_byte_identical_records(run_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(REPORT), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for name in ("records.jsonl", "records.csv"):
+        assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes()
+
+
+def test_evaluate_prints_the_scorer_figures(run_dir: Path, shared_dir: Path) -> None:
+    gold = shared_dir / "gold" / "dev.jsonl"
+    actors = shared_dir / "spec" / "actors.csv"
+    pred = run_dir / "records.jsonl"
+    scorer = (
+        subprocess.run(
+            [
+                sys.executable,
+                str(shared_dir / "eval" / "score.py"),
+                str(gold),
+                str(pred),
+                "--actors",
+                str(actors),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-2:]
+    )
+    result = runner.invoke(
+        app, ["evaluate", "--gold", str(gold), "--pred", str(pred), "--actors", str(actors)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == scorer
+    assert "hard_soft" in result.output and "missed" in result.output.casefold()
+
+
+def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) -> None:
+    loaded = load_models(MODELS)
+    assert loaded.card["cross_validation"]["folds"] and loaded.card["training_data"]["sha256"]
+    assert loaded.models.version == loaded.card["version"]
+    save_models(loaded.models, tmp_path / "copy", {"libraries": {}})
+    card = json.loads((tmp_path / "copy" / "card.json").read_text())
+    card["libraries"]["scikit-learn"] = "0.0.1"
+    (tmp_path / "copy" / "card.json").write_text(json.dumps(card))
+    again = load_models(tmp_path / "copy")
+    assert any("scikit-learn 0.0.1" in w for w in again.warnings)
+
+    import datetime
+
+    import skops.io as sio
+
+    (tmp_path / "evil").mkdir()
+    sio.dump({"detector": datetime.datetime(2020, 1, 1)}, tmp_path / "evil" / "records.skops")
+    with pytest.raises(ModelError, match="does not trust"):
+        load_models(tmp_path / "evil")
+    with pytest.raises(ModelError, match="csminer train"):
+        load_models(tmp_path / "missing")
