@@ -53,7 +53,7 @@ def test_records_have_the_record_shape_and_grounding(run_dir: Path) -> None:
 
 
 def test_named_program_is_one_record_with_its_table(run_dir: Path) -> None:
-    plan = [r for r in records(run_dir) if r["name"] and "Plan Colombia" == r["name"]]
+    plan = [r for r in records(run_dir) if r["name"] and r["name"] == "Plan Colombia"]
     assert len(plan) == 1
     record = plan[0]
     assert len(record["evidence"]) > 3
