@@ -20,7 +20,9 @@ DEFAULT = [Path(__file__).resolve().parents[1] / "corpus"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("inputs", nargs="*", type=Path, default=DEFAULT)
     args = parser.parse_args()
     documents = [read_pdf(p) for p in pdf_paths(args.inputs)]

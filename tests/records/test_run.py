@@ -17,8 +17,8 @@ from pipeline.records.store import ModelError, load_models, save_models
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "corpus" / "neighborhood-2col.pdf"
 MODELS = ROOT / "models" / "records"
-REQUIRED = ("id", "doc", "name", "evidence", "funders", "recipients", "amounts", "years", "hard_soft", "scope",
-            "modality", "themes")  # fmt: skip
+REQUIRED = ("id", "doc", "name", "evidence", "funders", "recipients", "amounts", "years",
+            "hard_soft", "scope", "modality", "themes")  # fmt: skip
 runner = CliRunner()
 
 
