@@ -18,9 +18,19 @@ from wordfreq import zipf_frequency
 from ..nlp.actors import ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
 from .examples import link_example
-from .features import ProgramName, acronym_table, name_key, program_names, starts_with_anaphor
+from .features import (
+    ProgramName,
+    acronym_table,
+    is_program_name,
+    name_key,
+    program_names,
+    starts_with_anaphor,
+)
 from .models import Model, probabilities
 
+DEFINITE_REFERENCE = re.compile(
+    r"\b[Tt]he (program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty)\b"
+)
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
@@ -49,8 +59,10 @@ class Assembler:
     """Groups detected sentences into drafts (parameters only; see :meth:`assemble`)."""
 
     threshold: float = 0.4
-    passage_gap: int = 2
+    passage_gap: int = 4
     """Two unnamed detected sentences at most this far apart in one block can be one record."""
+    reference_gap: int = 12
+    """"The program" can point back to a program named up to this many sentences before."""
     registry: ActorRegistry | None = None
     """Actors' names are not program short names ("Colombia" of "Plan Colombia")."""
     linker: Model | None = None
@@ -72,7 +84,7 @@ class Assembler:
             if draft is None:
                 draft = Draft()
                 drafts.append(draft)
-            names = [n for n in program_names(item.text)]
+            names = _names(item.text, acronyms)
             if names and draft.key is None:
                 draft.key = self._key(names[0], long_to_acronym)
                 by_key.setdefault(draft.key, draft)
@@ -136,12 +148,16 @@ class Assembler:
         acronyms: dict[str, str],
     ) -> Draft | None:
         sentence = item.sentence
-        names = program_names(item.text)
+        names = _names(item.text, acronyms)
         if names:
             return by_key.get(self._key(names[0], long_to_acronym))
         short = self._short_name_draft(item.text, by_key)
         if short is not None:
             return short
+        if previous is not None and DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12])):
+            before, draft = previous  # "the program", "the Plan": the program named last, nearby
+            if draft.key and 0 < sentence.index - before.sentence.index <= self.reference_gap:
+                return draft
         if sentence.source == "footnote":
             for index in sentence.cited_by:
                 if index in by_sentence:
@@ -192,6 +208,18 @@ class Assembler:
                 if draft.key and _names_in(draft, caption):
                     draft.tables.append(table)
                     break
+
+
+def _names(text: str, acronyms: dict[str, str]) -> list[ProgramName]:
+    """Program names in a sentence, and the report's own acronyms of programs used alone."""
+    found = list(program_names(text))
+    for acronym, long_form in acronyms.items():
+        if not is_program_name(long_form):
+            continue
+        for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
+            if not any(n.start <= match.start() < n.end for n in found):
+                found.append(ProgramName(match.start(), match.end(), acronym, acronym))
+    return sorted(found, key=lambda n: n.start)
 
 
 @lru_cache(maxsize=1)

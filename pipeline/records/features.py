@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..nlp.mentions import SentenceMentions
 
 CONNECTORS = r"(?:of|for|the|and|to|in|on|against|with|de|del|la|las|los|y|e|da|do|dos|das|&)"
+TAIL_CONNECTORS = r"(?:of|for|the|to|in|on|against|with|de|del|la|las|los|da|do|dos|das)"
 CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*)"
 LEADING = re.compile(
     r"^(?:(?:The|A|An|While|For|In|On|At|Meanwhile|Specifically|Between|Before|After|Since|During|Although|"
@@ -62,8 +63,10 @@ def _name_pattern() -> re.Pattern[str]:
     heads = sorted(_data()[0], key=len, reverse=True)
     head = "(?:" + "|".join(re.escape(h) for h in heads) + r")s?\b"
     word = rf"(?:{CAPITALISED}|{CONNECTORS})"
+    # after the head, "and" starts another name ("Plan Colombia and Democratic Security")
+    tail_word = rf"(?:{CAPITALISED}|{TAIL_CONNECTORS})"
     # [Capitalised words …] Head [of/for … Capitalised words] [(ACRONYM)]
-    body = rf"(?:{CAPITALISED}\s+(?:{word}\s+){{0,8}})?{head}(?:\s+(?:{word}\s+){{0,8}}{CAPITALISED})?"
+    body = rf"(?:{CAPITALISED}\s+(?:{word}\s+){{0,8}})?{head}(?:\s+(?:{tail_word}\s+){{0,8}}{CAPITALISED})?"
     return re.compile(rf"(?<![\w-])(?:the\s+)?({body})(?:\s*\(([A-Z][A-Za-z\-]{{1,14}})\))?")
 
 
@@ -126,6 +129,11 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
             continue
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
     return tuple(names)
+
+
+def is_program_name(text: str) -> bool:
+    """A long form that names an intervention (not an agency): it has a program head word."""
+    return bool(_name_pattern().search(text))
 
 
 def acronym_table(texts: list[str]) -> dict[str, str]:
