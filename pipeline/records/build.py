@@ -75,6 +75,8 @@ def fill(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:
     record.pipeline_version = __version__
     record.model_version = models.version
     record.confidence["detect"] = round(draft.probability, 3)
+    # a name comes from the text's own capitalised name (or acronym); none found may be a miss
+    record.confidence["name"] = 0.8 if draft.name else 0.6
     seen: set[str] = set()
     for item in sorted(draft.items, key=lambda i: i.sentence.index):
         s = item.sentence
