@@ -84,7 +84,7 @@ class Assembler:
             if draft is None:
                 draft = Draft()
                 drafts.append(draft)
-            names = _names(item.text, acronyms)
+            names = self._names(item.text, acronyms)
             if names and draft.key is None:
                 draft.key = self._key(names[0], long_to_acronym)
                 by_key.setdefault(draft.key, draft)
@@ -148,7 +148,7 @@ class Assembler:
         acronyms: dict[str, str],
     ) -> Draft | None:
         sentence = item.sentence
-        names = _names(item.text, acronyms)
+        names = self._names(item.text, acronyms)
         if names:
             return by_key.get(self._key(names[0], long_to_acronym))
         short = self._short_name_draft(item.text, by_key)
@@ -180,6 +180,28 @@ class Assembler:
         shared = set(before.canonical_actors()) & set(item.canonical_actors())
         return draft if shared else None
 
+    def _names(self, text: str, acronyms: dict[str, str]) -> list[ProgramName]:
+        """Program names in a sentence, and the report's own acronyms of programs used alone.
+
+        An organisation the actor registry knows (UNDP, CICAD) is an actor, not a program,
+        even when its name ends in "Programme" or "Commission": it funds many records.
+        """
+        registry = self.registry or _default_registry()
+        found = [
+            n
+            for n in program_names(text)
+            if registry.get(n.text) is None and registry.get(n.acronym or "") is None
+        ]
+        if len({n.key for n in found}) >= 3:
+            return []  # an overview listing programs belongs to none of them
+        for acronym, long_form in acronyms.items():
+            if not is_program_name(long_form) or registry.get(acronym) is not None:
+                continue
+            for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
+                if not any(n.start <= match.start() < n.end for n in found):
+                    found.append(ProgramName(match.start(), match.end(), acronym, acronym))
+        return sorted(found, key=lambda n: n.start)
+
     def _short_name_draft(self, text: str, by_key: dict[str, Draft]) -> Draft | None:
         """A sentence calling a program by its distinctive word alone ("Mérida was extended")."""
         for draft in by_key.values():
@@ -208,18 +230,6 @@ class Assembler:
                 if draft.key and _names_in(draft, caption):
                     draft.tables.append(table)
                     break
-
-
-def _names(text: str, acronyms: dict[str, str]) -> list[ProgramName]:
-    """Program names in a sentence, and the report's own acronyms of programs used alone."""
-    found = list(program_names(text))
-    for acronym, long_form in acronyms.items():
-        if not is_program_name(long_form):
-            continue
-        for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
-            if not any(n.start <= match.start() < n.end for n in found):
-                found.append(ProgramName(match.start(), match.end(), acronym, acronym))
-    return sorted(found, key=lambda n: n.start)
 
 
 @lru_cache(maxsize=1)
