@@ -21,6 +21,7 @@ from .examples import link_example
 from .features import (
     ProgramName,
     acronym_table,
+    is_glossary,
     is_program_name,
     name_key,
     program_names,
@@ -78,7 +79,7 @@ class Assembler:
         by_sentence: dict[int, Draft] = {}
         previous: tuple[SentenceMentions, Draft] | None = None
         for item, probability in zip(items, probabilities, strict=True):
-            if probability < self.threshold:
+            if probability < self.threshold or is_glossary(item.text):
                 continue
             draft = self._place(item, previous, by_key, by_sentence, long_to_acronym, acronyms)
             if draft is None:

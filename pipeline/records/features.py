@@ -182,6 +182,14 @@ def sentence_features(item: SentenceMentions) -> dict[str, Any]:
     return features
 
 
+GLOSSARY = re.compile(r"^\W*[A-Z][A-Za-z&/\-]{1,12}\s*[=:]\s*[A-Z]")
+
+
+def is_glossary(text: str) -> bool:
+    """A legend line ("ESF = Economic Support Fund; INCLE = …") states nothing."""
+    return bool(GLOSSARY.match(text)) and text.count("=") + text.count(";") >= 2
+
+
 def security_terms(text: str) -> int:
     """How many of the codebook's security words a text uses (0: not about security at all)."""
     low = text.casefold()

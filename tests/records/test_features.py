@@ -44,3 +44,12 @@ def test_acronyms_defined_in_the_text() -> None:
 def test_security_terms() -> None:
     assert security_terms("training of police and judicial officers against gang violence") >= 3
     assert security_terms("federal vocational education grants for states") == 0
+
+
+def test_legend_lines_are_not_statements() -> None:
+    from pipeline.records.features import is_glossary
+
+    assert is_glossary(
+        "ESF = Economic Support Fund; INCLE = International Narcotics Control and Law Enforcement"
+    )
+    assert not is_glossary("The OAS: a body that funds police training across the region")
