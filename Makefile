@@ -14,7 +14,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench bench-batch
 setup: $(STAMP)
 
 run: $(STAMP)
@@ -30,3 +30,6 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parse.py
 	$(BIN)/python benchmarks/bench_extract.py
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py

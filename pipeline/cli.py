@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -116,48 +116,125 @@ ModelsOption = Annotated[
 ]
 
 
+DEFAULT_DB = Path("outputs") / "inventory.sqlite"
+DbOption = Annotated[Path, typer.Option("--db", help="The inventory (SQLite).")]
+
+
 @app.command()
 def run(
     inputs: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
     out: Annotated[
         Path, typer.Option("--out", help="Folder for records.jsonl/.csv/.parquet and documents.jsonl.")
     ],
+    db: DbOption = DEFAULT_DB,
     models: ModelsOption = DEFAULT_MODELS,
     ner: Annotated[bool, typer.Option(help="Use the pretrained NER for actors outside the registry.")] = True,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Mine documents already in the inventory.")] = False,
     password: PasswordOption = None,
     settings: SetOption = None,
 ) -> None:
     """Mine intervention records from PDFs: read, find mentions, detect, assemble, classify, export."""
-    from .records.store import ModelError, load_models
-    from .run import Stages
-    from .run import run as run_job
+    from rich.console import Console
+
+    from .batch import run_batch, summary_table
 
     config = _config(settings)
     paths = pdf_paths(inputs)
     if not paths:
         typer.echo("no PDF found in the inputs", err=True)
         raise typer.Exit(2)
+    if not (models / "card.json").is_file():
+        typer.echo(f"error: no trained models in {models} (run csminer train)", err=True)
+        raise typer.Exit(2)
+
+    def check_models() -> None:
+        """Trust and versions of the models, checked once, before the first document is mined."""
+        from .records.store import ModelError, load_models
+
+        try:
+            loaded = load_models(models)
+        except ModelError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        for warning in loaded.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+
+    notes_shown: set[str] = set()
+
+    def show(outcome: Any) -> None:
+        for note in outcome.summary.get("warnings", []):
+            if note not in notes_shown:
+                notes_shown.add(note)
+                typer.echo(f"warning: {note}", err=True)
+
     try:
-        loaded = load_models(models)
-    except ModelError as exc:
+        result = run_batch(
+            paths,
+            out,
+            db,
+            models,
+            config,
+            use_ner=ner,
+            password=password,
+            workers=workers,
+            scheduler=scheduler,
+            force=force,
+            on_outcome=show,
+            before_mining=check_models,
+        )
+    except (OSError, TimeoutError) as exc:  # the Dask scheduler cannot be reached
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    for warning in loaded.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    stages = Stages.load(loaded.models, use_ner=ner)
-    for note in stages.notes:
-        typer.echo(f"warning: {note}", err=True)
-    outcomes = run_job(paths, out, stages, config, password)
-    for outcome in outcomes:
+    for outcome in result.outcomes:
         s = outcome.summary
-        line = f"{s['path']}: {s['status']}, {s['pages']} page(s), {s['counts']['records']} records"
+        cached = " (unchanged, from the inventory)" if s.get("cached") else ""
+        line = f"{s['path']}: {s['status']}, {s['pages']} page(s), {s['counts']['records']} records{cached}"
         typer.echo(line)
         for error in s["errors"]:
             typer.echo(f"  {error['code']} {error['message']}")
-    total = sum(len(o.records) for o in outcomes)
-    typer.echo(f"{total} records from {len(outcomes)} document(s) written to {out}/")
-    if all(o.summary["status"] == "failure" for o in outcomes):
+    Console(file=sys.stdout, width=100).print(summary_table(result))
+    typer.echo(f"{len(result.records)} records from {len(result.outcomes)} document(s) written to {out}/")
+    if all(o.summary["status"] == "failure" for o in result.outcomes):
         raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write the inventory's records (RECORDS.md shape) with their intervention and sources."""
+    from .inventory import export_inventory
+
+    if fmt not in ("jsonl", "csv", "parquet"):
+        raise typer.BadParameter("expected jsonl, csv or parquet", param_hint="--format")
+    if not db.exists():
+        typer.echo(f"no inventory at {db}", err=True)
+        raise typer.Exit(2)
+    count = export_inventory(db, out, fmt)
+    typer.echo(f"{count} records written to {out}")
+
+
+@app.command()
+def status(db: DbOption = DEFAULT_DB) -> None:
+    """List the inventory's documents with their status, records and errors."""
+    from rich.console import Console
+
+    from .batch import status_table
+    from .inventory import Inventory
+
+    if not db.exists():
+        typer.echo(f"no inventory at {db}", err=True)
+        raise typer.Exit(2)
+    with Inventory(db) as inventory:
+        Console(file=sys.stdout, width=160).print(status_table(inventory))
 
 
 @app.command()

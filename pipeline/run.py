@@ -12,19 +12,18 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Config
 from .document import Status
 from .errors import ErrorCode, problem
 from .export import write_all
-from .nlp.actors import ActorMatcher, ActorRegistry
-from .nlp.sentences import sentence_splitter
-from .reading.reader import read_pdf
-from .records.build import RecordModels, build_records
 from .records.model import Record
-from .records.train import prepare
+
+if TYPE_CHECKING:  # the stages import spaCy and scikit-learn: only a run that mines pays for them
+    from .nlp.actors import ActorMatcher
+    from .records.build import RecordModels
 
 
 @dataclass
@@ -38,6 +37,9 @@ class Stages:
 
     @classmethod
     def load(cls, models: RecordModels, use_ner: bool = True) -> Stages:
+        from .nlp.actors import ActorMatcher, ActorRegistry
+        from .nlp.sentences import sentence_splitter
+
         matcher = ActorMatcher(ActorRegistry.load(), use_ner=use_ner)
         notes = [] if matcher.ner_available else [problem(ErrorCode.NER_UNAVAILABLE).message]
         return cls(matcher, sentence_splitter(), models, notes)
@@ -47,12 +49,18 @@ class Stages:
 class DocumentOutcome:
     summary: dict[str, Any]
     records: list[Record]
+    title: str | None = None
+    """The document's title, for the inventory (kept out of ``documents.jsonl``'s summary)."""
 
 
 def process_document(
     path: Path, stages: Stages, config: Config, password: str | None = None
 ) -> DocumentOutcome:
     """Read one PDF and mine its records; problems become the outcome, never an exception."""
+    from .reading.reader import read_pdf
+    from .records.build import build_records
+    from .records.train import prepare
+
     timings: dict[str, float] = {}
     start = time.perf_counter()
     document = read_pdf(path, config.reading, password=password)
@@ -92,18 +100,27 @@ def process_document(
         "pipeline_version": __version__,
         "model_version": stages.models.version,
     }
-    return DocumentOutcome(summary, records)
+    return DocumentOutcome(summary, records, document.title)
+
+
+def write_outputs(
+    records: list[Record] | list[dict[str, Any]], summaries: list[dict[str, Any]], out: Path
+) -> None:
+    """The record files (records sorted by doc, then in id order) and ``documents.jsonl``
+    (one summary per document, in input order)."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_all(records, out)
+    with (out / "documents.jsonl").open("w", encoding="utf-8") as fh:
+        for summary in summaries:
+            fh.write(json.dumps(summary, ensure_ascii=False) + "\n")
 
 
 def run(
     paths: list[Path], out: Path, stages: Stages, config: Config, password: str | None = None
 ) -> list[DocumentOutcome]:
-    """Process every PDF and write the record files and the per-document report."""
+    """Process every PDF serially and write the record files and the per-document report (no
+    inventory; :func:`pipeline.batch.run_batch` is the parallel, inventory-keeping run)."""
     outcomes = [process_document(p, stages, config, password) for p in paths]
     records = [r for o in sorted(outcomes, key=lambda o: o.summary["doc"]) for r in o.records]
-    out.mkdir(parents=True, exist_ok=True)
-    write_all(records, out)
-    with (out / "documents.jsonl").open("w", encoding="utf-8") as fh:
-        for outcome in outcomes:
-            fh.write(json.dumps(outcome.summary, ensure_ascii=False) + "\n")
+    write_outputs(records, [o.summary for o in outcomes], out)
     return outcomes

@@ -27,7 +27,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
     bad = tmp_path_factory.mktemp("bad") / "broken.pdf"
     bad.write_text("not a PDF at all", encoding="utf-8")
-    result = runner.invoke(app, ["run", str(REPORT), str(bad), "--out", str(out)])
+    result = runner.invoke(
+        app, ["run", str(REPORT), str(bad), "--out", str(out), "--db", str(out / "inv.sqlite")]
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -80,7 +82,10 @@ def test_all_output_files_and_document_report(run_dir: Path) -> None:
 
 
 def test_second_run_gives_byte_identical_records(run_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(REPORT), "--out", str(tmp_path)])
+    # a fresh inventory, so the report is mined again rather than read back from the cache
+    result = runner.invoke(
+        app, ["run", str(REPORT), "--out", str(tmp_path), "--db", str(tmp_path / "inv.sqlite")]
+    )
     assert result.exit_code == 0, result.output
     for name in ("records.jsonl", "records.csv"):
         assert (tmp_path / name).read_bytes() == (run_dir / name).read_bytes()

@@ -1,0 +1,576 @@
+"""The inventory: every document and record csminer has mined, in one embedded SQLite file.
+
+The record files of a run are a snapshot; the inventory is what accumulates across runs and
+reports. It knows which file (sha256) and which pipeline and model versions gave each
+document's records, so a re-run skips what is unchanged, a changed PDF replaces only its own
+records, and a new version says what it changed. Records of different reports that describe
+the same intervention are joined into one intervention with several sources, and each fact
+keeps the document it came from: figures that disagree stand side by side, never merged.
+
+Every document is written in one ``BEGIN IMMEDIATE … COMMIT`` transaction in WAL mode, so a
+process killed at any moment leaves an inventory that opens and holds every document finished
+before the kill; the schema evolves by numbered migrations applied in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .records.model import Record
+
+MIGRATIONS: list[str] = [
+    # v1: documents and their records, with evidence and actors in their own tables for queries.
+    """
+    CREATE TABLE documents (
+        doc TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        title TEXT,
+        pages INTEGER,
+        status TEXT NOT NULL,
+        errors TEXT NOT NULL DEFAULT '[]',
+        pipeline_version TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        processed_at TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE records (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL REFERENCES documents(doc) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        name TEXT,
+        funders TEXT NOT NULL,
+        implementers TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        amounts TEXT NOT NULL,
+        years_start INTEGER,
+        years_end INTEGER,
+        years TEXT NOT NULL,
+        hard_soft TEXT,
+        scope TEXT,
+        modality TEXT,
+        themes TEXT NOT NULL,
+        confidence TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX records_doc ON records(doc, seq);
+    CREATE TABLE evidence (
+        record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        page INTEGER,
+        start INTEGER,
+        "end" INTEGER,
+        box TEXT,
+        source TEXT,
+        quote TEXT NOT NULL
+    );
+    CREATE INDEX evidence_record ON evidence(record_id);
+    CREATE TABLE actors (
+        record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL
+    );
+    CREATE INDEX actors_record ON actors(record_id);
+    CREATE INDEX actors_name ON actors(name, role);
+    """,
+    # v2: what each (re)processing changed, and interventions joined across reports.
+    """
+    CREATE TABLE changes (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        old_sha256 TEXT,
+        new_sha256 TEXT NOT NULL,
+        old_versions TEXT,
+        new_versions TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        removed INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL
+    );
+    CREATE TABLE interventions (
+        id TEXT PRIMARY KEY,
+        name TEXT,
+        documents INTEGER NOT NULL,
+        records INTEGER NOT NULL,
+        conflicts TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE record_sources (
+        intervention_id TEXT NOT NULL REFERENCES interventions(id) ON DELETE CASCADE,
+        record_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (intervention_id, record_id)
+    );
+    CREATE INDEX record_sources_record ON record_sources(record_id);
+    CREATE TABLE intervention_facts (
+        intervention_id TEXT NOT NULL REFERENCES interventions(id) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        record_id TEXT NOT NULL
+    );
+    CREATE INDEX intervention_facts_iv ON intervention_facts(intervention_id, field);
+    """,
+]
+"""Numbered schema migrations: script ``i`` takes the database from version ``i`` to ``i + 1``.
+Never edit a released script; append a new one."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+ROLES = (("funder", "funders"), ("implementer", "implementers"), ("recipient", "recipients"))
+
+AMOUNT_TOLERANCE = 0.005
+"""Two amounts are the same figure when they differ by at most 0.5% of the larger."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
+
+
+def normalize_name(name: str | None) -> str:
+    """A program name for comparison across reports: accents, case, punctuation and a leading
+    article dropped ("the Plan Colombia" and "Plan Colombia" are one)."""
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    return re.sub(r"^(the|el|la|los|las)\s+", "", text)
+
+
+@dataclass
+class StoreResult:
+    """What writing one document did to the inventory."""
+
+    doc: str
+    reason: str
+    """new | unchanged | changed-file | new-version | forced"""
+    added: int
+    removed: int
+    updated: int
+    unchanged: int
+
+
+class Inventory:
+    """The SQLite inventory; one connection, owned by the one process that writes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE … COMMIT), not the module's.
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Inventory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (IMMEDIATE) so no reader upgrade can deadlock."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- schema ------------------------------------------------------------------------------
+
+    def version(self) -> int:
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"
+        ).fetchone()
+        if not exists:
+            return 0
+        row = self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> int:
+        """Apply the missing migrations in order, each in its own transaction; return the version."""
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)"
+            )
+        current = self.version()
+        if current > len(MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path}: schema v{current} is newer than this csminer (v{SCHEMA_VERSION})"
+            )
+        for number in range(current + 1, target + 1):
+            with self.transaction() as conn:
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, _now()))
+        return self.version()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def document(self, doc: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE doc = ?", (doc,)).fetchone()
+        return dict(row) if row else None
+
+    def documents(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT d.*, (SELECT COUNT(*) FROM records r WHERE r.doc = d.doc) AS records "
+            "FROM documents d ORDER BY d.doc"
+        )
+        return [dict(r) for r in rows]
+
+    def is_current(self, doc: str, sha256: str, pipeline_version: str, model_version: str) -> bool:
+        """True when ``doc`` was mined from these very bytes by these versions (and did not fail:
+        a failure is cheap to retry and may have been a missing password)."""
+        row = self.document(doc)
+        return bool(
+            row
+            and row["sha256"] == sha256
+            and row["pipeline_version"] == pipeline_version
+            and row["model_version"] == model_version
+            and row["status"] != "failure"
+        )
+
+    def records(self, doc: str | None = None) -> list[dict[str, Any]]:
+        """Records as written by ``Record.to_dict`` (byte for byte once dumped), by doc then id."""
+        if doc is None:
+            rows = self.conn.execute("SELECT data FROM records ORDER BY doc, seq")
+        else:
+            rows = self.conn.execute("SELECT data FROM records WHERE doc = ? ORDER BY seq", (doc,))
+        return [json.loads(r[0]) for r in rows]
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Per record id: its intervention and every record (with its doc) joined to it."""
+        members: dict[str, list[dict[str, str]]] = {}
+        for row in self.conn.execute(
+            "SELECT intervention_id, record_id, doc FROM record_sources"
+            " ORDER BY intervention_id, doc, record_id"
+        ):
+            members.setdefault(row[0], []).append({"doc": row[2], "record": row[1]})
+        out: dict[str, dict[str, Any]] = {}
+        for iv, items in members.items():
+            for item in items:
+                out[item["record"]] = {"intervention": iv, "sources": items}
+        return out
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def store(
+        self,
+        summary: dict[str, Any],
+        records: Iterable[Record | dict[str, Any]],
+        forced: bool = False,
+        title: str | None = None,
+    ) -> StoreResult:
+        """Replace one document and its records in one transaction, and say what changed.
+
+        The document is keyed by ``doc`` (the file's stem, as record ids are); a row for the
+        same path under another doc is dropped too, so a renamed file does not linger.
+        """
+        new = [r.to_dict() if isinstance(r, Record) else r for r in records]
+        doc = summary["doc"]
+        with self.transaction() as conn:
+            old_doc = self.document(doc)
+            old = {r["id"]: r for r in self.records(doc)}
+            reason = _reason(old_doc, summary, forced)
+            added, removed, updated, unchanged = _diff(old, new)
+            conn.execute("DELETE FROM documents WHERE doc = ? OR path = ?", (doc, summary["path"]))
+            conn.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc,
+                    summary["path"],
+                    summary.get("sha256") or "",
+                    title,
+                    summary.get("pages"),
+                    summary["status"],
+                    _dumps(summary.get("errors", [])),
+                    summary.get("pipeline_version", ""),
+                    summary.get("model_version", ""),
+                    _now(),
+                    _dumps(summary),
+                ),
+            )
+            for seq, data in enumerate(new):
+                self._insert_record(conn, seq, data, summary.get("sha256") or "")
+            if reason != "unchanged" or added or removed or updated:
+                conn.execute(
+                    "INSERT INTO changes (doc, at, reason, old_sha256, new_sha256, old_versions,"
+                    " new_versions, added, removed, updated, unchanged)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc,
+                        _now(),
+                        reason,
+                        old_doc["sha256"] if old_doc else None,
+                        summary.get("sha256") or "",
+                        _versions(old_doc) if old_doc else None,
+                        _versions(summary),
+                        added,
+                        removed,
+                        updated,
+                        unchanged,
+                    ),
+                )
+            self._link(conn)
+        return StoreResult(doc, reason, added, removed, updated, unchanged)
+
+    def _insert_record(self, conn: sqlite3.Connection, seq: int, data: dict[str, Any], sha256: str) -> None:
+        years = data.get("years") or {}
+        conn.execute(
+            "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                data["id"],
+                data["doc"],
+                seq,
+                data.get("name"),
+                _dumps(data.get("funders", [])),
+                _dumps(data.get("implementers", [])),
+                _dumps(data.get("recipients", [])),
+                _dumps(data.get("amounts", [])),
+                years.get("start"),
+                years.get("end"),
+                _dumps(years),
+                data.get("hard_soft"),
+                data.get("scope"),
+                data.get("modality"),
+                _dumps(data.get("themes", [])),
+                _dumps(data.get("confidence", {})),
+                _dumps(data),
+            ),
+        )
+        spans = data.get("spans") or [{"text": t} for t in data.get("evidence", [])]
+        for n, span in enumerate(spans):
+            boxes = span.get("boxes") or []
+            pages = span.get("pages") or [None]
+            for page in pages:
+                page_boxes = [b[1] for b in boxes if b and b[0] == page]
+                conn.execute(
+                    "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        data["id"],
+                        n,
+                        sha256,
+                        page,
+                        span.get("start"),
+                        span.get("end"),
+                        _dumps(page_boxes) if page_boxes else None,
+                        span.get("source"),
+                        span.get("text", ""),
+                    ),
+                )
+        for role, key in ROLES:
+            for name in data.get(key, []):
+                conn.execute("INSERT INTO actors VALUES (?, ?, ?)", (data["id"], role, name))
+
+    # --- interventions across reports ---------------------------------------------------------
+
+    def _link(self, conn: sqlite3.Connection) -> None:
+        """Rebuild the interventions from all records, deterministically (whatever the order in
+        which documents arrived): records of different documents that match are one intervention."""
+        rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM records ORDER BY doc, seq")]
+        parent = list(range(len(rows)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        by_name: dict[str, list[int]] = {}
+        by_pair: dict[tuple[str, str], list[int]] = {}
+        for i, r in enumerate(rows):
+            key = normalize_name(r.get("name"))
+            if key:
+                by_name.setdefault(key, []).append(i)
+            for f in r.get("funders", []):
+                for rec in r.get("recipients", []):
+                    by_pair.setdefault((f, rec), []).append(i)
+        for group in by_name.values():
+            for j in group[1:]:
+                parent[find(j)] = find(group[0])
+        for group in by_pair.values():
+            for a_pos, a in enumerate(group):
+                for b in group[a_pos + 1 :]:
+                    if rows[a]["doc"] != rows[b]["doc"] and same_intervention(rows[a], rows[b]):
+                        parent[find(b)] = find(a)
+        clusters: dict[int, list[int]] = {}
+        for i in range(len(rows)):
+            clusters.setdefault(find(i), []).append(i)
+        conn.execute("DELETE FROM intervention_facts")
+        conn.execute("DELETE FROM record_sources")
+        conn.execute("DELETE FROM interventions")
+        for members in clusters.values():
+            group = [rows[i] for i in members]
+            first = min(group, key=lambda r: (r["doc"], r["id"]))
+            iv = f"iv-{first['id']}"
+            facts = [(field, value, r["doc"], r["id"]) for r in group for field, value in _facts(r)]
+            conflicts = sorted(
+                {f for f, _, _, _ in facts if f in CONFLICT_FIELDS}
+                & {f for f in CONFLICT_FIELDS if len({v for g, v, _, _ in facts if g == f}) > 1}
+            )
+            names = [r.get("name") for r in group if r.get("name")]
+            documents = len({r["doc"] for r in group})
+            conn.execute(
+                "INSERT INTO interventions VALUES (?, ?, ?, ?, ?)",
+                (iv, names[0] if names else None, documents, len(group), _dumps(conflicts)),
+            )
+            for r in group:
+                conn.execute("INSERT INTO record_sources VALUES (?, ?, ?)", (iv, r["id"], r["doc"]))
+            conn.executemany(
+                "INSERT INTO intervention_facts VALUES (?, ?, ?, ?, ?)",
+                [(iv, f, v, d, rid) for f, v, d, rid in facts],
+            )
+
+
+CONFLICT_FIELDS = ("amount", "years_start", "years_end", "hard_soft", "scope", "modality")
+"""Fields where two sources giving different values is worth flagging (kept side by side)."""
+
+
+def _facts(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facts a record states, each as (field, value): what its document gave the intervention."""
+    facts: list[tuple[str, str]] = []
+    if record.get("name"):
+        facts.append(("name", record["name"]))
+    for role, key in ROLES:
+        facts.extend((role, name) for name in record.get(key, []))
+    for amount in record.get("amounts", []):
+        facts.append(("amount", f"{amount.get('value')} {amount.get('currency')}"))
+    years = record.get("years") or {}
+    for key in ("start", "end"):
+        if years.get(key) is not None:
+            facts.append((f"years_{key}", str(years[key])))
+    for key in ("hard_soft", "scope", "modality"):
+        if record.get(key):
+            facts.append((key, record[key]))
+    return facts
+
+
+def _span(record: dict[str, Any]) -> tuple[int, int] | None:
+    years = record.get("years") or {}
+    start, end = years.get("start"), years.get("end")
+    if start is None:
+        mentioned = years.get("mentioned") or []
+        if not mentioned:
+            return None
+        return min(mentioned), max(mentioned)
+    return start, end if end is not None else start
+
+
+def _amounts_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    for x in a.get("amounts", []):
+        for y in b.get("amounts", []):
+            vx, vy = x.get("value"), y.get("value")
+            if x.get("currency") != y.get("currency") or not vx or not vy:
+                continue
+            if abs(vx - vy) <= AMOUNT_TOLERANCE * max(abs(vx), abs(vy)):
+                return True
+    return False
+
+
+def same_intervention(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two records describe one intervention: the same normalized name, or a shared funder and
+    recipient with overlapping years and an amount matching within 0.5%."""
+    name_a, name_b = normalize_name(a.get("name")), normalize_name(b.get("name"))
+    if name_a and name_a == name_b:
+        return True
+    if not (set(a.get("funders", [])) & set(b.get("funders", []))):
+        return False
+    if not (set(a.get("recipients", [])) & set(b.get("recipients", []))):
+        return False
+    sa, sb = _span(a), _span(b)
+    if sa is None or sb is None or sa[0] > sb[1] or sb[0] > sa[1]:
+        return False
+    return _amounts_match(a, b)
+
+
+def _reason(old: dict[str, Any] | None, summary: dict[str, Any], forced: bool) -> str:
+    if old is None:
+        return "new"
+    if old["sha256"] != summary.get("sha256"):
+        return "changed-file"
+    if _versions(old) != _versions(summary):
+        return "new-version"
+    return "forced" if forced else "unchanged"
+
+
+def _versions(row: dict[str, Any]) -> str:
+    return f"{row.get('pipeline_version', '')}/{row.get('model_version', '')}"
+
+
+def _strip_versions(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("pipeline_version", "model_version")}
+
+
+def _diff(old: dict[str, dict[str, Any]], new: list[dict[str, Any]]) -> tuple[int, int, int, int]:
+    """Added, removed, updated and unchanged records by id (versions aside: a new model that
+    gives the same record did not change it)."""
+    new_ids = {r["id"]: r for r in new}
+    added = len(new_ids.keys() - old.keys())
+    removed = len(old.keys() - new_ids.keys())
+    common = new_ids.keys() & old.keys()
+    updated = sum(_strip_versions(new_ids[i]) != _strip_versions(old[i]) for i in common)
+    return added, removed, updated, len(common) - updated
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script cut into statements (no semicolons inside our literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def export_inventory(db: Path, out: Path, fmt: str) -> int:
+    """The inventory's records in the RECORDS.md shape (``to_dict``), each with its intervention
+    and sources (every record and document joined to it), as JSON Lines, CSV or Parquet."""
+    from .export import _atomic_write, flat_rows, write_jsonl
+
+    with Inventory(db) as inventory:
+        records = inventory.records()
+        sources = inventory.sources()
+    for record in records:
+        linked = sources.get(record["id"], {"intervention": None, "sources": []})
+        record["intervention"] = linked["intervention"]
+        record["sources"] = linked["sources"]
+    if fmt == "jsonl":
+        write_jsonl(records, out)
+        return len(records)
+    frame = flat_rows(records)
+    frame["intervention"] = [r["intervention"] for r in records]
+    frame["sources"] = [" | ".join(f"{s['doc']}:{s['record']}" for s in r["sources"]) for r in records]
+    frame = frame.astype({"intervention": "string", "sources": "string"})
+    if fmt == "csv":
+        import csv
+
+        _atomic_write(
+            out,
+            lambda tmp: frame.to_csv(
+                tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n"
+            ),
+        )
+    elif fmt == "parquet":
+        _atomic_write(out, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+    else:
+        raise ValueError(f"unknown format {fmt!r}: expected jsonl, csv or parquet")
+    return len(records)

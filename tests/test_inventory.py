@@ -1,0 +1,185 @@
+"""The inventory: migrations, idempotent writes, replacement, version changes, interventions
+joined across reports, and survival of a process killed mid-batch (kill -9)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.inventory import MIGRATIONS, SCHEMA_VERSION, Inventory, same_intervention
+from pipeline.records.model import Record, RecordAmount, RecordYears
+
+from .pdfs import REPORT_2COL, ROOT, make_corpus
+
+runner = CliRunner()
+
+
+def record(rid: str, name: str | None = None, value: float = 20e6, start: int = 2012, **kw: object) -> Record:
+    doc = rid.rsplit("-", 1)[0]
+    return Record(
+        id=rid,
+        doc=doc,
+        name=name,
+        funders=list(kw.get("funders", ["World Bank"])),  # type: ignore[call-overload]
+        recipients=list(kw.get("recipients", ["Honduras"])),  # type: ignore[call-overload]
+        amounts=[RecordAmount(value, "USD", f"${value / 1e6:g} million", "exact")],
+        years=RecordYears(start, None, [start]),
+        hard_soft=str(kw.get("hard_soft", "soft")),
+        pipeline_version=str(kw.get("pipeline_version", "0.1.0")),
+        model_version=str(kw.get("model_version", "m1")),
+    )
+
+
+def summary(doc: str, sha: str = "s1", pipeline_version: str = "0.1.0", model_version: str = "m1") -> dict:
+    return {
+        "doc": doc,
+        "path": f"/corpus/{doc}.pdf",
+        "sha256": sha,
+        "status": "success",
+        "pages": 3,
+        "errors": [],
+        "pipeline_version": pipeline_version,
+        "model_version": model_version,
+    }
+
+
+def count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_a_v1_database_is_migrated_in_order(tmp_path: Path) -> None:
+    db = tmp_path / "v1.sqlite"
+    with sqlite3.connect(db) as conn:  # a database written by the first schema
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("INSERT INTO schema_version VALUES (1, 'then')")
+        conn.execute(
+            "INSERT INTO documents VALUES"
+            " ('old', '/old.pdf', 'x', NULL, 1, 'success', '[]', 'p', 'm', 't', '{}')"
+        )
+    with Inventory(db) as inventory:
+        assert inventory.version() == SCHEMA_VERSION == 2
+        assert [d["doc"] for d in inventory.documents()] == ["old"]
+        versions = [r[0] for r in inventory.conn.execute("SELECT version FROM schema_version ORDER BY 1")]
+        assert versions == [1, 2]
+    assert count(db, "interventions") == 0 and count(db, "changes") == 0
+    with Inventory(db) as inventory:  # opening again applies nothing
+        assert inventory.version() == 2
+
+
+def test_writes_are_idempotent_and_a_changed_file_replaces_its_own_records(tmp_path: Path) -> None:
+    db = tmp_path / "inv.sqlite"
+    with Inventory(db) as inventory:
+        first = inventory.store(summary("a"), [record("a-0001"), record("a-0002", value=5e6, start=2001)])
+        inventory.store(summary("b"), [record("b-0001", value=9e6, start=1999, recipients=["Peru"])])
+        again = inventory.store(summary("a"), [record("a-0001"), record("a-0002", value=5e6, start=2001)])
+        assert (first.reason, first.added) == ("new", 2)
+        assert (again.reason, again.added, again.removed, again.updated, again.unchanged) == (
+            "unchanged", 0, 0, 0, 2,
+        )  # fmt: skip
+        assert count(db, "records") == 3 and count(db, "documents") == 2 and count(db, "actors") == 6
+        changed = inventory.store(summary("a", sha="s2"), [record("a-0001", value=7e6)])
+        assert (changed.reason, changed.removed, changed.updated) == ("changed-file", 1, 1)
+        assert [r["id"] for r in inventory.records()] == ["a-0001", "b-0001"]
+        assert inventory.records("b")[0]["recipients"] == ["Peru"]  # the other document is untouched
+        assert inventory.is_current("a", "s2", "0.1.0", "m1") and not inventory.is_current(
+            "a", "s1", "0.1.0", "m1"
+        )
+        upgraded = inventory.store(
+            summary("a", sha="s2", model_version="m2"),
+            [record("a-0001", value=7e6, model_version="m2"), record("a-0002", model_version="m2")],
+        )
+        assert (upgraded.reason, upgraded.added, upgraded.updated, upgraded.unchanged) == (
+            "new-version",
+            1,
+            0,
+            1,
+        )
+        log = inventory.conn.execute("SELECT doc, reason, added, removed, updated FROM changes ORDER BY n")
+        assert [tuple(r) for r in log] == [
+            ("a", "new", 2, 0, 0),
+            ("b", "new", 1, 0, 0),
+            ("a", "changed-file", 0, 1, 1),
+            ("a", "new-version", 1, 0, 0),
+        ]
+
+
+def test_one_intervention_from_several_reports_keeps_each_documents_figures(tmp_path: Path) -> None:
+    with Inventory(tmp_path / "inv.sqlite") as inventory:
+        inventory.store(summary("x"), [record("x-0001", name="Plan Colombia", value=1.3e9, start=2000)])
+        inventory.store(summary("y"), [record("y-0001", name="the Plan Colombia", value=7.5e9, start=2000)])
+        inventory.store(summary("z"), [record("z-0001", value=20.05e6), record("z-0002", value=30e6)])
+        inventory.store(summary("w"), [record("w-0001", value=20e6)])
+        rows = inventory.conn.execute(
+            "SELECT id, documents, records, conflicts FROM interventions ORDER BY id"
+        )
+        interventions = {r[0]: (r[1], r[2], json.loads(r[3])) for r in rows}
+        assert interventions["iv-x-0001"] == (2, 2, ["amount"])
+        assert interventions["iv-w-0001"][:2] == (2, 2)  # 20 vs 20.05 million: within 0.5%
+        assert interventions["iv-z-0002"][:2] == (1, 1)  # 30 million is another intervention
+        facts = inventory.conn.execute(
+            "SELECT value, doc FROM intervention_facts"
+            " WHERE intervention_id = 'iv-x-0001' AND field = 'amount'"
+        )
+        assert sorted(tuple(r) for r in facts) == [("1300000000.0 USD", "x"), ("7500000000.0 USD", "y")]
+        sources = inventory.sources()
+        assert sources["y-0001"]["sources"] == [
+            {"doc": "x", "record": "x-0001"},
+            {"doc": "y", "record": "y-0001"},
+        ]
+    a, b = record("a-0001").to_dict(), record("b-0001", value=20.2e6).to_dict()
+    assert not same_intervention(a, b)  # 1% apart
+    assert not same_intervention(a, record("b-0001", start=2015).to_dict())  # years do not overlap
+
+
+def _committed(db: Path) -> list[str]:
+    if not db.exists():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return [r[0] for r in conn.execute("SELECT doc FROM documents ORDER BY doc")]
+    except sqlite3.Error:
+        return []
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_batch_leaves_a_usable_inventory_and_a_rerun_completes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus)
+    shutil.copy(REPORT_2COL, corpus / "zz-report-copy.pdf")  # ~10 s: the kill lands while it is mined
+    db, out = tmp_path / "inv.sqlite", tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline.cli", "run", str(corpus), "--out", str(out), "--db", str(db)]
+    process = subprocess.Popen([*command, "--workers", "1"], cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _committed(db) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    done = _committed(db)
+    assert 1 <= len(done) < 4, done
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        for doc, stored in conn.execute("SELECT doc, summary FROM documents"):
+            records = conn.execute("SELECT COUNT(*) FROM records WHERE doc = ?", (doc,)).fetchone()[0]
+            assert records == json.loads(stored)["counts"]["records"]  # whole documents only
+    result = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", str(db), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    for doc in done:
+        assert any(doc in line and "unchanged" in line for line in result.output.splitlines())
+    assert _committed(db) == ["honduras", "review", "salvador", "zz-report-copy"]
+    with sqlite3.connect(db) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM records")]
+    lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(ids) == len(set(ids)) == len(lines) > 50
