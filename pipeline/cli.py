@@ -36,6 +36,15 @@ def pdf_paths(inputs: list[Path]) -> list[Path]:
     return paths
 
 
+def _pdfs_or_exit(inputs: list[Path]) -> list[Path]:
+    """The PDFs to work on; no PDF at all is a usage error (exit 2), not an empty success."""
+    paths = pdf_paths(inputs)
+    if not paths:
+        typer.echo("no PDF found in the inputs", err=True)
+        raise typer.Exit(2)
+    return paths
+
+
 def _config(assignments: list[str] | None) -> Config:
     try:
         return Config().override(*(assignments or []))
@@ -65,10 +74,7 @@ def parse(
 ) -> None:
     """Read PDFs into the document model: blocks in reading order, notes, tables, furniture."""
     config = _config(settings)
-    paths = pdf_paths(inputs)
-    if not paths:
-        typer.echo("no PDF found in the inputs", err=True)
-        raise typer.Exit(2)
+    paths = _pdfs_or_exit(inputs)
     failures = 0
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -145,10 +151,7 @@ def run(
     from .batch import run_batch, summary_table
 
     config = _config(settings)
-    paths = pdf_paths(inputs)
-    if not paths:
-        typer.echo("no PDF found in the inputs", err=True)
-        raise typer.Exit(2)
+    paths = _pdfs_or_exit(inputs)
     if not (models / "card.json").is_file():
         typer.echo(f"error: no trained models in {models} (run csminer train)", err=True)
         raise typer.Exit(2)
