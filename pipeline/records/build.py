@@ -7,7 +7,6 @@ gives every field a confidence.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,21 +98,19 @@ def fill(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:
 
 
 def _roles(record: Record, draft: Draft, models: RecordModels) -> None:
+    """Each actor takes the role its mentions most probably play; "none" keeps it out."""
     pairs = [pair for item in draft.items for pair in role_examples(item)]
     if not pairs:
         return
-    best: dict[str, dict[str, float]] = defaultdict(dict)
-    for role in ROLES[:3]:
-        for (mention, _), p in zip(
-            pairs, probabilities(models.roles, [e for _, e in pairs], role), strict=True
-        ):
-            name = mention.canonical or mention.text
-            best[name][role] = max(best[name].get(role, 0.0), p)
-    for name, scores in best.items():
-        role, p = max(scores.items(), key=lambda kv: kv[1])
-        if p >= 0.5:
-            getattr(record, f"{role}s").append(name)
-            record.confidence[f"{role}:{name}"] = round(p, 3)
+    labelled = predict_labels(models.roles, [e for _, e in pairs])
+    best: dict[str, tuple[str, float]] = {}
+    for (mention, _), (role, p) in zip(pairs, labelled, strict=True):
+        name = mention.canonical or mention.text
+        if role in ROLES[:3] and p > best.get(name, ("", 0.0))[1]:
+            best[name] = (role, p)
+    for name, (role, p) in best.items():
+        getattr(record, f"{role}s").append(name)
+        record.confidence[f"{role}:{name}"] = round(p, 3)
     for role in ("funders", "implementers", "recipients"):
         values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
         record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
