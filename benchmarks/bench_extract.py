@@ -38,7 +38,7 @@ def main() -> None:
         words = 0
         for document in documents:
             sentences = split_sentences(document, splitter)
-            extract_mentions(sentences, matcher)
+            extract_mentions(sentences, matcher, document.title)
             words += sum(len(s.text.split()) for s in sentences)
         seconds = time.perf_counter() - start
         label = "with NER   " if use_ner else "without NER"

@@ -8,7 +8,8 @@ their offsets relative to the sentence, which maps back to the document through
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from ..document import Document, Table
 from .actors import ActorMatcher, ActorMention
@@ -46,13 +47,42 @@ class TableMentions:
     amounts: list[TableAmount]
 
 
-def extract_mentions(sentences: list[Sentence], matcher: ActorMatcher) -> list[SentenceMentions]:
-    """Actors, amounts and years of every sentence, in sentence order."""
-    actors = matcher.find_all(s.text for s in sentences)
+REGION_REFERENCE = re.compile(
+    r"\b(?:the|this|our) (?:region|sub-continent|subcontinent)\b(?!\w*[-’']s?\w)", re.I
+)
+
+
+def home_region(title: str | None, matcher: ActorMatcher) -> ActorMention | None:
+    """The region a report is about, from its title ("… in Latin America"): what its text
+    means by "the region"."""
+    if not title:
+        return None
+    regions = [m for m in matcher.find(title) if m.canonical and m.type == "region"]
+    return regions[-1] if regions else None
+
+
+def region_references(text: str, home: ActorMention | None) -> list[ActorMention]:
+    """ "The region" in a sentence, resolved to the report's home region."""
+    if home is None:
+        return []
     return [
-        SentenceMentions(sentence, found, find_amounts(sentence.text), find_years(sentence.text))
-        for sentence, found in zip(sentences, actors, strict=True)
+        replace(home, start=m.start(), end=m.end(), text=m.group(0), how="reference", score=0.7)
+        for m in REGION_REFERENCE.finditer(text)
     ]
+
+
+def extract_mentions(
+    sentences: list[Sentence], matcher: ActorMatcher, title: str | None = None
+) -> list[SentenceMentions]:
+    """Actors, amounts and years of every sentence, in sentence order; with the document's
+    title, "the region" becomes the region the report is about."""
+    home = home_region(title, matcher)
+    actors = matcher.find_all(s.text for s in sentences)
+    out = []
+    for sentence, found in zip(sentences, actors, strict=True):
+        found = sorted([*found, *region_references(sentence.text, home)], key=lambda m: m.start)
+        out.append(SentenceMentions(sentence, found, find_amounts(sentence.text), find_years(sentence.text)))
+    return out
 
 
 def extract_table_mentions(document: Document) -> list[TableMentions]:

@@ -220,8 +220,9 @@ def _build(
     document.tables = [t for data in pages for t in data.tables]
     _link_markers(document)
     headings = [b for b in document.blocks if b.kind == "heading" and b.page == 1]
-    if headings:
-        document.title = max(headings, key=lambda b: b.font_size).text
+    if headings:  # the largest type on the first page, however many lines it was cut into
+        biggest = max(b.font_size for b in headings)
+        document.title = " ".join(b.text for b in headings if b.font_size >= biggest - 0.5)
     document.assign_offsets()
 
 

@@ -45,7 +45,7 @@ class DocumentData:
 
 def prepare(document: Document, matcher: ActorMatcher, nlp: Any = None) -> DocumentData:
     sentences = split_sentences(document, nlp)
-    items = extract_mentions(sentences, matcher)
+    items = extract_mentions(sentences, matcher, document.title)
     data = DocumentData(document, items, extract_table_mentions(document))
     data.folds = section_folds(document, items)
     return data
