@@ -359,6 +359,7 @@ class ActorRegistry:
         self._acronyms: dict[str, str] = {}
         self._acronyms_loose: dict[str, str] = {}
         self._demonyms: dict[str, str] = {}
+        self._found: dict[str, str | None] = {}  # get() memo: the registry does not change
         clashes: list[str] = []
         for actor in self._actors.values():
             for name in (actor.canonical, *actor.aliases):
@@ -472,6 +473,13 @@ class ActorRegistry:
         text = (name or "").strip()
         if not text:
             return None
+        if text not in self._found:
+            actor = self._lookup(text)
+            self._found[text] = actor.canonical if actor else None
+        canonical = self._found[text]
+        return self._actors[canonical] if canonical is not None else None
+
+    def _lookup(self, text: str) -> Actor | None:
         folded = fold_text(text)
         for index, key in (
             (self._acronyms, folded),
@@ -793,9 +801,13 @@ class ActorMatcher:
                 yield self._merge(text, self._registry_mentions(text), [])
             return
         texts = list(texts)
-        docs = ner.pipe(texts, batch_size=batch_size, disable=self._ner_skip or [])
-        for text, doc in zip(texts, docs, strict=True):
-            yield self._merge(text, self._registry_mentions(text), _ner_spans(doc))
+        found = [self._registry_mentions(text) for text in texts]
+        # NER only where it can add an actor: most sentences' capitals are all known names
+        asked = [n for n, text in enumerate(texts) if _unexplained_capitals(text, found[n])]
+        docs = ner.pipe((texts[n] for n in asked), batch_size=batch_size, disable=self._ner_skip or [])
+        ents = {n: _ner_spans(doc) for n, doc in zip(asked, docs, strict=True)}
+        for n, (text, mentions) in enumerate(zip(texts, found, strict=True)):
+            yield self._merge(text, mentions, ents.get(n, []))
 
     def find_in_doc(self, doc: Doc) -> list[ActorMention]:
         """:meth:`find` on ``doc.text``, using the doc's own entities when it has them.
@@ -1060,6 +1072,34 @@ def _clean_entity(text: str, start: int, end: int) -> tuple[int, int]:
     if trail:
         end -= len(span) - trail.start()
     return start, end
+
+
+_SENTENCE_OPENERS = frozenset(
+    {
+        "the", "a", "an", "in", "on", "at", "for", "of", "by", "to", "as", "this", "that", "these",
+        "those", "it", "its", "their", "there", "since", "while", "with", "from", "after", "before",
+        "during", "under", "between", "among", "although", "however", "moreover", "also", "both",
+        "each",
+    }
+)
+
+
+def _unexplained_capitals(text: str, mentions: list[ActorMention]) -> bool:
+    """Whether a capital letter lies outside every registry mention (ignoring an opening
+    function word such as "The" or "In"): only then can NER find an actor there.
+
+    An entity needs a capital letter (see :meth:`ActorMatcher._merge`), and one that only
+    overlaps registry mentions is dropped unless an organisation word around places makes it
+    one — a word that is itself capitalised.
+    """
+    first = re.match(r"\W*([A-Za-z]+)\b", text)
+    skip_to = first.end() if first and first.group(1).casefold() in _SENTENCE_OPENERS else 0
+    covered = sorted((m.start, m.end) for m in mentions)
+    for match in re.finditer(r"[A-ZÀ-Þ]", text[skip_to:]):
+        at = match.start() + skip_to
+        if not any(start <= at < end for start, end in covered):
+            return True
+    return False
 
 
 def _ner_spans(doc: Doc) -> list[tuple[int, int, str]]:

@@ -144,6 +144,7 @@ class SentenceBoundaries:
         n = len(doc)
         if n == 0:
             return doc
+        text = doc.text  # built from every token on each access: read it once
         flags = [False] * n
         flags[0] = True
         sent_start = 0
@@ -166,7 +167,7 @@ class SentenceBoundaries:
             k = j + 1
             while k < n and doc[k].is_space:
                 k += 1
-            if spaced and k < n and self._boundary(doc, sent_start, last, k):
+            if spaced and k < n and self._boundary(doc, text, sent_start, last, k):
                 flags[k] = True
                 sent_start = k
             i = j + 1
@@ -174,7 +175,7 @@ class SentenceBoundaries:
             token.is_sent_start = flag
         return doc
 
-    def kind(self, doc: Doc, p: int) -> Literal["never", "ambiguous", "terminal"]:
+    def kind(self, doc: Doc, text: str, p: int) -> Literal["never", "ambiguous", "terminal"]:
         """How the end punctuation at token ``p`` is read: an abbreviation's period or a stop.
 
         The word is read from the characters (the last white-space-delimited chunk, opening
@@ -185,7 +186,7 @@ class SentenceBoundaries:
         if not token.text.endswith(".") or token.text.endswith(".."):
             return "terminal"
         end = token.idx + len(token.text)
-        chunks = doc.text[max(0, end - 40) : end].split()
+        chunks = text[max(0, end - 40) : end].split()
         word = chunks[-1].lstrip(_OPENERS) if chunks else ""
         pair = f"{chunks[-2].lstrip(_OPENERS)} {word}" if len(chunks) >= 2 else None
         for candidate in (pair, word):
@@ -199,7 +200,7 @@ class SentenceBoundaries:
                 return "terminal"
         return "ambiguous" if _INITIALISM.fullmatch(word) else "terminal"
 
-    def _boundary(self, doc: Doc, sent_start: int, p: int, k: int) -> bool:
+    def _boundary(self, doc: Doc, text: str, sent_start: int, p: int, k: int) -> bool:
         """Does a new sentence start at token ``k``, after the end punctuation at token ``p``?"""
         w = k
         while w < len(doc) - 1 and doc[w].text in _OPENER_TOKENS:
@@ -207,11 +208,11 @@ class SentenceBoundaries:
         word = doc[w].text
         if word[:1].islower():
             return False
-        kind = self.kind(doc, p)
+        kind = self.kind(doc, text, p)
         if kind == "never":
             return False
         period = doc[p].idx + len(doc[p].text) - 1
-        if self._enumerator.fullmatch(doc.text[doc[sent_start].idx : period].strip()):
+        if self._enumerator.fullmatch(text[doc[sent_start].idx : period].strip()):
             return False
         if kind == "ambiguous":
             if word not in self.rules.starters:

@@ -78,14 +78,18 @@ class Assembler:
         by_key: dict[str, Draft] = {}
         by_sentence: dict[int, Draft] = {}
         previous: tuple[SentenceMentions, Draft] | None = None
-        for item, probability in zip(items, probabilities, strict=True):
-            if probability < self.threshold or is_glossary(item.text):
-                continue
-            draft = self._place(item, previous, by_key, by_sentence, long_to_acronym, acronyms)
+        kept = [
+            (item, probability)
+            for item, probability in zip(items, probabilities, strict=True)
+            if probability >= self.threshold and not is_glossary(item.text)
+        ]
+        linked = self._links([item for item, _ in kept])
+        for (item, probability), link in zip(kept, linked, strict=True):
+            names = self._names(item.text, acronyms)
+            draft = self._place(item, names, previous, link, by_key, by_sentence, long_to_acronym)
             if draft is None:
                 draft = Draft()
                 drafts.append(draft)
-            names = self._names(item.text, acronyms)
             if names and draft.key is None:
                 draft.key = self._key(names[0], long_to_acronym)
                 by_key.setdefault(draft.key, draft)
@@ -139,17 +143,36 @@ class Assembler:
             return f"{name.text} ({name.acronym})"
         return acronyms.get(name.text, name.text) if name.text.isupper() else name.text
 
+    def _same_passage(self, before: SentenceMentions, item: SentenceMentions) -> bool:
+        return (
+            before.sentence.block == item.sentence.block
+            and before.sentence.source == item.sentence.source
+            and 0 < item.sentence.index - before.sentence.index <= self.passage_gap
+        )
+
+    def _links(self, kept: list[SentenceMentions]) -> list[bool | None]:
+        """Whether each kept sentence continues the one kept before it, by the linker (None
+        where the two are not one passage or no linker is set); one batched prediction."""
+        linked: list[bool | None] = [None] * len(kept)
+        if self.linker is None:
+            return linked
+        pairs = [n for n in range(1, len(kept)) if self._same_passage(kept[n - 1], kept[n])]
+        scores = probabilities(self.linker, [link_example(kept[n - 1], kept[n]) for n in pairs], 1)
+        for n, score in zip(pairs, scores, strict=True):
+            linked[n] = score >= 0.5
+        return linked
+
     def _place(
         self,
         item: SentenceMentions,
+        names: list[ProgramName],
         previous: tuple[SentenceMentions, Draft] | None,
+        link: bool | None,
         by_key: dict[str, Draft],
         by_sentence: dict[int, Draft],
         long_to_acronym: dict[str, str],
-        acronyms: dict[str, str],
     ) -> Draft | None:
         sentence = item.sentence
-        names = self._names(item.text, acronyms)
         if names:
             return by_key.get(self._key(names[0], long_to_acronym))
         short = self._short_name_draft(item.text, by_key)
@@ -167,15 +190,10 @@ class Assembler:
         if previous is None:
             return None
         before, draft = previous
-        same_passage = (
-            before.sentence.block == sentence.block
-            and before.sentence.source == sentence.source
-            and 0 < sentence.index - before.sentence.index <= self.passage_gap
-        )
-        if not same_passage:
+        if not self._same_passage(before, item):
             return None
-        if self.linker is not None:
-            return draft if probabilities(self.linker, [link_example(before, item)], 1)[0] >= 0.5 else None
+        if link is not None:
+            return draft if link else None
         if starts_with_anaphor(item.text):
             return draft
         shared = set(before.canonical_actors()) & set(item.canonical_actors())

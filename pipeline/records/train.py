@@ -204,11 +204,17 @@ class _FoldLinker:
     fold_of: dict[int, int]
 
     def predict_proba(self, examples: list[dict[str, Any]]) -> Any:
-        fold = self.fold_of.get(examples[0]["index"], min(self.models_by_fold))
-        linker = self.models_by_fold[fold].linker
-        if linker is None or isinstance(linker, str):
-            return np.array([[0.0, 1.0] if linker == 1 else [1.0, 0.0] for _ in examples])
-        return linker.predict_proba(examples)
+        out = np.zeros((len(examples), 2))
+        by_fold: dict[int, list[int]] = {}
+        for n, example in enumerate(examples):
+            by_fold.setdefault(self.fold_of.get(example["index"], min(self.models_by_fold)), []).append(n)
+        for fold, rows in by_fold.items():
+            linker = self.models_by_fold[fold].linker
+            if linker is None or isinstance(linker, str):
+                out[rows] = [0.0, 1.0] if linker == 1 else [1.0, 0.0]
+            else:
+                out[rows] = linker.predict_proba([examples[n] for n in rows])
+        return out
 
     @property
     def classes_(self) -> list[int]:
@@ -226,16 +232,17 @@ class _FoldRouter:
         return {item.sentence.index: self.data.folds[n] for n, item in enumerate(self.data.items)}
 
     def build(self, data: DocumentData, detected: list[float], assembler: Assembler) -> list[Record]:
-        from .build import fill
+        from .build import fill_records
 
         fold_of = self.fold_of()
         drafts = [d for d in assembler.assemble(data.items, detected, data.tables) if about_security(d)]
-        out = []
-        for number, draft in enumerate(drafts, 1):
-            first = draft.items[0].sentence.index if draft.items else None
-            models = self.models_by_fold[fold_of.get(first, min(self.models_by_fold))]
-            out.append(fill(data.document.doc, number, draft, models))
-        return out
+        models_of = [
+            self.models_by_fold[
+                fold_of.get(draft.items[0].sentence.index if draft.items else -1, min(self.models_by_fold))
+            ]
+            for draft in drafts
+        ]
+        return fill_records(data.document.doc, drafts, models_of)
 
 
 def train(
