@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from wordfreq import zipf_frequency
 
@@ -30,7 +31,7 @@ from .features import (
 from .models import Model, probabilities
 
 DEFINITE_REFERENCE = re.compile(
-    r"\b[Tt]he (program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty)\b"
+    r"\b[Tt]he ((?i:program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty))\b"
 )
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
@@ -44,14 +45,17 @@ class Draft:
     names: list[str] = field(default_factory=list)
     tables: list[TableMentions] = field(default_factory=list)
     probability: float = 0.0
+    joined_by: dict[int, str] = field(default_factory=dict)
+    """Sentence index → why it joined (see :class:`~pipeline.records.model.EvidenceSpan`)."""
 
     @property
     def name(self) -> str | None:
         return max(self.names, key=len) if self.names else None
 
-    def add(self, item: SentenceMentions, probability: float) -> None:
+    def add(self, item: SentenceMentions, probability: float, joined_by: str) -> None:
         if item not in self.items:
             self.items.append(item)
+            self.joined_by[item.sentence.index] = "start" if len(self.items) == 1 else joined_by
         self.probability = max(self.probability, probability)
 
 
@@ -68,12 +72,15 @@ class Assembler:
     """Actors' names are not program short names ("Colombia" of "Plan Colombia")."""
     linker: Model | None = None
     """Learned P(same intervention) for two sentences of one passage; cue rules without it."""
+    split_lists: bool = True
+    """A sentence naming several programs is evidence of each (else of none: an overview)."""
 
     def assemble(
         self, items: list[SentenceMentions], probabilities: list[float], tables: list[TableMentions]
     ) -> list[Draft]:
         acronyms = acronym_table([i.text for i in items])
-        long_to_acronym = {name_key(long): acr for acr, long in acronyms.items()}
+        keys = NameKeys({name_key(long): acr for acr, long in acronyms.items()})
+        keys.learn_renamings([(i.text, self._names(i.text, acronyms)) for i in items])
         drafts: list[Draft] = []
         by_key: dict[str, Draft] = {}
         by_sentence: dict[int, Draft] = {}
@@ -84,27 +91,54 @@ class Assembler:
             if probability >= self.threshold and not is_glossary(item.text)
         ]
         linked = self._links([item for item, _ in kept])
+        unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept])
+        listing: set[int] = set()
+        named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         for (item, probability), link in zip(kept, linked, strict=True):
             names = self._names(item.text, acronyms)
-            draft = self._place(item, names, previous, link, by_key, by_sentence, long_to_acronym)
+            firsts = self._first_per_key(names, keys)
+            if self.split_lists and len(firsts) >= 2:
+                # a sentence listing programs states each of them: it is evidence of every one
+                listed = [self._draft_for(key, name, drafts, by_key, acronyms) for key, name in firsts]
+                for draft in listed:
+                    draft.add(item, probability, "listing")
+                listing.add(item.sentence.index)
+                by_sentence[item.sentence.index] = listed[0]
+                previous = (item, listed[0])
+                continue
+            draft, joined_by = self._place(
+                item, names, previous, link, by_key, by_sentence, keys, unlinked_notes, named
+            )
             if draft is None:
                 draft = Draft()
                 drafts.append(draft)
             if names and draft.key is None:
-                draft.key = self._key(names[0], long_to_acronym)
+                draft.key = keys(names[0])
                 by_key.setdefault(draft.key, draft)
             draft.names.extend(
-                self._display(n, acronyms) for n in names[:1] if self._key(n, long_to_acronym) == draft.key
+                self._display(n, acronyms) for n in names[:1] if keys(n) == draft.key
             )
-            draft.add(item, probability)
+            draft.add(item, probability, joined_by)
+            if names and draft.key:
+                named.append((item.sentence.index, draft))
             by_sentence[item.sentence.index] = draft
             previous = (item, draft)
+        for draft in drafts:  # a listing stays the evidence only of programs stated nowhere else
+            own = [i for i in draft.items if i.sentence.index not in listing]
+            if own:
+                draft.items = own
         self._attach_tables(drafts, tables)
-        drafts = self._fold_in_satellites(drafts, {i.sentence.index: i.sentence.block for i in items})
-        return [d for d in drafts if d.items or d.tables]
+        blocks = {i.sentence.index: i.sentence.block for i in items}
+        drafts = self._fold_in_satellites(drafts, blocks, unlinked_notes)
+        drafts = [d for d in drafts if d.items or d.tables]
+        # records in document order of their first sentence (a program first met in a listing
+        # takes its place where its own sentences begin)
+        return sorted(drafts, key=lambda d: min((i.sentence.index for i in d.items), default=len(items)))
 
     @staticmethod
-    def _fold_in_satellites(drafts: list[Draft], block_of: dict[int, int | None]) -> list[Draft]:
+    def _fold_in_satellites(
+        drafts: list[Draft], block_of: dict[int, int | None], unlinked_notes: set[int]
+    ) -> list[Draft]:
         """Unnamed drafts made only of captions or only of footnotes join the record they serve:
         a caption the program it names, a footnote the record holding its citing paragraph."""
         kept: list[Draft] = []
@@ -114,7 +148,9 @@ class Assembler:
             if draft.key is None and sources and sources <= {"caption", "table_caption"}:
                 caption = fold_text(" ".join(i.text for i in draft.items)).casefold()
                 home = next((d for d in drafts if d is not draft and d.key and _names_in(d, caption)), None)
-            elif draft.key is None and sources == {"footnote"}:
+            elif draft.key is None and sources == {"footnote"} and not any(
+                i.sentence.index in unlinked_notes for i in draft.items
+            ):
                 citing = {c for i in draft.items for c in i.sentence.cited_by}
                 blocks = {block_of.get(c) for c in citing} - {None}
                 home = next((d for d in drafts if d is not draft and _holds(d, citing)), None) or next(
@@ -129,13 +165,33 @@ class Assembler:
                 kept.append(draft)
             else:
                 for item in draft.items:
-                    home.add(item, draft.probability)
+                    how = "footnote" if item.sentence.source == "footnote" else "caption"
+                    home.add(item, draft.probability, how)
         return kept
 
     @staticmethod
-    def _key(name: ProgramName, long_to_acronym: dict[str, str]) -> str:
-        acronym = name.acronym or long_to_acronym.get(name_key(name.text))
-        return name_key(acronym or name.text)
+    def _first_per_key(names: list[ProgramName], keys: NameKeys) -> list[tuple[str, ProgramName]]:
+        firsts: dict[str, ProgramName] = {}
+        for name in names:
+            firsts.setdefault(keys(name), name)
+        return list(firsts.items())
+
+    def _draft_for(
+        self,
+        key: str,
+        name: ProgramName,
+        drafts: list[Draft],
+        by_key: dict[str, Draft],
+        acronyms: dict[str, str],
+    ) -> Draft:
+        """The draft of the program ``key`` names, started here if the report has not named it yet."""
+        draft = by_key.get(key)
+        if draft is None:
+            draft = Draft(key=key)
+            drafts.append(draft)
+            by_key[key] = draft
+        draft.names.append(self._display(name, acronyms))
+        return draft
 
     @staticmethod
     def _display(name: ProgramName, acronyms: dict[str, str]) -> str:
@@ -162,6 +218,34 @@ class Assembler:
             linked[n] = score >= 0.5
         return linked
 
+    def _referent(self, noun: str, index: int, named: list[tuple[int, Draft]]) -> Draft | None:
+        """The program "the <noun>" points back to: the latest named nearby whose name has that
+        head word ("the Plan" → Plan Colombia), else the latest named nearby (also for a generic
+        "the program")."""
+        nearby = [d for at, d in reversed(named) if 0 < index - at <= self.reference_gap]
+        noun = noun.casefold()
+        if noun in ("program", "programme", "project", "initiative"):
+            return nearby[0] if nearby else None  # any program is "the program"
+        headed = [d for d in nearby if any(noun in n.casefold() for n in d.names)]
+        return (headed or nearby or [None])[0]
+
+    def _unlinked_notes(self, items: list[SentenceMentions], kept: list[SentenceMentions]) -> set[int]:
+        """Detected footnotes the linker keeps apart from every detected sentence citing them:
+        a note that states another intervention is its own record. Empty without a linker."""
+        if self.linker is None:
+            return set()
+        detected = {i.sentence.index for i in kept}
+        pairs = [
+            (items[c], note)
+            for note in kept
+            if note.sentence.source == "footnote"
+            for c in note.sentence.cited_by
+            if c in detected and c < len(items) and items[c].sentence.index == c
+        ]
+        scores = probabilities(self.linker, [link_example(a, b, footnote=True) for a, b in pairs], 1)
+        joined = {b.sentence.index for (_, b), p in zip(pairs, scores, strict=True) if p >= 0.5}
+        return {b.sentence.index for _, b in pairs} - joined
+
     def _place(
         self,
         item: SentenceMentions,
@@ -170,34 +254,39 @@ class Assembler:
         link: bool | None,
         by_key: dict[str, Draft],
         by_sentence: dict[int, Draft],
-        long_to_acronym: dict[str, str],
-    ) -> Draft | None:
+        keys: NameKeys,
+        unlinked_notes: set[int],
+        named: list[tuple[int, Draft]],
+    ) -> tuple[Draft | None, str]:
         sentence = item.sentence
         if names:
-            return by_key.get(self._key(names[0], long_to_acronym))
+            return by_key.get(keys(names[0])), "name"
         short = self._short_name_draft(item.text, by_key)
         if short is not None:
-            return short
-        if previous is not None and DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12])):
-            before, draft = previous  # "the program", "the Plan": the program named last, nearby
-            if draft.key and 0 < sentence.index - before.sentence.index <= self.reference_gap:
-                return draft
+            return short, "short_name"
+        reference = DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12]))
+        if reference:
+            referent = self._referent(reference.group(1), sentence.index, named)
+            if referent is not None:
+                return referent, "reference"
         if sentence.source == "footnote":
+            if sentence.index in unlinked_notes:
+                return None, "start"  # a note stating an intervention of its own
             for index in sentence.cited_by:
                 if index in by_sentence:
-                    return by_sentence[index]
-            return None  # placed after assembly, with the citing paragraph's record
+                    return by_sentence[index], "footnote"
+            return None, "start"  # placed after assembly, with the citing paragraph's record
         if previous is None:
-            return None
+            return None, "start"
         before, draft = previous
         if not self._same_passage(before, item):
-            return None
+            return None, "start"
         if link is not None:
-            return draft if link else None
+            return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):
-            return draft
+            return draft, "passage"
         shared = set(before.canonical_actors()) & set(item.canonical_actors())
-        return draft if shared else None
+        return (draft if shared else None), "passage"
 
     def _names(self, text: str, acronyms: dict[str, str]) -> list[ProgramName]:
         """Program names in a sentence, and the report's own acronyms of programs used alone.
@@ -211,7 +300,7 @@ class Assembler:
             for n in program_names(text)
             if registry.get(n.text) is None and registry.get(n.acronym or "") is None
         ]
-        if len({n.key for n in found}) >= 3:
+        if len({n.key for n in found}) >= 3 and not self.split_lists:
             return []  # an overview listing programs belongs to none of them
         for acronym, long_form in acronyms.items():
             if not is_program_name(long_form) or registry.get(acronym) is not None:
@@ -251,6 +340,53 @@ class Assembler:
                     break
 
 
+RENAMED_TO = re.compile(
+    r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|has\s+been|had\s+been)\s+)?(?:later\s+|since\s+|"
+    r"subsequently\s+)?(?:re-?named|re-?branded|re-?titled|replaced\s+by|succeeded\s+by|now)(?:\s+as)?\s+(?:the\s+)?$"
+)
+"""Between an old name and its new one: "ACI (…) - re-named the ACP", "X, later renamed Y"."""
+FORMERLY = re.compile(
+    r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|had\s+been)\s+)?(?:formerly|previously|originally|"
+    r"once)?\s*(?:known|called|named)\s+(?:as\s+)?(?:the\s+)?$"
+)
+"""Between a current name and its old one: "the ACP was known as the ACI", "Y, formerly called X"."""
+SAME_AS = re.compile(r"^\s*(?:\([^()]*\))?\s*,\s*or\s+(?:the\s+)?$")
+"""Between a name and another spelling of it: "the Andean Counterdrug Initiative, or ACI"."""
+
+
+@dataclass
+class NameKeys:
+    """A program name's identity key: its acronym when the report defines one, and the current
+    name when the report says the program was renamed (the old and new names are one record)."""
+
+    long_to_acronym: dict[str, str]
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, name: ProgramName) -> str:
+        acronym = name.acronym or self.long_to_acronym.get(name_key(name.text))
+        key = name_key(acronym or name.text)
+        seen = {key}
+        while key in self.renamed and self.renamed[key] not in seen:  # follow chains, never loop
+            key = self.renamed[key]
+            seen.add(key)
+        return key
+
+    def learn_renamings(self, sentences: list[tuple[str, list[ProgramName]]]) -> None:
+        """Old name → new name from what the report says between two names of a sentence."""
+        for text, names in sentences:
+            for a, b in pairwise(names):
+                between = text[a.end : b.start]
+                if RENAMED_TO.match(between) or SAME_AS.match(between):
+                    old, new = a, b
+                elif FORMERLY.match(between):
+                    old, new = b, a
+                else:
+                    continue
+                old_key, new_key = self(old), self(new)
+                if old_key != new_key:
+                    self.renamed[old_key] = new_key
+
+
 @lru_cache(maxsize=1)
 def _default_registry() -> ActorRegistry:
     return ActorRegistry.load()
@@ -262,7 +398,7 @@ def _holds(draft: Draft, sentences: set[int]) -> bool:
 
 def _names_in(draft: Draft, caption: str) -> bool:
     """A caption names a draft's program by its key, its acronym or its distinctive word."""
-    if draft.key and draft.key in caption:
+    if draft.key and _has_words(caption, draft.key):
         return True
     for name in draft.names:
         words = [
@@ -271,6 +407,11 @@ def _names_in(draft: Draft, caption: str) -> bool:
         distinctive = [
             w for w in words if w not in {"initiative", "program", "programme", "plan", "project", "fund"}
         ]
-        if distinctive and distinctive[0] in caption:
+        if distinctive and _has_words(caption, distinctive[0]):
             return True
     return False
+
+
+def _has_words(text: str, words: str) -> bool:
+    """``words`` occur in ``text`` as whole words ("colombia" is not in "colombian")."""
+    return re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text) is not None

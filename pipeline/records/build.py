@@ -101,13 +101,17 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
         if s.text in seen:  # a table's caption is both a caption block and the table's caption
             continue
         seen.add(s.text)
-        record.evidence.append(EvidenceSpan(s.text, s.start, s.end, list(s.pages), list(s.boxes), s.source))
+        how = draft.joined_by.get(s.index, "start")
+        span = EvidenceSpan(s.text, s.start, s.end, list(s.pages), list(s.boxes), s.source, how)
+        record.evidence.append(span)
     for table in draft.tables:
         caption = table.table.caption or ""
         if caption in seen:
             continue
         record.evidence.append(
-            EvidenceSpan(caption, -1, -1, [table.table.page], [(table.table.page, table.table.bbox)], "table")
+            EvidenceSpan(
+                caption, -1, -1, [table.table.page], [(table.table.page, table.table.bbox)], "table", "table"
+            )
         )
     _amounts(record, draft)
     _years(record, draft)

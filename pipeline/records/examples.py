@@ -162,14 +162,16 @@ CONNECTIVES = (
 )
 
 
-def link_example(before: SentenceMentions, item: SentenceMentions) -> dict[str, Any]:
-    """Two detected sentences of one passage: is the second about the first one's intervention?"""
+def link_example(before: SentenceMentions, item: SentenceMentions, footnote: bool = False) -> dict[str, Any]:
+    """Two detected sentences of one passage, or a citing sentence and its footnote: is the
+    second about the first one's intervention?"""
     head = " ".join(item.text.casefold().split()[:8]) + " "
     shared = set(before.canonical_actors()) & set(item.canonical_actors())
     years_before = {y.first for y in before.years if not y.citation}
     years_item = {y.first for y in item.years if not y.citation}
     features: dict[str, Any] = {
-        "distance": item.sentence.index - before.sentence.index,
+        "footnote": int(footnote),
+        "distance": 0 if footnote else item.sentence.index - before.sentence.index,
         "shared_actors": min(len(shared), 3),
         "new_actors": min(len(set(item.canonical_actors()) - set(before.canonical_actors())), 3),
         "shared_years": int(bool(years_before & years_item)),

@@ -160,8 +160,22 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         start = match.start(1) + offset
         if any(n.start <= start < n.end for n in names):
             continue
+        joined = _joined_names().search(trimmed)
+        if joined:  # "the Mérida Initiative and the Central America … Initiative": two names
+            left = trimmed[: joined.start(1) + len(joined.group(1))]
+            names.append(ProgramName(start, start + len(left), left))
+            start, trimmed = start + joined.end(), trimmed[joined.end() :]
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
     return tuple(names)
+
+
+@lru_cache(maxsize=1)
+def _joined_names() -> re.Pattern[str]:
+    """A head word, then "and"/"," and another capitalised name that has a head word of its own."""
+    heads = "|".join(re.escape(h) for h in sorted(_data()[0], key=len, reverse=True))
+    return re.compile(
+        rf"\b((?:{heads})s?)(?:,\s+|\s+(?:and|&)\s+|,\s+and\s+)(?:the\s+)?(?=[A-Z][\w’'\-]*(?:\s+\S+)*?\s+(?:{heads})s?\b)"
+    )
 
 
 def is_program_name(text: str) -> bool:

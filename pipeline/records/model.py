@@ -58,6 +58,10 @@ class EvidenceSpan:
     boxes: list[tuple[int, BBox]] = field(default_factory=list)
     source: str = "body"
     """body | footnote | table | caption"""
+    joined_by: str = "start"
+    """Why the sentence is in this record: start (it opened the record), name, short_name,
+    reference ("the program"), passage, footnote (its marker's sentence is here), listing (it
+    lists this program with others), caption, table."""
 
 
 @dataclass

@@ -120,6 +120,11 @@ def fit_models(
             ):
                 link_x.append(link_example(data.items[a], data.items[b]))
                 link_y.append(int(aligned[a] == aligned[b]))
+        for n in positives:  # a detected footnote and the detected sentences citing it
+            for citing in data.items[n].sentence.cited_by:
+                if citing in aligned and keep(d, data.folds[citing]):
+                    link_x.append(link_example(data.items[citing], data.items[n], footnote=True))
+                    link_y.append(int(aligned[citing] == aligned[n]))
         examples = detection_examples(data.items)
         for n, item in enumerate(data.items):
             if not keep(d, data.folds[n]):

@@ -1,0 +1,80 @@
+"""Grouping detected sentences into records, on small made-up reports in the field's style."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pipeline.document import Block, Document, Fragment
+from pipeline.nlp.actors import ActorMatcher, ActorRegistry
+from pipeline.nlp.mentions import SentenceMentions, extract_mentions
+from pipeline.nlp.sentences import split_sentences
+from pipeline.records.assemble import Assembler, Draft, _has_words
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> ActorMatcher:
+    return ActorMatcher(ActorRegistry.load(), use_ner=False)
+
+
+def _items(*paragraphs: str) -> list[SentenceMentions]:
+    blocks = []
+    for n, text in enumerate(paragraphs):
+        frag = Fragment(page=1, bbox=(0.0, 10.0 * n, 100.0, 10.0 * n + 9), start=0, end=len(text))
+        blocks.append(Block("paragraph", 1, text, frag.bbox, fragments=[frag]))
+    document = Document(doc="made-up", path="made-up.pdf", pages=1, blocks=blocks)
+    return extract_mentions(split_sentences(document), _matcher())
+
+
+def _assemble(items: list[SentenceMentions]) -> list[Draft]:
+    return Assembler(registry=ActorRegistry.load()).assemble(items, [1.0] * len(items), [])
+
+
+def _texts(draft: Draft) -> list[str]:
+    return [i.text for i in draft.items]
+
+
+def test_a_sentence_listing_programs_is_evidence_of_those_stated_nowhere_else() -> None:
+    listing = (
+        "Donors fund the Safe Streets Initiative, the Border Trust Fund and the Youth Futures Program."
+    )
+    own = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+    drafts = _assemble(_items(listing, own))
+    by_name = {d.name: d for d in drafts}
+    assert set(by_name) == {"Safe Streets Initiative", "Border Trust Fund", "Youth Futures Program"}
+    # the program with a sentence of its own keeps only that sentence: the listing would tie it
+    # with every program the listing names
+    assert _texts(by_name["Safe Streets Initiative"]) == [own]
+    for name in ("Border Trust Fund", "Youth Futures Program"):
+        assert _texts(by_name[name]) == [listing]
+        assert by_name[name].joined_by == {by_name[name].items[0].sentence.index: "start"}
+
+
+def test_a_renamed_program_is_one_record_under_both_names() -> None:
+    drafts = _assemble(
+        _items(
+            "Between 2000 and 2007 the Andes Drug Initiative (ADI) funded crop substitution in Bolivia.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "In 2008 the ADI was re-named the Andes Drug Program (ADP).",
+            "Since then the ADP has trained border police in Peru and Ecuador.",
+        )
+    )
+    named = [d for d in drafts if d.key]
+    assert len(named) == 1
+    assert len(named[0].items) == 3
+    assert {how for how in named[0].joined_by.values()} == {"start", "name"}
+
+
+def test_the_plan_points_back_to_the_plan_not_to_the_latest_program() -> None:
+    plan = "Plan Horizonte was launched by Spain and Colombia in 2005 to train rural police."
+    other = "The Beta Justice Program trained judges in Peru in 2006."
+    back = "The Plan was extended in 2009 with new money for police stations."
+    drafts = _assemble(_items(" ".join([plan, other, back])))
+    by_name = {d.name: d for d in drafts}
+    assert _texts(by_name["Plan Horizonte"]) == [plan, back]
+    assert by_name["Plan Horizonte"].joined_by[by_name["Plan Horizonte"].items[1].sentence.index] == "reference"
+    assert _texts(by_name["Beta Justice Program"]) == [other]
+
+
+def test_captions_name_programs_by_whole_words() -> None:
+    assert _has_words("figure 6. us aid for plan colombia", "colombia")
+    assert not _has_words("colombian military and police officials", "colombia")
