@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+READING_BACKENDS = ("pdfium", "pdfminer")
+
 
 @dataclass(frozen=True)
 class ReadingSettings:
@@ -29,6 +31,14 @@ class ReadingSettings:
     """Extra line spacing (× line height) that starts a new paragraph."""
     max_pages: int | None = None
     password: str | None = None
+    backend: str = "pdfium"
+    """What reads the pages' characters and strokes: "pdfium" (fast; pdfminer takes over any page
+    it cannot read) or "pdfminer" (pdfplumber's own parser, several times slower)."""
+
+    def __post_init__(self) -> None:
+        if self.backend not in READING_BACKENDS:
+            choices = ", ".join(READING_BACKENDS)
+            raise ValueError(f"reading.backend must be one of {choices}, not {self.backend!r}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pdfplumber
 
 from ..document import BBox, Document
+from .pdfium_pages import PDFIUM_LOCK
 
 COLOURS: dict[str, tuple[int, int, int]] = {
     "paragraph": (31, 119, 180),
@@ -57,7 +58,8 @@ def render_page(
     with pdfplumber.open(pdf_path, password=password or "") as pdf:
         if not 1 <= page <= len(pdf.pages):
             raise ValueError(f"page {page} is out of range 1-{len(pdf.pages)}")
-        image = pdf.pages[page - 1].to_image(resolution=resolution)
+        with PDFIUM_LOCK:  # pdfplumber renders through PDFium, which the reader may be using
+            image = pdf.pages[page - 1].to_image(resolution=resolution)
         first_seen: set[str] = set()
         for category, bbox, label in page_boxes(document, page):
             colour = COLOURS[category]

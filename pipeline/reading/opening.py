@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import hashlib
 import itertools
 import logging
@@ -40,6 +41,7 @@ from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from ..document import Problem
 from ..errors import ErrorCode, is_fatal, problem
+from .content import PageContent, as_content
 
 HEAD_WINDOW = 1024
 """Like Acrobat, accept junk before ``%PDF-`` as long as the header starts in the first KB."""
@@ -453,23 +455,24 @@ class PageTextInfo:
         return self.chars == 0 and not self.has_images
 
 
-def text_layer_report(page: Page) -> PageTextInfo:
+def text_layer_report(page: Page | PageContent) -> PageTextInfo:
     """Measure ``page``'s text layer: character count, images, and how much of it is garbage.
 
     Garbage is counted by word, because a font with a broken encoding still yields mostly
     letters ("Honorable" comes out as "[ÉÇÉÜtuÄx"): a word is garbage if it holds a ``(cid:NN)``
     glyph, a control or private-use character or an unusual symbol, or switches from lower to
     upper case inside while holding three capitals or more (real words rarely do; URLs, which
-    do, are let through). Symbol fonts (Wingdings ...) never count as the worst font. Parses the
-    page if not yet parsed, so call it inside the caller's per-page guard.
+    do, are let through). Symbol fonts (Wingdings ...) never count as the worst font. A pdfplumber
+    page is parsed if not yet parsed, so call it inside the caller's per-page guard.
     """
+    page = as_content(page)
     total = garbled = 0
     font_total: Counter[str] = Counter()
     font_garbled: Counter[str] = Counter()
     for word in _words(page.chars):
         bad = _word_is_garbage([str(ch.get("text") or "") for ch in word])
         for ch in word:
-            font = _font_name(ch)
+            font = _font_name(ch.get("fontname"))
             total += 1
             font_total[font] += 1
             if bad:
@@ -485,7 +488,7 @@ def text_layer_report(page: Page) -> PageTextInfo:
     return PageTextInfo(
         page=page.page_number,
         chars=total,
-        has_images=bool(page.images),
+        has_images=page.has_images,
         garbled_share=garbled / total if total else 0.0,
         worst_font=worst_font,
         worst_font_chars=worst_chars,
@@ -533,39 +536,39 @@ def _words(chars: Sequence[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
     word: list[dict[str, Any]] = []
     prev: dict[str, Any] | None = None
     for ch in chars:
-        if not str(ch.get("text") or "").strip():
+        if not (ch.get("text") or "").strip():
             if word:
                 yield word
             word, prev = [], None
             continue
-        if prev is not None and _starts_new_word(prev, ch):
-            yield word
-            word = []
+        if prev is not None:  # a new line, a gap, or a jump back: a new word (inlined: hot loop)
+            size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
+            x0 = ch["x0"]
+            if (
+                abs(ch["top"] - prev["top"]) > 0.5 * size
+                or x0 - prev["x1"] > 0.15 * size
+                or x0 < prev["x0"] - 2 * size
+            ):
+                yield word
+                word = []
         word.append(ch)
         prev = ch
     if word:
         yield word
 
 
-def _starts_new_word(prev: dict[str, Any], ch: dict[str, Any]) -> bool:
-    size = max(float(prev.get("size") or 0), float(ch.get("size") or 0), 1.0)
-    if abs(ch["top"] - prev["top"]) > 0.5 * size:
-        return True
-    gap = ch["x0"] - prev["x1"]
-    return gap > 0.15 * size or ch["x0"] < prev["x0"] - 2 * size
-
-
 def _word_is_garbage(glyphs: list[str]) -> bool:
-    if any(_CID.fullmatch(g) or "\ufffd" in g for g in glyphs):
-        return True
     text = "".join(glyphs)
-    if any(_char_is_garbage(c) for c in text):
+    if "\ufffd" in text or ("(cid:" in text and any(_CID.fullmatch(g) for g in glyphs)):
+        return True
+    if any(map(_char_is_garbage, text)):
         return True
     if any(c in _URL_CHARS for c in text) or sum(c.isupper() for c in text) < 3:
         return False  # URLs and file names mix case freely; so do McDougal, iPhone, PowerPoint
     return any(a.islower() and b.isupper() for a, b in itertools.pairwise(text))
 
 
+@functools.cache
 def _char_is_garbage(c: str) -> bool:
     category = unicodedata.category(c)
     if category[0] in "LNPZ" or category == "Cf":  # Cf: soft hyphens and joiners are harmless
@@ -575,8 +578,9 @@ def _char_is_garbage(c: str) -> bool:
     return category not in ("Sc", "Sk") and c not in _ORDINARY_SYMBOLS
 
 
-def _font_name(ch: dict[str, Any]) -> str:
+@functools.cache
+def _font_name(fontname: object) -> str:
     """Font name without the subset prefix ("XXTRVA+Edwardian-Script-ITC" -> the rest)."""
-    name = str(ch.get("fontname") or "?")
+    name = str(fontname or "?")
     prefix, plus, rest = name.partition("+")
     return rest if plus and len(prefix) == 6 and prefix.isupper() else name

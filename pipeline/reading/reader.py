@@ -13,12 +13,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pdfplumber.page import Page
+import pdfplumber
 
 from ..config import ReadingSettings
 from ..document import BBox, Block, Document, Furniture, Problem, Status, Table
 from ..errors import ErrorCode, is_fatal, problem
 from .blocks import RawBlock, Style, assemble, group_blocks
+from .content import PageContent, from_pdfplumber
 from .layout import (
     Line,
     PageLayout,
@@ -35,6 +36,7 @@ from .layout import (
 )
 from .notes import NOTES_HEADING, REFERENCES_HEADING, leading_number, split_notes
 from .opening import OpenedPdf, PageTextInfo, open_pdf, text_layer_problems, text_layer_report
+from .pdfium_pages import PdfiumPages
 from .tables import find_tables, table_regions
 from .words import build_rows, page_words
 
@@ -61,12 +63,13 @@ def read_pdf(
     settings = settings or ReadingSettings()
     path = Path(path)
     document = Document(doc=path.stem, path=str(path))
+    password = password if password is not None else settings.password
     try:
-        with open_pdf(path, password if password is not None else settings.password) as opened:
+        with open_pdf(path, password) as opened:
             document.sha256 = opened.sha256
             document.errors.extend(opened.problems)
             if opened.pdf is not None:
-                _read(opened, document, settings)
+                _read(opened, document, settings, password)
     except Exception as exc:  # the batch must go on: report, never propagate
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
@@ -81,27 +84,84 @@ def outcome(errors: list[Problem]) -> Status:
     return Status.PARTIAL if errors else Status.SUCCESS
 
 
-def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings) -> None:
-    pdf = opened.pdf
+class _PdfminerPages:
+    """Page content parsed by pdfminer, through the pdfplumber document the opener holds."""
+
+    def __init__(self, pdf: pdfplumber.PDF) -> None:
+        self.pdf = pdf
+
+    def content(self, index: int) -> PageContent:
+        page = self.pdf.pages[index]
+        try:
+            return from_pdfplumber(page)
+        finally:
+            page.close()  # the content keeps what it needs; the page's caches go
+
+    def close(self) -> None:
+        """The document belongs to the opener, which closes it."""
+
+
+class _PdfiumPages(_PdfminerPages):
+    """Page content read by PDFium; pdfminer reads what PDFium cannot.
+
+    PDFium opens nearly everything pdfminer opens, but not quite (and may count pages
+    differently in a broken page tree): then the whole document, or the one page it failed
+    on, is read with pdfminer, so the backend never makes a readable document less readable.
+    """
+
+    def __init__(self, pdf: pdfplumber.PDF, path: Path, password: str | None) -> None:
+        super().__init__(pdf)
+        self.pdfium: PdfiumPages | None = None
+        try:
+            self.pdfium = PdfiumPages(path, password)
+        except Exception:  # pdfminer opened it; let pdfminer read it
+            return
+        if len(self.pdfium) != len(pdf.pages):
+            self.close()
+
+    def content(self, index: int) -> PageContent:
+        if self.pdfium is not None:
+            try:
+                return self.pdfium.content(index)
+            except Exception:  # PDFium failed on this page: pdfminer may not
+                pass
+        return super().content(index)
+
+    def close(self) -> None:
+        if self.pdfium is not None:
+            self.pdfium.close()
+            self.pdfium = None
+
+
+def _page_source(opened: OpenedPdf, settings: ReadingSettings, password: str | None) -> _PdfminerPages:
+    assert opened.pdf is not None and opened.path is not None
+    if settings.backend == "pdfium":
+        return _PdfiumPages(opened.pdf, opened.path, password)
+    return _PdfminerPages(opened.pdf)
+
+
+def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, password: str | None) -> None:
     pages: list[PageData] = []
     infos: list[PageTextInfo] = []
-    total = len(pdf.pages)
+    total = opened.pages
     document.pages = total
     limit = min(total, settings.max_pages or total)
-    for index in range(limit):
-        page = pdf.pages[index]
-        number = index + 1
-        try:
-            info = text_layer_report(page)
-            infos.append(info)
-            if not info.needs_ocr:
-                pages.append(_take_page(page, number, settings))
-        except Exception as exc:  # one bad page makes the document partial, not failed
-            document.errors.append(
-                problem(ErrorCode.PAGE_UNREADABLE, page=number, detail=f"{type(exc).__name__}: {exc}")
-            )
-        finally:
-            page.close()
+    source = _page_source(opened, settings, password)
+    try:
+        for index in range(limit):
+            number = index + 1
+            try:
+                content = source.content(index)
+                info = text_layer_report(content)
+                infos.append(info)
+                if not info.needs_ocr:
+                    pages.append(_take_page(content, settings))
+            except Exception as exc:  # one bad page makes the document partial, not failed
+                document.errors.append(
+                    problem(ErrorCode.PAGE_UNREADABLE, page=number, detail=f"{type(exc).__name__}: {exc}")
+                )
+    finally:
+        source.close()
     document.errors.extend(text_layer_problems(infos))
     document.errors.extend(opened.drain_recoveries())
     if not pages:
@@ -110,8 +170,9 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings) -> N
     _build(layouts, pages, document, settings)
 
 
-def _take_page(page: Page, number: int, settings: ReadingSettings) -> PageData:
-    data = PageData(number, float(page.width), float(page.height))
+def _take_page(page: PageContent, settings: ReadingSettings) -> PageData:
+    number = page.page_number
+    data = PageData(number, page.width, page.height)
     words = page_words(page, settings)
     rows = build_rows(words, settings)
     tables = find_tables(page, words=words)
@@ -137,7 +198,7 @@ def _take_page(page: Page, number: int, settings: ReadingSettings) -> PageData:
     return data
 
 
-def _horizontal_rules(page: Page) -> list[BBox]:
+def _horizontal_rules(page: PageContent) -> list[BBox]:
     rules = []
     for edge in [*page.lines, *page.rects]:
         if abs(edge["bottom"] - edge["top"]) <= 1.5 and edge["x1"] - edge["x0"] > 5:

@@ -38,9 +38,12 @@ from itertools import pairwise
 from typing import Any
 
 from pdfplumber.page import Page
+from pdfplumber.table import TableFinder
+from pdfplumber.table import TableSettings as FinderSettings
 
 from ..config import ReadingSettings
 from ..document import BBox, Table
+from .content import PageContent, as_content
 from .words import Word, WordRun, build_rows, page_words
 
 __all__ = ["TableSettings", "find_tables", "table_regions"]
@@ -114,7 +117,7 @@ DEFAULT_SETTINGS = TableSettings()
 # --------------------------------------------------------------------------- words and lines
 
 
-def _page_words(page: Page, settings: TableSettings) -> list[Word]:
+def _page_words(page: PageContent, settings: TableSettings) -> list[Word]:
     """The page's words as the reader sees them, with raised note markers flagged."""
     reading = ReadingSettings(
         x_tolerance=settings.x_tolerance,
@@ -232,7 +235,7 @@ class _VRule:
     bottom: float
 
 
-def _rules(page: Page, settings: TableSettings) -> tuple[list[_Rule], list[_VRule]]:
+def _rules(page: PageContent, settings: TableSettings) -> tuple[list[_Rule], list[_VRule]]:
     """Drawn horizontal and vertical strokes: lines, and filled rectangles thin enough to be lines.
 
     Rectangle *outlines* are not rules here: boxed figure placeholders and row shading are
@@ -321,7 +324,9 @@ def _valid(header_rows: list[list[str]], rows: list[list[str]], settings: TableS
 # --------------------------------------------------------------------------- closed grids
 
 
-def _grid_tables(page: Page, words: list[Word], rules: list[_Rule], settings: TableSettings) -> list[_Found]:
+def _grid_tables(
+    page: PageContent, words: list[Word], rules: list[_Rule], settings: TableSettings
+) -> list[_Found]:
     """Fully ruled tables through pdfplumber's ``lines`` strategy, cleaned."""
     if not page.rects and not any(abs(line["x1"] - line["x0"]) < 1 for line in page.lines):
         return []  # no vertical strokes at all: no closed grid, skip the finder
@@ -334,7 +339,9 @@ def _grid_tables(page: Page, words: list[Word], rules: list[_Rule], settings: Ta
         "text_x_tolerance": settings.x_tolerance,
     }
     found: list[_Found] = []
-    for table in page.find_tables(finder_settings):
+    # the finder reads only its page's edges (and bbox), which page content of either backend has
+    finder = TableFinder(page, FinderSettings.resolve(finder_settings))  # type: ignore[arg-type]
+    for table in finder.tables:
         bbox: BBox = tuple(float(v) for v in table.bbox)  # type: ignore[assignment]
         if _open_sided(bbox, rules, settings):
             continue  # a partial grid inside wider rules: the rule-band reader does it whole
@@ -879,15 +886,17 @@ def _attach(found: _Found, free: list[Word], page_number: int, settings: TableSe
 
 
 def find_tables(
-    page: Page, settings: TableSettings = DEFAULT_SETTINGS, words: list[Word] | None = None
+    page: Page | PageContent, settings: TableSettings = DEFAULT_SETTINGS, words: list[Word] | None = None
 ) -> list[Table]:
     """Every table on ``page``, top to bottom, with caption, note and source attached.
 
     ``words`` are the page's words as the reader already extracted them (superscripts
     flagged), so a page is read once; without them the page is read here.
-    ``Table.page`` is pdfplumber's 1-based page number; ``Table.bbox`` covers the grid and
-    its note/source lines (see :func:`table_regions`).
+    ``page`` is a pdfplumber page or the content a backend read from one. ``Table.page`` is the
+    1-based page number; ``Table.bbox`` covers the grid and its note/source lines (see
+    :func:`table_regions`).
     """
+    page = as_content(page)
     if words is None:
         words = _page_words(page, settings)
     if not words:

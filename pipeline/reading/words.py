@@ -1,22 +1,25 @@
 """Page characters → words and baseline rows, with superscripts told apart.
 
-pdfplumber gives characters with positions. TeX output carries no space characters, so words
-are cut by horizontal gaps (``x_tolerance``); doubled characters (fake bold) are removed
-(:func:`without_doubled_chars`); ligatures are expanded by pdfplumber. Words are split on a change of font
-*size* only, so a raised footnote number becomes its own word ("2009" + "43") while an italic
-full stop stays glued to its word.
+A page's characters (from either backend, see :mod:`pipeline.reading.content`) are grouped by
+pdfplumber's word extractor. TeX output carries no space characters, so words are cut by
+horizontal gaps (``x_tolerance``); doubled characters (fake bold) are removed
+(:func:`without_doubled_chars`); ligatures are expanded by the extractor. Words are split on a
+change of font *size* only, so a raised footnote number becomes its own word ("2009" + "43")
+while an italic full stop stays glued to its word.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from dataclasses import dataclass
 
-from pdfplumber.page import Page
+from pdfplumber.utils.text import WordExtractor
 
 from ..config import ReadingSettings
 from ..document import BBox
+from .content import Obj, PageContent
 
 NOTE_MARK = re.compile(r"^[0-9*†‡§,]+$")
 
@@ -72,25 +75,29 @@ class WordRun:
     def body_words(self) -> list[Word]:
         return [w for w in self.words if not w.superscript]
 
+    # The layout code asks for these hundreds of thousands of times a document: one list
+    # comprehension each, no intermediate list of body words, no generator.
+
     @property
     def x0(self) -> float:
-        return min(w.x0 for w in self.words)
+        return min([w.x0 for w in self.words])
 
     @property
     def x1(self) -> float:
-        return max(w.x1 for w in self.words)
+        return max([w.x1 for w in self.words])
 
     @property
     def top(self) -> float:
-        return min(w.top for w in (self.body_words or self.words))
+        tops = [w.top for w in self.words if not w.superscript]
+        return min(tops) if tops else min([w.top for w in self.words])
 
     @property
     def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
+        return max([w.bottom for w in self.words])
 
     @property
     def bbox(self) -> BBox:
-        return (self.x0, min(w.top for w in self.words), self.x1, self.bottom)
+        return (self.x0, min([w.top for w in self.words]), self.x1, self.bottom)
 
     @property
     def size(self) -> float:
@@ -102,20 +109,22 @@ class Row(WordRun):
     """Words sharing one baseline across the whole page width (columns not split yet)."""
 
 
-def page_words(page: Page, settings: ReadingSettings) -> list[Word]:
-    """Upright words of a page, characters de-duplicated, with font name and size."""
-    raw = without_doubled_chars(page).extract_words(
+def page_words(page: PageContent, settings: ReadingSettings) -> list[Word]:
+    """Upright words of a page, characters de-duplicated, with font name and size.
+
+    Characters are grouped by pdfplumber's word extractor, whichever library read them, so
+    both backends cut words by the same rules.
+    """
+    extractor = WordExtractor(
         x_tolerance=settings.x_tolerance,
         y_tolerance=settings.y_tolerance,
         keep_blank_chars=False,
         extra_attrs=["size", "upright"],
-        return_chars=True,
     )
     words = []
-    for w in raw:
+    for w, chars in extractor.iter_extract_tuples(without_doubled_chars(page.chars)):
         if not w["upright"] or not w["text"].strip():
             continue
-        chars = w["chars"]
         words.append(
             Word(
                 text=w["text"],
@@ -130,31 +139,40 @@ def page_words(page: Page, settings: ReadingSettings) -> list[Word]:
     return words
 
 
-def without_doubled_chars(page: Page, tolerance: float = 1.0) -> Page:
-    """The page less characters printed twice on top of each other (fake bold, shadows).
+def without_doubled_chars(chars: list[Obj], tolerance: float = 1.0) -> list[Obj]:
+    """The characters less those printed twice on top of each other (fake bold, shadows).
 
     pdfplumber's ``dedupe_chars`` does the same but sorts inside its loop, which costs more
-    than parsing the page; hashing each glyph into a grid cell keeps this linear.
+    than parsing the page. Here each glyph is hashed into a grid of cells twice the tolerance
+    wide: a copy within the tolerance lies in the glyph's own cell or in the neighbour on the
+    side of the cell the glyph is nearer to, so four cells are looked at, and linearly.
     """
-    seen: dict[tuple[str, str, int, int], list[tuple[float, float]]] = {}
-    doubled: set[int] = set()
-    for char in page.chars:
+    cell = 2 * tolerance
+    seen: dict[int, list[Obj]] = {}
+    kept: list[Obj] = []
+    for char in chars:
         x, y = char["x0"], char["top"]
-        gx, gy = round(x / tolerance), round(y / tolerance)
-        key = (char["text"], char.get("fontname", ""))
-        near = (
-            (px, py)
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
-            for px, py in seen.get((*key, gx + dx, gy + dy), ())
-        )
-        if any(abs(px - x) <= tolerance and abs(py - y) <= tolerance for px, py in near):
-            doubled.add(id(char))
-        else:
-            seen.setdefault((*key, gx, gy), []).append((x, y))
-    if not doubled:
-        return page
-    return page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in doubled)
+        fx, fy = x / cell, y / cell
+        gx, gy = math.floor(fx), math.floor(fy)
+        nx = gx - 1 if fx - gx < 0.5 else gx + 1
+        ny = gy - 1 if fy - gy < 0.5 else gy + 1
+        doubled = False
+        for key in ((gx << 20) + gy, (nx << 20) + gy, (gx << 20) + ny, (nx << 20) + ny):
+            for other in seen.get(key, ()):
+                if (
+                    abs(other["x0"] - x) <= tolerance
+                    and abs(other["top"] - y) <= tolerance
+                    and other["text"] == char["text"]
+                    and other.get("fontname") == char.get("fontname")
+                ):
+                    doubled = True
+                    break
+            if doubled:
+                break
+        if not doubled:
+            seen.setdefault((gx << 20) + gy, []).append(char)
+            kept.append(char)
+    return kept
 
 
 def build_rows(words: list[Word], settings: ReadingSettings) -> list[Row]:

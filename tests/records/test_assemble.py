@@ -70,8 +70,9 @@ def test_the_plan_points_back_to_the_plan_not_to_the_latest_program() -> None:
     back = "The Plan was extended in 2009 with new money for police stations."
     drafts = _assemble(_items(" ".join([plan, other, back])))
     by_name = {d.name: d for d in drafts}
-    assert _texts(by_name["Plan Horizonte"]) == [plan, back]
-    assert by_name["Plan Horizonte"].joined_by[by_name["Plan Horizonte"].items[1].sentence.index] == "reference"
+    horizonte = by_name["Plan Horizonte"]
+    assert _texts(horizonte) == [plan, back]
+    assert horizonte.joined_by[horizonte.items[1].sentence.index] == "reference"
     assert _texts(by_name["Beta Justice Program"]) == [other]
 
 
