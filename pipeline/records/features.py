@@ -178,6 +178,7 @@ def _joined_names() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=4096)
 def is_program_name(text: str) -> bool:
     """A long form that names an intervention (not an agency): it has a program head word."""
     return next(_name_matches(text), None) is not None
