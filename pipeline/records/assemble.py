@@ -294,7 +294,7 @@ class Assembler:
         An organisation the actor registry knows (UNDP, CICAD) is an actor, not a program,
         even when its name ends in "Programme" or "Commission": it funds many records.
         """
-        registry = self.registry or _default_registry()
+        registry = self.registry or default_registry()
         found = [
             n
             for n in program_names(text)
@@ -323,7 +323,7 @@ class Assembler:
             for word in re.findall(r"[A-ZÀ-Þ][\w’'\-]{3,}", name):
                 if word.casefold() in GENERIC_HEADS or zipf_frequency(word.casefold(), "en") >= 3.0:
                     continue
-                if (self.registry or _default_registry()).get(word) is not None:
+                if (self.registry or default_registry()).get(word) is not None:
                     continue
                 return word
         return None
@@ -388,7 +388,7 @@ class NameKeys:
 
 
 @lru_cache(maxsize=1)
-def _default_registry() -> ActorRegistry:
+def default_registry() -> ActorRegistry:
     return ActorRegistry.load()
 
 

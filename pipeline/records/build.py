@@ -16,8 +16,8 @@ from .. import __version__
 from ..document import Document
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import mentioned_years
-from .assemble import Assembler, Draft
-from .cues import CueThemes
+from .assemble import Assembler, Draft, default_registry
+from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, record_example, role_examples
 from .features import security_terms
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
@@ -165,20 +165,30 @@ def _years(record: Record, draft: Draft) -> None:
         for y in mentions
         if y.last is not None and y.precision in ("range", "fiscal_range", "open_end")
     ]
-    record.years.start = min(starts) if starts else None
+    # a year that dates the statement ("By 2007, a committee developed …") dates the activity
+    # when nothing else starts it
+    written = mentioned_years(mentions)
+    record.years.start = min(starts) if starts else (min(written) if written else None)
     record.years.end = max(ends) if ends and (not starts or max(ends) > min(starts)) else None
     record.confidence["years"] = 0.9 if mentions else 1.0
 
 
 def _classify(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     examples = [record_example(d.items, d.name, section_of(d.items)) for _, d in chosen]
+    themes = models.themes.predict(examples) if models.themes is not None else [[] for _ in examples]
+    with_theme_axes(examples, themes)  # hard/soft and scope read the themes chosen
     for name in FIELDS:
         for (record, _), (label, p) in zip(
             chosen, predict_labels(models.fields[name], examples), strict=True
         ):
             setattr(record, name, label)
             record.confidence[name] = round(p, 3)
-    if models.themes is not None and examples:
-        for (record, _), picked in zip(chosen, models.themes.predict(examples), strict=True):
+    for record, _ in chosen:  # who provides decides the modality where the registry knows them
+        modality = modality_from_funders(record.funders, default_registry())
+        if modality is not None:
+            record.modality = modality
+            record.confidence["modality"] = record.confidence["funders"]
+    if models.themes is not None:
+        for (record, _), picked in zip(chosen, themes, strict=True):
             record.themes = [t for t, _ in picked]
             record.confidence["themes"] = round(float(np.mean([p for _, p in picked])), 3) if picked else 0.0

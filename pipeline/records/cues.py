@@ -13,24 +13,30 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .features import themes_in
+from ..nlp.actors import ActorRegistry
+from .features import codebook, themes_in
 
 
 class AxisClassifier(BaseEstimator, ClassifierMixin):
     """Two-sided codebook decision (hard vs soft, transnational vs local) with a "mixed" band.
 
     ``positive``/``negative`` name the two labels and the example features holding their cue
-    counts (``text:<label>``); both present within ``mixed_margin_`` of each other → mixed.
+    counts (``<source>:<label>``: ``text`` counts every codebook theme whose cues the words
+    use, ``themes`` only the themes :class:`CueThemes` keeps); both present within
+    ``mixed_margin_`` of each other → mixed.
     """
 
-    def __init__(self, positive: str = "hard", negative: str = "soft", mixed: str = "mixed") -> None:
+    def __init__(
+        self, positive: str = "hard", negative: str = "soft", mixed: str = "mixed", source: str = "text"
+    ) -> None:
         self.positive = positive
         self.negative = negative
         self.mixed = mixed
+        self.source = source
 
     def _scores(self, X: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        pos = np.array([x["features"].get(f"text:{self.positive}", 0.0) for x in X])
-        neg = np.array([x["features"].get(f"text:{self.negative}", 0.0) for x in X])
+        pos = np.array([x["features"].get(f"{self.source}:{self.positive}", 0.0) for x in X])
+        neg = np.array([x["features"].get(f"{self.source}:{self.negative}", 0.0) for x in X])
         return pos, neg
 
     def _decide(self, pos: np.ndarray, neg: np.ndarray, margin: float, tie: str) -> list[str]:
@@ -76,6 +82,15 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         return proba
 
 
+def with_theme_axes(examples: list[dict[str, Any]], themes: list[list[tuple[str, float]]]) -> None:
+    """Add ``themes:<axis>`` counts (the chosen themes pooled into the codebook's axes)."""
+    book = codebook()
+    for example, chosen in zip(examples, themes, strict=True):
+        names = {t for t, _ in chosen}
+        for axis in ("hard", "soft", "transnational", "local"):
+            example["features"][f"themes:{axis}"] = float(len(names & set(book[axis])))
+
+
 class CueThemes(BaseEstimator, ClassifierMixin):
     """Themes whose codebook cue words the record uses, keeping only cues that held up.
 
@@ -99,3 +114,45 @@ class CueThemes(BaseEstimator, ClassifierMixin):
         return [
             [(t, self.precision_[t]) for t in sorted(themes_in(x["text"])) if t in self.themes_] for x in X
         ]
+
+
+SOUTH = "Latin America"
+"""The region whose member countries' cooperation with each other is south-south."""
+
+
+def modality_from_funders(funders: list[str], registry: ActorRegistry) -> str | None:
+    """The codebook's modality read off who provides: a regional body → regional; a
+    multilateral body → multilateral, or triangular with a country beside it; countries (and
+    their agencies) → bilateral, or south-south when every providing country is Latin
+    American; an NGO or a foundation → non-governmental; a firm → private. None when no funder
+    is known to the registry (the learned model decides then).
+
+    A Latin American country beside a northern one stays bilateral: among predicted funders it
+    is more often a recipient read as a provider than a triangular partner.
+    """
+    types: set[str] = set()
+    countries: set[str] = set()
+    for name in funders:
+        actor = registry.get(name)
+        if actor is None:
+            continue
+        country = registry.country_of(actor.canonical)
+        if country is not None:
+            countries.add(country)
+            types.add("country")
+        else:
+            types.add(actor.type)
+    if not types:
+        return None
+    if "regional body" in types:
+        return "regional"
+    if "multilateral" in types:
+        return "triangular" if countries else "multilateral"
+    if countries:
+        south = set(registry.members_of(SOUTH))
+        return "south-south" if countries <= south else "bilateral"
+    if "non-governmental" in types:
+        return "non-governmental"
+    if "private" in types:
+        return "private"
+    return None

@@ -24,7 +24,7 @@ from ..nlp.mentions import SentenceMentions, TableMentions, extract_mentions, ex
 from ..nlp.sentences import split_sentences
 from .assemble import Assembler
 from .build import FIELDS, RecordModels, about_security, detect, section_of
-from .cues import AxisClassifier, CueThemes
+from .cues import AxisClassifier, CueThemes, with_theme_axes
 from .examples import detection_examples, link_example, record_example, role_examples
 from .model import Record
 from .models import classifier, fit_or_constant
@@ -145,9 +145,14 @@ def fit_models(
         for name in FIELDS:
             labels[name].append(str(record.get(name) or "none"))
         theme_sets.append(list(record.get("themes") or []))
+    themes = CueThemes().fit(rec_x, theme_sets) if rec_x else None
+    if themes is not None:  # the axes read the themes the records will get, as in build
+        with_theme_axes(rec_x, themes.predict(rec_x))
     fields: dict[str, Any] = {
-        "hard_soft": AxisClassifier("hard", "soft").fit(rec_x, labels["hard_soft"]) if rec_x else "hard",
-        "scope": AxisClassifier("transnational", "local").fit(rec_x, labels["scope"])
+        "hard_soft": AxisClassifier("hard", "soft", source="themes").fit(rec_x, labels["hard_soft"])
+        if rec_x
+        else "hard",
+        "scope": AxisClassifier("transnational", "local", source="themes").fit(rec_x, labels["scope"])
         if rec_x
         else "transnational",
         "modality": fit_or_constant(classifier(words=False), rec_x, labels["modality"])
@@ -159,7 +164,7 @@ def fit_models(
         roles=fit_or_constant(classifier(), role_x, role_y),
         linker=fit_or_constant(classifier(words=False), link_x, link_y) if link_x else None,
         fields=fields,
-        themes=CueThemes().fit(rec_x, theme_sets) if rec_x else None,
+        themes=themes,
         meta={
             "sentences": len(det_x),
             "positives": sum(det_y),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.records.cues import AxisClassifier, CueThemes
+from pipeline.nlp.actors import ActorRegistry
+from pipeline.records.cues import AxisClassifier, CueThemes, modality_from_funders, with_theme_axes
 from pipeline.records.examples import codebook_features
 
 
@@ -41,3 +42,28 @@ def test_cue_themes_keep_cues_that_held_up() -> None:
     predicted = [t for t, _ in model.predict([HARD])[0]]
     assert "counter-narcotics" in predicted
     assert all(0.5 <= p <= 1 for _, p in model.predict([BOTH])[0])
+
+
+def test_axes_can_read_the_themes_kept_instead_of_every_cue() -> None:
+    # "police" cues a local theme; when that theme did not hold up in training it stops
+    # pulling a counter-narcotics record towards local
+    text = example("police helicopters for counter-narcotics interdiction of cocaine shipments")
+    themes = CueThemes(min_precision=0.5).fit([text, text], [["counter-narcotics"], ["counter-narcotics"]])
+    kept = [dict(text, features=dict(text["features"]))]
+    with_theme_axes(kept, themes.predict(kept))
+    assert kept[0]["features"]["themes:transnational"] >= 1
+    assert kept[0]["features"]["themes:local"] == 0
+    model = AxisClassifier("transnational", "local", source="themes").fit(kept, ["transnational"])
+    assert model.predict(kept)[0] == "transnational"
+
+
+def test_modality_follows_who_provides() -> None:
+    registry = ActorRegistry.load()
+    assert modality_from_funders(["United States", "USAID"], registry) == "bilateral"
+    assert modality_from_funders(["Colombia"], registry) == "south-south"
+    assert modality_from_funders(["Brazil", "Chile"], registry) == "south-south"
+    assert modality_from_funders(["Colombia", "United States"], registry) == "bilateral"
+    assert modality_from_funders(["Brazil", "United Nations"], registry) == "triangular"
+    assert modality_from_funders(["Inter-American Development Bank"], registry) == "multilateral"
+    assert modality_from_funders(["Organization of American States"], registry) == "regional"
+    assert modality_from_funders(["Some Unknown Trust"], registry) is None
