@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..nlp.actors import ActorRegistry
-from .features import codebook, themes_in
+from .features import codebook, theme_lexicon, themes_in
 
 
 class AxisClassifier(BaseEstimator, ClassifierMixin):
@@ -94,19 +94,27 @@ def with_theme_axes(examples: list[dict[str, Any]], themes: list[list[tuple[str,
 class CueThemes(BaseEstimator, ClassifierMixin):
     """Themes whose codebook cue words the record uses, keeping only cues that held up.
 
-    ``fit`` measures each theme's cue precision on the training records and drops themes
-    whose cues were right less often than ``min_precision``.
+    ``fit`` estimates each theme's cue precision on the training records and drops themes
+    whose cues were right less often than ``min_precision``. The codebook is the prior: the
+    estimate starts at ``prior_precision`` worth ``prior_weight`` records, so a theme the
+    training records barely cover (a report section it never saw) keeps its cue, and only
+    cues that keep firing on other records lose it.
     """
 
-    def __init__(self, min_precision: float = 0.3) -> None:
+    def __init__(
+        self, min_precision: float = 0.3, prior_precision: float = 0.6, prior_weight: float = 5.0
+    ) -> None:
         self.min_precision = min_precision
+        self.prior_precision = prior_precision
+        self.prior_weight = prior_weight
 
     def fit(self, X: list[dict[str, Any]], y: list[list[str]]) -> CueThemes:
-        hits: dict[str, list[int]] = {}
+        hits: dict[str, list[int]] = {t: [] for t in theme_lexicon()}
         for x, gold in zip(X, y, strict=True):
             for theme in themes_in(x["text"]):
                 hits.setdefault(theme, []).append(int(theme in gold))
-        self.precision_ = {t: float(np.mean(v)) for t, v in hits.items()}
+        prior = self.prior_precision * self.prior_weight
+        self.precision_ = {t: float((sum(v) + prior) / (len(v) + self.prior_weight)) for t, v in hits.items()}
         self.themes_ = sorted(t for t, p in self.precision_.items() if p >= self.min_precision)
         return self
 

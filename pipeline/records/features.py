@@ -227,7 +227,37 @@ def sentence_features(item: SentenceMentions) -> dict[str, Any]:
     features["length"] = "short" if words < 8 else "long" if words > 45 else "medium"
     features["security_terms"] = min(security_terms(text), 4)
     features["percent"] = int(bool(re.search(r"\d\s*(%|per cent|percent)", low)))
+    features.update(cooperation_structure(item))
     return features
+
+
+def cooperation_structure(item: SentenceMentions) -> dict[str, int]:
+    """The shape of a cooperation statement: a named actor doing a cooperation verb ("USAID
+    funded", "the OAS has created"), and a verb reaching a country ("… trained police in
+    Honduras"). Cue words alone fire on trends and debates as well."""
+    text = item.text
+    does, reaches = _cooperation_patterns()
+    doer = reach = 0
+    for mention in item.actors:
+        if does.match(text, mention.end, min(len(text), mention.end + 60)):
+            doer = 1
+        if mention.type in {"country", "city", "region"} and reaches.search(
+            text[max(0, mention.start - 80) : mention.start]
+        ):
+            reach = 1
+    return {"actor_does": doer, "reaches_country": reach}
+
+
+@lru_cache(maxsize=1)
+def _cooperation_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A cue verb right after an actor (auxiliaries allowed); a cue verb whose clause ends in
+    "to / in / for / with" right before a place."""
+    cues = {c for c in cue_lexicon()["intervention"] if c.isalpha() and len(c) > 3}
+    verbs = "|".join(re.escape(v) for v in sorted(cues, key=len, reverse=True))
+    aux = r"(?:has|have|had|is|was|were|also|jointly|recently|directly|further|then)"
+    does = re.compile(rf"\W*(?:{aux}\s+){{0,3}}(?:{verbs})\b", re.IGNORECASE)
+    reaches = re.compile(rf"\b(?:{verbs})\b[^.;]*\b(?:to|in|for|with)\s+(?:the\s+)?$", re.IGNORECASE)
+    return does, reaches
 
 
 GLOSSARY = re.compile(r"^\W*[A-Z][A-Za-z&/\-]{1,12}\s*[=:]\s*[A-Z]")
@@ -245,6 +275,15 @@ def security_terms(text: str) -> int:
 
 
 def themes_in(text: str) -> set[str]:
-    """Themes whose codebook words occur in the text (a cue, not a decision)."""
-    low = f" {text.casefold()} "
-    return {theme for theme, words in theme_lexicon().items() if any(w in low for w in words)}
+    """Themes whose codebook words begin a word of the text (a cue, not a decision): "arms"
+    and "arms trafficking", not "farms"; "firearm" also in "firearms"."""
+    low = text.casefold()
+    return {theme for theme, pattern in _theme_patterns().items() if pattern.search(low)}
+
+
+@lru_cache(maxsize=1)
+def _theme_patterns() -> dict[str, re.Pattern[str]]:
+    return {
+        theme: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w.strip()) for w in words) + ")")
+        for theme, words in theme_lexicon().items()
+    }

@@ -67,3 +67,12 @@ def test_modality_follows_who_provides() -> None:
     assert modality_from_funders(["Inter-American Development Bank"], registry) == "multilateral"
     assert modality_from_funders(["Organization of American States"], registry) == "regional"
     assert modality_from_funders(["Some Unknown Trust"], registry) is None
+
+
+def test_cue_themes_keep_the_codebook_where_training_is_thin() -> None:
+    police = example("police officers were trained in interdiction of cocaine shipments")
+    model = CueThemes().fit([police] * 20, [["counter-narcotics"]] * 20)
+    arms = example("a small arms destruction program and firearm marking")
+    kept = [t for t, _ in model.predict([arms, police])[0] + model.predict([police])[0]]
+    assert "arms-control" in kept  # never seen in training: the codebook cue stands
+    assert "police-reform" not in kept  # fired on twenty records that were never police reform
