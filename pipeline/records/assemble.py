@@ -25,6 +25,7 @@ from .features import (
     is_glossary,
     is_program_name,
     name_key,
+    program_heads,
     program_names,
     starts_with_anaphor,
 )
@@ -340,6 +341,11 @@ class Assembler:
                     break
 
 
+NAME_FILLERS = frozenset(
+    {"of", "for", "the", "and", "to", "in", "on", "against", "with", "de", "del", "la", "y"}
+)
+
+
 RENAMED_TO = re.compile(
     r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|has\s+been|had\s+been)\s+)?(?:later\s+|since\s+|"
     r"subsequently\s+)?(?:re-?named|re-?branded|re-?titled|replaced\s+by|succeeded\s+by|now)(?:\s+as)?\s+(?:the\s+)?$"
@@ -361,6 +367,8 @@ class NameKeys:
 
     long_to_acronym: dict[str, str]
     renamed: dict[str, str] = field(default_factory=dict)
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Content words of every full-name key met so far (for shortened names)."""
 
     def __call__(self, name: ProgramName) -> str:
         acronym = name.acronym or self.long_to_acronym.get(name_key(name.text))
@@ -369,6 +377,27 @@ class NameKeys:
         while key in self.renamed and self.renamed[key] not in seen:  # follow chains, never loop
             key = self.renamed[key]
             seen.add(key)
+        return key if acronym else self._same_program(key)
+
+    def _same_program(self, key: str) -> str:
+        """A name that is a shortened or longer form of exactly one name met before, with the
+        same head word ("Firearms Protocol", "United Nations Firearms Protocol"), is its key."""
+        if key in self.words:
+            return key
+        words = frozenset(key.split()) - NAME_FILLERS
+        heads = words & program_heads()
+        if len(words) < 2 or not heads:
+            self.words[key] = words
+            return key
+        matches = [
+            known
+            for known, theirs in self.words.items()
+            if len(theirs) >= 2 and heads & theirs and (words <= theirs or theirs <= words)
+        ]
+        if len(matches) == 1:
+            self.renamed[key] = matches[0]
+            return matches[0]
+        self.words[key] = words
         return key
 
     def learn_renamings(self, sentences: list[tuple[str, list[ProgramName]]]) -> None:

@@ -135,15 +135,16 @@ ACRONYM_PROGRAM = re.compile(
 
 
 @lru_cache(maxsize=1)
-def _heads() -> tuple[str, ...]:
-    return tuple(h.casefold() for h in _data()[0])
+def program_heads() -> frozenset[str]:
+    """Program head words, case-folded ("initiative", "plan", "protocol" …)."""
+    return frozenset(h.casefold() for h in _data()[0])
 
 
 @lru_cache(maxsize=8192)
 def program_names(text: str) -> tuple[ProgramName, ...]:
     """Named interventions in a sentence, trailing connectors trimmed (cached: pure in text)."""
     low = text.casefold()
-    if not any(h in low for h in _heads()):
+    if not any(h in low for h in program_heads()):
         return ()
     names = [
         ProgramName(m.start(1), m.end(1), m.group(1), m.group(1)) for m in ACRONYM_PROGRAM.finditer(text)

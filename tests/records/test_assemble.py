@@ -79,3 +79,20 @@ def test_the_plan_points_back_to_the_plan_not_to_the_latest_program() -> None:
 def test_captions_name_programs_by_whole_words() -> None:
     assert _has_words("figure 6. us aid for plan colombia", "colombia")
     assert not _has_words("colombian military and police officials", "colombia")
+
+
+def test_a_shortened_name_is_the_program_it_shortens_when_only_one_fits() -> None:
+    drafts = _assemble(
+        _items(
+            "The United Nations Firearms Protocol was signed by Mexico and Peru in 2001.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "The Firearms Protocol requires the marking of every imported gun.",
+            "The Caribbean Border Security Initiative trained customs officers in 2010.",
+            "The Andean Border Security Initiative trained customs officers in 2011.",
+            "The Border Security Initiative was praised by the ministers.",
+        )
+    )
+    names = sorted(len(d.items) for d in drafts if d.key and "Protocol" in (d.name or ""))
+    assert names == [2]  # the short form joined the full name
+    border = [d for d in drafts if d.key and "Border" in (d.name or "")]
+    assert len(border) == 3  # two programs fit "Border Security Initiative": it joins neither
