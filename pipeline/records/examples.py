@@ -15,7 +15,7 @@ from typing import Any
 
 from ..nlp.actors import ActorMention, ActorRegistry
 from ..nlp.mentions import SentenceMentions
-from .features import codebook, program_names, sentence_features, themes_in
+from .features import codebook, cooperation_patterns, program_names, sentence_features, themes_in
 
 ROLES = ("funder", "implementer", "recipient", "none")
 ROLE_CUES = {
@@ -67,7 +67,12 @@ def role_example(item: SentenceMentions, mention: ActorMention, position: int) -
         "possessive": int(text[mention.end : mention.end + 2] in ("'s", "’s")),
         "amounts": int(bool(item.amounts)),
         "in_name": int(any(n.start <= mention.start < n.end for n in program_names(text))),
+        # the inventory's region receives; who acts on it mostly comes from outside
+        "latin_american": int(mention.country in latin_american_countries()),
     }
+    does, reaches = cooperation_patterns()
+    features["does"] = int(bool(does.match(text, mention.end, min(len(text), mention.end + 60))))
+    features["reached"] = int(bool(reaches.search(text[max(0, mention.start - 80) : mention.start])))
     for word in left[-2:]:
         features[f"before:{ROLE_CUES.get(word, 'w')}"] = 1
     if left:

@@ -237,7 +237,7 @@ def cooperation_structure(item: SentenceMentions) -> dict[str, int]:
     funded", "the OAS has created"), and a verb reaching a country ("… trained police in
     Honduras"). Cue words alone fire on trends and debates as well."""
     text = item.text
-    does, reaches = _cooperation_patterns()
+    does, reaches = cooperation_patterns()
     doer = reach = 0
     for mention in item.actors:
         if does.match(text, mention.end, min(len(text), mention.end + 60)):
@@ -250,7 +250,7 @@ def cooperation_structure(item: SentenceMentions) -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
-def _cooperation_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def cooperation_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A cue verb right after an actor (auxiliaries allowed); a cue verb whose clause ends in
     "to / in / for / with" right before a place."""
     cues = {c for c in cue_lexicon()["intervention"] if c.isalpha() and len(c) > 3}
