@@ -34,7 +34,28 @@ ROLE_CUES = {
 
 
 def detection_example(item: SentenceMentions) -> dict[str, Any]:
-    return {"text": item.text, "features": sentence_features(item)}
+    return {"text": delexicalized(item), "features": sentence_features(item)}
+
+
+def delexicalized(item: SentenceMentions) -> str:
+    """The sentence with its actors, programs, amounts and years replaced by their kind
+    ("ACTORCOUNTRY funded PROGRAM with AMOUNT in YEAR"): what makes a sentence a cooperation
+    statement is its shape, not which country or program a report's section is about."""
+    text = item.text
+    spans: list[tuple[int, int, str]] = [
+        (m.start, m.end, "actor" + re.sub(r"\W", "", m.type)) for m in item.actors
+    ]
+    spans += [(n.start, n.end, "program") for n in program_names(text)]
+    spans += [(a.start, a.end, "amount") for a in item.amounts]
+    spans += [(y.start, y.end, "year") for y in item.years]
+    out, at = [], 0
+    for start, end, kind in sorted(spans):
+        if start < at:
+            continue  # inside a span already replaced
+        out += [text[at:start], f" {kind.upper()} "]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 CONTEXT_KEYS = ("program_name", "amounts", "cues", "anti_cues", "actors", "years")
