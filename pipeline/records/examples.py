@@ -15,7 +15,14 @@ from typing import Any
 
 from ..nlp.actors import ActorMention, ActorRegistry
 from ..nlp.mentions import SentenceMentions
-from .features import codebook, cooperation_patterns, program_names, sentence_features, themes_in
+from .features import (
+    codebook,
+    cooperation_patterns,
+    cooperation_structure,
+    program_names,
+    sentence_features,
+    themes_in,
+)
 
 ROLES = ("funder", "implementer", "recipient", "none")
 ROLE_CUES = {
@@ -201,6 +208,8 @@ def link_example(before: SentenceMentions, item: SentenceMentions, footnote: boo
         "shared_actors": min(len(shared), 3),
         "new_actors": min(len(set(item.canonical_actors()) - set(before.canonical_actors())), 3),
         "shared_years": int(bool(years_before & years_item)),
+        "new_years": int(bool(years_item - years_before)),
+        "actor_does": cooperation_structure(item)["actor_does"],
         "amounts": int(bool(item.amounts)),
         "named": int(bool(program_names(item.text))),
         "anaphor": int(
