@@ -169,6 +169,7 @@ def codebook_features(text: str, prefix: str) -> dict[str, float]:
     return features
 
 
+ANOTHER = re.compile(r"\b(?:another|other|second|separate|different)\b")
 CONNECTIVES = (
     "in addition",
     "also",
@@ -210,6 +211,8 @@ def link_example(before: SentenceMentions, item: SentenceMentions, footnote: boo
         "shared_years": int(bool(years_before & years_item)),
         "new_years": int(bool(years_item - years_before)),
         "actor_does": cooperation_structure(item)["actor_does"],
+        # "is another example", "a second program": a new instance, not more of the same
+        "another": int(bool(ANOTHER.search(item.text.casefold()))),
         "amounts": int(bool(item.amounts)),
         "named": int(bool(program_names(item.text))),
         "anaphor": int(
