@@ -167,7 +167,26 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
             names.append(ProgramName(start, start + len(left), left))
             start, trimmed = start + joined.end(), trimmed[joined.end() :]
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
-    return tuple(names)
+    for match in NAME_BEFORE_LOWER_HEAD.finditer(text):  # "the Mejoremos Guate program"
+        raw = match.group(1)
+        lead = LEADING.match(raw)
+        offset = lead.end() if lead else 0
+        trimmed = raw[offset:]
+        start = match.start(1) + offset
+        overlaps = any(n.start <= start < n.end or start <= n.start < match.end() for n in names)
+        if len(trimmed.split()) < 2 or overlaps:
+            continue
+        names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
+    return tuple(sorted(names, key=lambda n: n.start))
+
+
+NAME_BEFORE_LOWER_HEAD = re.compile(
+    rf"(?<![\w-])((?:{CAPITALISED})(?:\s+(?:{CAPITALISED}|{CONNECTORS})){{0,6}}?)"
+    r"(?:\s*\(([A-Z][A-Za-z\-]{1,14})\))?(?:\s*\([^()]{1,60}\))?"
+    r"\s+(?:program|programme|project|initiative|plan|strategy|fund|campaign|operation|partnership)s?\b"
+)
+"""A capitalised name followed by a lowercase head word ("the so-called Fast and Furious
+program", "the Security with Citizenship (Segurança com Cidadania) project")."""
 
 
 @lru_cache(maxsize=1)

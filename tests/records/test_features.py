@@ -53,3 +53,14 @@ def test_legend_lines_are_not_statements() -> None:
         "ESF = Economic Support Fund; INCLE = International Narcotics Control and Law Enforcement"
     )
     assert not is_glossary("The OAS: a body that funds police training across the region")
+
+
+def test_names_before_a_lowercase_head_word() -> None:
+    assert names("Business groups support Honduras through the Juntos Seguros program since 2011.") == [
+        "Juntos Seguros"
+    ]
+    safe_roads = "The so-called Safe Roads (Caminos Seguros) project in three cities is another example."
+    assert names(safe_roads) == ["Safe Roads"]
+    assert names("The program was large and the project was small.") == []
+    two = "USAID funds the Mérida Initiative and the Central America Regional Security Initiative projects"
+    assert names(two) == ["Mérida Initiative", "Central America Regional Security Initiative"]
