@@ -293,13 +293,16 @@ class Assembler:
         """Program names in a sentence, and the report's own acronyms of programs used alone.
 
         An organisation the actor registry knows (UNDP, CICAD) is an actor, not a program,
-        even when its name ends in "Programme" or "Commission": it funds many records.
+        even when its name ends in "Programme" or "Commission": it funds many records — unless
+        the sentence creates it ("the OAS has created CICAD"): then its creation is the record.
         """
         registry = self.registry or default_registry()
+        candidates = list(program_names(text))
+        created = _created(text, candidates)
         found = [
             n
-            for n in program_names(text)
-            if registry.get(n.text) is None and registry.get(n.acronym or "") is None
+            for n, made in zip(candidates, created, strict=True)
+            if made or (registry.get(n.text) is None and registry.get(n.acronym or "") is None)
         ]
         if len({n.key for n in found}) >= 3 and not self.split_lists:
             return []  # an overview listing programs belongs to none of them
@@ -439,6 +442,25 @@ def _names_in(draft: Draft, caption: str) -> bool:
         if distinctive and _has_words(caption, distinctive[0]):
             return True
     return False
+
+
+CREATED = re.compile(
+    r"\b(?:created|establish(?:ed|es)?|formed|launched|set up|founded|creation of)\s+(?:the\s+|an?\s+)?$"
+)
+AND_NEXT = re.compile(
+    r"^\s*(?:\([^()]*\))?\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+)(?:the\s+|an?\s+)?$"
+)
+
+
+def _created(text: str, names: list[ProgramName]) -> list[bool]:
+    """Which names are the objects of a creation verb, directly or down a list of names
+    ("created the A (ACR) and the B as well as the C")."""
+    made: list[bool] = []
+    for n, name in enumerate(names):
+        before = text[max(0, name.start - 40) : name.start]
+        chained = n > 0 and made[-1] and AND_NEXT.match(text[names[n - 1].end : name.start]) is not None
+        made.append(bool(CREATED.search(before)) or chained)
+    return made
 
 
 def _has_words(text: str, words: str) -> bool:

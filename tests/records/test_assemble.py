@@ -96,3 +96,16 @@ def test_a_shortened_name_is_the_program_it_shortens_when_only_one_fits() -> Non
     assert names == [2]  # the short form joined the full name
     border = [d for d in drafts if d.key and "Border" in (d.name or "")]
     assert len(border) == 3  # two programs fit "Border Security Initiative": it joins neither
+
+
+def test_a_body_the_sentence_creates_is_a_record_and_a_body_that_acts_is_an_actor() -> None:
+    created = (
+        "In 2004 the OAS created the Inter-American Drug Abuse Control Commission (CICAD) and "
+        "the Inter-American Observatory on Drugs (OID)."
+    )
+    acting = "UNDP and CICAD funded police training in Honduras in 2009."
+    drafts = _assemble(_items(created, acting))
+    names = {d.name for d in drafts if d.key}
+    assert "Inter-American Drug Abuse Control Commission (CICAD)" in names
+    assert "Inter-American Observatory on Drugs (OID)" in names
+    assert not any(acting in _texts(d) for d in drafts if d.key)  # CICAD acting names no record
