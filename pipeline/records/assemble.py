@@ -73,6 +73,8 @@ class Assembler:
     """Actors' names are not program short names ("Colombia" of "Plan Colombia")."""
     linker: Model | None = None
     """Learned P(same intervention) for two sentences of one passage; cue rules without it."""
+    link_threshold: float = 0.5
+    """The linker's P(same intervention) from which two sentences are one record."""
     split_lists: bool = True
     """A sentence naming several programs is evidence of each (else of none: an overview)."""
 
@@ -216,7 +218,7 @@ class Assembler:
         pairs = [n for n in range(1, len(kept)) if self._same_passage(kept[n - 1], kept[n])]
         scores = probabilities(self.linker, [link_example(kept[n - 1], kept[n]) for n in pairs], 1)
         for n, score in zip(pairs, scores, strict=True):
-            linked[n] = score >= 0.5
+            linked[n] = score >= self.link_threshold
         return linked
 
     def _referent(self, noun: str, index: int, named: list[tuple[int, Draft]]) -> Draft | None:
@@ -244,7 +246,9 @@ class Assembler:
             if c in detected and c < len(items) and items[c].sentence.index == c
         ]
         scores = probabilities(self.linker, [link_example(a, b, footnote=True) for a, b in pairs], 1)
-        joined = {b.sentence.index for (_, b), p in zip(pairs, scores, strict=True) if p >= 0.5}
+        joined = {
+            b.sentence.index for (_, b), p in zip(pairs, scores, strict=True) if p >= self.link_threshold
+        }
         return {b.sentence.index for _, b in pairs} - joined
 
     def _place(
