@@ -289,9 +289,15 @@ def is_glossary(text: str) -> bool:
 
 
 def security_terms(text: str) -> int:
-    """How many of the codebook's security words a text uses (0: not about security at all)."""
-    low = text.casefold()
-    return sum(1 for w in codebook()["security_words"] if w in low)
+    """How many of the codebook's security words begin a word of the text (0: not about
+    security at all). "Social security" is welfare, not security."""
+    low = text.casefold().replace("social security", " ")
+    return sum(1 for pattern in _security_patterns() if pattern.search(low))
+
+
+@lru_cache(maxsize=1)
+def _security_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(rf"(?<![\w]){re.escape(w)}") for w in codebook()["security_words"])
 
 
 def themes_in(text: str) -> set[str]:

@@ -44,6 +44,8 @@ def test_acronyms_defined_in_the_text() -> None:
 def test_security_terms() -> None:
     assert security_terms("training of police and judicial officers against gang violence") >= 3
     assert security_terms("federal vocational education grants for states") == 0
+    assert security_terms("child support program authorized by the Social Security Act") == 0
+    assert security_terms("grants to farms and harmful drugs") == 1  # "drug", not "arms" in "farms"
 
 
 def test_legend_lines_are_not_statements() -> None:
