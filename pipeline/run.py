@@ -73,7 +73,7 @@ def process_document(
             data = prepare(document, stages.matcher, stages.splitter)
             timings["mentions"] = time.perf_counter() - t
             t = time.perf_counter()
-            records = build_records(document, data.items, data.tables, stages.models)
+            records = build_records(document, data.items, data.tables, stages.models, home=data.home)
             timings["records"] = time.perf_counter() - t
             sentences = len(data.items)
         except Exception as exc:  # keep what was read; say what failed

@@ -55,12 +55,14 @@ def build_records(
     models: RecordModels,
     assembler: Assembler | None = None,
     detected: list[float] | None = None,
+    home: str | None = None,
 ) -> list[Record]:
-    """Every intervention record of one document, ids in document order."""
+    """Every intervention record of one document, ids in document order; ``home`` is the
+    region the report is about (see :func:`fill_records`)."""
     assembler = assembler or Assembler(linker=models.linker)
     detected = detected if detected is not None else detect(items, models)
     drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d)]
-    return fill_records(document.doc, drafts, [models] * len(drafts))
+    return fill_records(document.doc, drafts, [models] * len(drafts), home)
 
 
 def about_security(draft: Draft) -> bool:
@@ -69,11 +71,15 @@ def about_security(draft: Draft) -> bool:
     return security_terms(text) > 0 or bool(draft.tables and draft.key)
 
 
-def fill_records(doc: str, drafts: list[Draft], models_of: list[RecordModels]) -> list[Record]:
+def fill_records(
+    doc: str, drafts: list[Draft], models_of: list[RecordModels], home: str | None = None
+) -> list[Record]:
     """Drafts → records numbered in order, each filled by the models given for it.
 
     Roles and kinds are predicted in one call per model for all records, not per record:
-    scikit-learn's per-call checks cost more than the prediction itself.
+    scikit-learn's per-call checks cost more than the prediction itself. A record that names
+    no recipient gets the report's ``home`` region, at a low confidence: a report about Latin
+    America that does not say who benefits means the region.
     """
     records = [_draft_record(doc, n, d, m) for n, (d, m) in enumerate(zip(drafts, models_of, strict=True), 1)]
     groups: dict[int, list[int]] = {}
@@ -84,7 +90,16 @@ def fill_records(doc: str, drafts: list[Draft], models_of: list[RecordModels]) -
         chosen = [(records[i], drafts[i]) for i in indices]
         _roles(chosen, models)
         _classify(chosen, models)
+    if home is not None:
+        for record in records:
+            if not record.recipients:
+                record.recipients.append(home)
+                record.confidence[f"recipient:{home}"] = record.confidence["recipients"] = HOME_CONFIDENCE
     return records
+
+
+HOME_CONFIDENCE = 0.5
+"""Confidence of a recipient that is the report's region because the record names none."""
 
 
 def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:

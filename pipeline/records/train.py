@@ -20,7 +20,13 @@ import numpy as np
 from ..document import Document
 from ..evaluate import canon, similarity, tokens
 from ..nlp.actors import ActorMatcher
-from ..nlp.mentions import SentenceMentions, TableMentions, extract_mentions, extract_table_mentions
+from ..nlp.mentions import (
+    SentenceMentions,
+    TableMentions,
+    extract_mentions,
+    extract_table_mentions,
+    home_region,
+)
 from ..nlp.sentences import split_sentences
 from .assemble import Assembler
 from .build import FIELDS, RecordModels, about_security, detect, section_of
@@ -41,12 +47,16 @@ class DocumentData:
     items: list[SentenceMentions]
     tables: list[TableMentions]
     folds: list[int] = field(default_factory=list)
+    home: str | None = None
+    """The region the report is about (from its title), if it names one."""
 
 
 def prepare(document: Document, matcher: ActorMatcher, nlp: Any = None) -> DocumentData:
     sentences = split_sentences(document, nlp)
     items = extract_mentions(sentences, matcher, document.title)
     data = DocumentData(document, items, extract_table_mentions(document))
+    region = home_region(document.title, matcher)
+    data.home = region.canonical if region else None
     data.folds = section_folds(document, items)
     return data
 
@@ -252,7 +262,7 @@ class _FoldRouter:
             ]
             for draft in drafts
         ]
-        return fill_records(data.document.doc, drafts, models_of)
+        return fill_records(data.document.doc, drafts, models_of, data.home)
 
 
 def train(

@@ -109,3 +109,23 @@ def test_a_body_the_sentence_creates_is_a_record_and_a_body_that_acts_is_an_acto
     assert "Inter-American Drug Abuse Control Commission (CICAD)" in names
     assert "Inter-American Observatory on Drugs (OID)" in names
     assert not any(acting in _texts(d) for d in drafts if d.key)  # CICAD acting names no record
+
+
+def test_a_record_naming_no_recipient_gets_the_reports_region() -> None:
+    from pathlib import Path
+
+    from pipeline.records.build import HOME_CONFIDENCE, fill_records
+    from pipeline.records.store import load_models
+
+    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
+    named = "The Safe Streets Initiative trained police officers from Honduras in 2011."
+    unnamed = "The Border Trust Fund bought radios for customs posts in 2012."
+    drafts = _assemble(_items(named, unnamed))
+    records = fill_records("made-up", drafts, [models] * len(drafts), home="Latin America")
+    by_name = {r.name: r for r in records}
+    assert "Honduras" in by_name["Safe Streets Initiative"].recipients
+    assert "Latin America" not in by_name["Safe Streets Initiative"].recipients
+    assert by_name["Border Trust Fund"].recipients == ["Latin America"]
+    assert by_name["Border Trust Fund"].confidence["recipients"] == HOME_CONFIDENCE
+    without_home = {r.name: r for r in fill_records("made-up", drafts, [models] * len(drafts))}
+    assert without_home["Border Trust Fund"].recipients == []
