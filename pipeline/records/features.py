@@ -80,17 +80,23 @@ NAME_REACH = 12
 """Whitespace-separated tokens a name can run before its head word (the pattern allows 10)."""
 
 
-def _name_matches(text: str) -> Iterator[re.Match[str]]:
-    """``_name_pattern().finditer(text)``, but tried only a few words before each head word.
+def _name_matches(
+    text: str,
+    pattern: re.Pattern[str] | None = None,
+    heads: re.Pattern[str] | None = None,
+    reach: int = NAME_REACH,
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` (the name pattern by default), but tried only ``reach``
+    words before each head word.
 
     Every name holds a head word, so starting the search just before the next one finds the
     same matches; scanning every position of a long sentence costs ~2 ms, this ~10 µs.
     """
-    pattern, heads = _name_pattern(), _head_pattern()
+    pattern, heads = pattern or _name_pattern(), heads or _head_pattern()
     pos = 0
     while head := heads.search(text, pos):
         start = head.start()
-        for _ in range(NAME_REACH):
+        for _ in range(reach):
             space = text.rfind(" ", pos, max(pos, start - 1))
             if space < 0:
                 start = pos
@@ -167,7 +173,7 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
             names.append(ProgramName(start, start + len(left), left))
             start, trimmed = start + joined.end(), trimmed[joined.end() :]
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
-    for match in NAME_BEFORE_LOWER_HEAD.finditer(text):  # "the Mejoremos Guate program"
+    for match in _name_matches(text, NAME_BEFORE_LOWER_HEAD, LOWER_HEAD, 2 * NAME_REACH):  # "the X program"
         raw = match.group(1)
         lead = LEADING.match(raw)
         offset = lead.end() if lead else 0
@@ -180,10 +186,14 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
     return tuple(sorted(names, key=lambda n: n.start))
 
 
+LOWER_HEADS = (
+    r"(?:program|programme|project|initiative|plan|strategy|fund|campaign|operation|partnership)s?\b"
+)
+LOWER_HEAD = re.compile(rf"\s{LOWER_HEADS}")
 NAME_BEFORE_LOWER_HEAD = re.compile(
     rf"(?<![\w-])((?:{CAPITALISED})(?:\s+(?:{CAPITALISED}|{CONNECTORS})){{0,6}}?)"
     r"(?:\s*\(([A-Z][A-Za-z\-]{1,14})\))?(?:\s*\([^()]{1,60}\))?"
-    r"\s+(?:program|programme|project|initiative|plan|strategy|fund|campaign|operation|partnership)s?\b"
+    rf"\s+{LOWER_HEADS}"
 )
 """A capitalised name followed by a lowercase head word ("the so-called Fast and Furious
 program", "the Security with Citizenship (Segurança com Cidadania) project")."""
