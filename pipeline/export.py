@@ -229,8 +229,10 @@ def write_jsonl(records: Iterable[Record | dict[str, Any]], path: Path, core_onl
 def write_csv(records: Iterable[Record | dict[str, Any]], path: Path) -> Path:
     """The flat table as CSV: UTF-8 with a BOM (Excel then reads accents right), every cell quoted
     (newlines inside cells survive, and no cell is mistaken for a number), ``\\n`` row ends."""
-    frame = flat_rows(records)
+    return _frame_to_csv(flat_rows(records), path)
 
+
+def _frame_to_csv(frame: pd.DataFrame, path: Path) -> Path:
     def write(tmp: Path) -> None:
         frame.to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n")
 
@@ -239,17 +241,22 @@ def write_csv(records: Iterable[Record | dict[str, Any]], path: Path) -> Path:
 
 def write_parquet(records: Iterable[Record | dict[str, Any]], path: Path) -> Path:
     """The flat table as Parquet (pyarrow), nullable dtypes kept for pandas."""
-    frame = flat_rows(records)
+    return _frame_to_parquet(flat_rows(records), path)
+
+
+def _frame_to_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return _atomic_write(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
 
 
 def write_all(records: Iterable[Record | dict[str, Any]], out_dir: Path) -> dict[str, Path]:
-    """``records.jsonl`` (full records), ``records.csv`` and ``records.parquet`` in ``out_dir``."""
+    """``records.jsonl`` (full records), ``records.csv`` and ``records.parquet`` in ``out_dir``
+    (the flat table is built once for both)."""
     records = list(records)
+    frame = flat_rows(records)
     return {
         "jsonl": write_jsonl(records, out_dir / "records.jsonl"),
-        "csv": write_csv(records, out_dir / "records.csv"),
-        "parquet": write_parquet(records, out_dir / "records.parquet"),
+        "csv": _frame_to_csv(frame, out_dir / "records.csv"),
+        "parquet": _frame_to_parquet(frame, out_dir / "records.parquet"),
     }
 
 
