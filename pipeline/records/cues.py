@@ -130,13 +130,13 @@ SOUTH = "Latin America"
 
 def modality_from_funders(funders: list[str], registry: ActorRegistry) -> str | None:
     """The codebook's modality read off who provides: a regional body → regional; a
-    multilateral body → multilateral, or triangular with a country beside it; countries (and
-    their agencies) → bilateral, or south-south when every providing country is Latin
-    American; an NGO or a foundation → non-governmental; a firm → private. None when no funder
-    is known to the registry (the learned model decides then).
+    multilateral body → multilateral; countries (and their agencies) → bilateral, or
+    south-south when every providing country is Latin American; an NGO or a foundation →
+    non-governmental; a firm → private. None when no funder is known to the registry (the
+    learned model decides then).
 
-    A Latin American country beside a northern one stays bilateral: among predicted funders it
-    is more often a recipient read as a provider than a triangular partner.
+    Triangular is not read off the funders: a country beside a multilateral body or a northern
+    donor among predicted funders is more often a recipient read as a provider than a partner.
     """
     types: set[str] = set()
     countries: set[str] = set()
@@ -155,7 +155,7 @@ def modality_from_funders(funders: list[str], registry: ActorRegistry) -> str | 
     if "regional body" in types:
         return "regional"
     if "multilateral" in types:
-        return "triangular" if countries else "multilateral"
+        return "multilateral"
     if countries:
         south = set(registry.members_of(SOUTH))
         return "south-south" if countries <= south else "bilateral"

@@ -63,7 +63,7 @@ def test_modality_follows_who_provides() -> None:
     assert modality_from_funders(["Colombia"], registry) == "south-south"
     assert modality_from_funders(["Brazil", "Chile"], registry) == "south-south"
     assert modality_from_funders(["Colombia", "United States"], registry) == "bilateral"
-    assert modality_from_funders(["Brazil", "United Nations"], registry) == "triangular"
+    assert modality_from_funders(["Brazil", "United Nations"], registry) == "multilateral"
     assert modality_from_funders(["Inter-American Development Bank"], registry) == "multilateral"
     assert modality_from_funders(["Organization of American States"], registry) == "regional"
     assert modality_from_funders(["Some Unknown Trust"], registry) is None
