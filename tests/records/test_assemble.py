@@ -129,3 +129,23 @@ def test_a_record_naming_no_recipient_gets_the_reports_region() -> None:
     assert by_name["Border Trust Fund"].confidence["recipients"] == HOME_CONFIDENCE
     without_home = {r.name: r for r in fill_records("made-up", drafts, [models] * len(drafts))}
     assert without_home["Border Trust Fund"].recipients == []
+
+
+def test_a_sentence_naming_a_program_is_detected_whatever_its_words() -> None:
+    from pathlib import Path
+
+    from pipeline.records.build import NAMED_FLOOR, detect
+    from pipeline.records.examples import detection_examples
+    from pipeline.records.models import probabilities
+    from pipeline.records.store import load_models
+
+    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
+    items = _items(
+        "Critics say the Juntos Seguros Initiative was mostly talk.",
+        "Critics say the weather was mostly fine.",
+        "Critics say UNDP was mostly right.",  # an organisation, not a program
+    )
+    named, plain, organisation = detect(items, models)
+    learned = probabilities(models.detector, detection_examples(items), 1)
+    assert named >= NAMED_FLOOR and named >= learned[0]
+    assert (plain, organisation) == (learned[1], learned[2])  # no name: the model's word stands
