@@ -301,13 +301,7 @@ class Assembler:
         the sentence creates it ("the OAS has created CICAD"): then its creation is the record.
         """
         registry = self.registry or default_registry()
-        candidates = list(program_names(text))
-        created = _created(text, candidates)
-        found = [
-            n
-            for n, made in zip(candidates, created, strict=True)
-            if made or (registry.get(n.text) is None and registry.get(n.acronym or "") is None)
-        ]
+        found = programs_named(text, registry)
         if len({n.key for n in found}) >= 3 and not self.split_lists:
             return []  # an overview listing programs belongs to none of them
         for acronym, long_form in acronyms.items():
@@ -454,6 +448,18 @@ CREATED = re.compile(
 AND_NEXT = re.compile(
     r"^\s*(?:\([^()]*\))?\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+)(?:the\s+|an?\s+)?$"
 )
+
+
+def programs_named(text: str, registry: ActorRegistry) -> list[ProgramName]:
+    """The program names of a sentence, leaving out organisations the registry knows (UNDP,
+    CICAD) unless the sentence creates them ("the OAS created CICAD")."""
+    candidates = list(program_names(text))
+    created = _created(text, candidates)
+    return [
+        n
+        for n, made in zip(candidates, created, strict=True)
+        if made or (registry.get(n.text) is None and registry.get(n.acronym or "") is None)
+    ]
 
 
 def _created(text: str, names: list[ProgramName]) -> list[bool]:

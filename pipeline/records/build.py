@@ -14,13 +14,12 @@ import numpy as np
 
 from .. import __version__
 from ..document import Document
-from ..nlp.actors import ActorRegistry
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import mentioned_years
-from .assemble import Assembler, Draft, default_registry
+from .assemble import Assembler, Draft, default_registry, programs_named
 from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, record_example, role_examples
-from .features import program_names, security_terms
+from .features import security_terms
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
 
@@ -52,18 +51,12 @@ def detect(items: list[SentenceMentions], models: RecordModels) -> list[float]:
     scores = probabilities(models.detector, detection_examples(items), 1)
     registry = default_registry()
     return [
-        max(p, NAMED_FLOOR) if _names_program(item.text, registry) else p
+        max(p, NAMED_FLOOR) if programs_named(item.text, registry) else p
         for item, p in zip(items, scores, strict=True)
     ]
 
 
 NAMED_FLOOR = 0.5
-
-
-def _names_program(text: str, registry: ActorRegistry) -> bool:
-    return any(
-        registry.get(n.text) is None and registry.get(n.acronym or "") is None for n in program_names(text)
-    )
 
 
 def build_records(
