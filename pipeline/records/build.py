@@ -85,7 +85,8 @@ def about_security(draft: Draft) -> bool:
 def fill_records(
     doc: str, drafts: list[Draft], models_of: list[RecordModels], home: str | None = None
 ) -> list[Record]:
-    """Drafts → records numbered in order, each filled by the models given for it.
+    """Drafts → records numbered in order, each filled by the models given for it; a draft
+    that turns out to have neither a name nor a provider is no record.
 
     Roles and kinds are predicted in one call per model for all records, not per record:
     scikit-learn's per-call checks cost more than the prediction itself. A record that names
@@ -106,6 +107,10 @@ def fill_records(
             if not record.recipients:
                 record.recipients.append(home)
                 record.confidence[f"recipient:{home}"] = record.confidence["recipients"] = HOME_CONFIDENCE
+    # RECORDS.md: an intervention has an identifiable provider or a name
+    records = [r for r in records if r.name or r.funders or r.implementers]
+    for number, record in enumerate(records, 1):
+        record.id = f"{doc}-{number:04d}"
     return records
 
 

@@ -149,3 +149,24 @@ def test_a_sentence_naming_a_program_is_detected_whatever_its_words() -> None:
     learned = probabilities(models.detector, detection_examples(items), 1)
     assert named >= NAMED_FLOOR and named >= learned[0]
     assert (plain, organisation) == (learned[1], learned[2])  # no name: the model's word stands
+
+
+def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
+    from pathlib import Path
+
+    from pipeline.records.build import fill_records
+    from pipeline.records.store import load_models
+
+    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
+    drafts = _assemble(
+        _items(
+            "The Safe Streets Initiative trained police officers in Honduras in 2011.",
+            "Crime rates rose sharply across the cities in those years.",
+            "USAID funded radios for customs posts in Guatemala in 2012.",
+        )
+    )
+    assert len(drafts) == 3
+    records = fill_records("made-up", drafts, [models] * len(drafts))
+    assert [r.id for r in records] == [f"made-up-{n:04d}" for n in range(1, len(records) + 1)]
+    assert all(r.name or r.funders or r.implementers for r in records)
+    assert not any("Crime rates" in r.evidence[0].text for r in records)
