@@ -357,8 +357,12 @@ FORMERLY = re.compile(
     r"once)?\s*(?:known|called|named)\s+(?:as\s+)?(?:the\s+)?$"
 )
 """Between a current name and its old one: "the ACP was known as the ACI", "Y, formerly called X"."""
-SAME_AS = re.compile(r"^\s*(?:\([^()]*\))?\s*,\s*or\s+(?:the\s+)?$")
-"""Between a name and another spelling of it: "the Andean Counterdrug Initiative, or ACI"."""
+SAME_AS = re.compile(
+    r"^\s*(?:\([^()]*\))?\s*(?:,|\()\s*(?:or|also\s+known\s+as|also\s+called|known\s+as|aka)\s+"
+    r"(?:the\s+)?[\"“'‘]?$"
+)
+"""Between a name and another spelling of it: "the Andean Counterdrug Initiative, or ACI",
+"the Convention on Cyber-crime (or “Budapest Convention”)"."""
 
 
 @dataclass

@@ -170,3 +170,15 @@ def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
     assert [r.id for r in records] == [f"made-up-{n:04d}" for n in range(1, len(records) + 1)]
     assert all(r.name or r.funders or r.implementers for r in records)
     assert not any("Crime rates" in r.evidence[0].text for r in records)
+
+
+def test_a_name_given_in_brackets_is_the_same_program() -> None:
+    drafts = _assemble(
+        _items(
+            "The main instrument is the Convention on Border Crime (or “Lima Convention”), signed in 2004.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "Peru and Chile ratified the Lima Convention in 2006.",
+        )
+    )
+    named = [d for d in drafts if d.key]
+    assert len(named) == 1 and len(named[0].items) == 2
