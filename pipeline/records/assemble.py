@@ -83,7 +83,8 @@ class Assembler:
     ) -> list[Draft]:
         acronyms = acronym_table([i.text for i in items])
         keys = NameKeys({name_key(long): acr for acr, long in acronyms.items()})
-        keys.learn_renamings([(i.text, self._names(i.text, acronyms)) for i in items])
+        names_of = {i.sentence.index: self._names(i.text, acronyms) for i in items}
+        keys.learn_renamings([(i.text, names_of[i.sentence.index]) for i in items])
         drafts: list[Draft] = []
         by_key: dict[str, Draft] = {}
         by_sentence: dict[int, Draft] = {}
@@ -98,7 +99,7 @@ class Assembler:
         listing: set[int] = set()
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         for (item, probability), link in zip(kept, linked, strict=True):
-            names = self._names(item.text, acronyms)
+            names = names_of[item.sentence.index]
             firsts = self._first_per_key(names, keys)
             if self.split_lists and len(firsts) >= 2:
                 # a sentence listing programs states each of them: it is evidence of every one
