@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from .evaluate import load_jsonl
+from .evaluate import as_list, load_jsonl
 from .records.model import CORE_FIELDS, Record
 
 LIST_SEP = " | "
@@ -102,15 +102,6 @@ def _core_of(record: dict[str, Any]) -> dict[str, Any]:
     return core
 
 
-def _items(value: Any) -> list[Any]:
-    """A list field as a list, tolerating None and a bare string."""
-    if value is None:
-        return []
-    if isinstance(value, str | dict):
-        return [value]
-    return list(value)
-
-
 def _number(value: Any) -> str:
     """A number as written in a flat cell: integral values without ``.0``, others by ``repr``."""
     if isinstance(value, bool) or value is None:
@@ -146,13 +137,13 @@ def _row(data: dict[str, Any]) -> dict[str, Any]:
         "id": data.get("id"),
         "doc": data.get("doc"),
         "name": data.get("name"),
-        "evidence": EVIDENCE_SEP.join(_one_line(e) for e in _items(data.get("evidence"))),
-        "pages": LIST_SEP.join(map(str, _items(data.get("pages")))),
-        **{k: LIST_SEP.join(map(str, _items(data.get(k)))) for k in LIST_COLUMNS},
-        "amounts": LIST_SEP.join(_amount_cell(a) for a in _items(data.get("amounts"))),
+        "evidence": EVIDENCE_SEP.join(_one_line(e) for e in as_list(data.get("evidence"))),
+        "pages": LIST_SEP.join(map(str, as_list(data.get("pages")))),
+        **{k: LIST_SEP.join(map(str, as_list(data.get(k)))) for k in LIST_COLUMNS},
+        "amounts": LIST_SEP.join(_amount_cell(a) for a in as_list(data.get("amounts"))),
         "years_start": _year(years.get("start")),
         "years_end": _year(years.get("end")),
-        "years_mentioned": LIST_SEP.join(map(str, _items(years.get("mentioned")))),
+        "years_mentioned": LIST_SEP.join(map(str, as_list(years.get("mentioned")))),
         "hard_soft": data.get("hard_soft"),
         "scope": data.get("scope"),
         "modality": data.get("modality"),
