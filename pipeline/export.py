@@ -32,19 +32,7 @@ LIST_SEP = " | "
 EVIDENCE_SEP = "\n"
 """Joins evidence sentences in a flat cell: one sentence per line in a spreadsheet cell."""
 
-CONFIDENCE_FIELDS = (
-    "detect",
-    "name",
-    "funders",
-    "implementers",
-    "recipients",
-    "amounts",
-    "years",
-    "hard_soft",
-    "scope",
-    "modality",
-    "themes",
-)
+CONFIDENCE_FIELDS = ("detect", *(f for f in CORE_FIELDS if f not in ("id", "doc", "evidence", "pages")))
 """Confidence columns always present (empty when not given), so the table's columns and dtypes
 do not depend on which records happen to be exported. Other per-field keys follow, sorted;
 per-item keys (``funder:United States``) stay in the JSON Lines only, or the table would grow
