@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import __version__
 from ..document import Document
+from ..nlp.actors import ActorRegistry
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import mentioned_years
 from .assemble import Assembler, Draft, default_registry, programs_named
@@ -163,13 +164,31 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         name = mention.canonical or mention.text
         if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
             best[n][name] = (role, p)
+    registry = default_registry()
     for (record, _), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
             record.confidence[f"{role}:{name}"] = round(p, 3)
+        _add_agency_states(record, registry)
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+def _add_agency_states(record: Record, registry: ActorRegistry) -> None:
+    """A government agency acts for its state: the country an agency funding or carrying out
+    the intervention belongs to (USAID, the DEA → United States) provides it too, at the
+    agency's confidence. Multilateral bodies have no state and add nothing."""
+    for role in ("funder", "implementer"):
+        for name in list(getattr(record, f"{role}s")):
+            actor = registry.get(name)
+            state = registry.country_of(name) if actor is not None and actor.type != "country" else None
+            if state is None or state in record.funders:
+                continue
+            if state in record.recipients:  # the report says it receives: its agency is lent to it
+                continue
+            record.funders.append(state)
+            record.confidence[f"funder:{state}"] = record.confidence[f"{role}:{name}"]
 
 
 def _amounts(record: Record, draft: Draft) -> None:
@@ -196,10 +215,9 @@ def _years(record: Record, draft: Draft) -> None:
         for y in mentions
         if y.last is not None and y.precision in ("range", "fiscal_range", "open_end")
     ]
-    # a year that dates the statement ("By 2007, a committee developed …") dates the activity
-    # when nothing else starts it
-    written = mentioned_years(mentions)
-    record.years.start = min(starts) if starts else (min(written) if written else None)
+    # a year that dates the statement ("By 2007, a committee developed …") or a table's first
+    # year column dates the activity when nothing else starts it
+    record.years.start = min(starts) if starts else (min(years) if years else None)
     record.years.end = max(ends) if ends and (not starts or max(ends) > min(starts)) else None
     record.confidence["years"] = 0.9 if mentions else 1.0
 

@@ -111,67 +111,6 @@ def test_a_body_the_sentence_creates_is_a_record_and_a_body_that_acts_is_an_acto
     assert not any(acting in _texts(d) for d in drafts if d.key)  # CICAD acting names no record
 
 
-def test_a_record_naming_no_recipient_gets_the_reports_region() -> None:
-    from pathlib import Path
-
-    from pipeline.records.build import HOME_CONFIDENCE, fill_records
-    from pipeline.records.store import load_models
-
-    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
-    named = "The Safe Streets Initiative trained police officers from Honduras in 2011."
-    unnamed = "The Border Trust Fund bought radios for customs posts in 2012."
-    drafts = _assemble(_items(named, unnamed))
-    records = fill_records("made-up", drafts, [models] * len(drafts), home="Latin America")
-    by_name = {r.name: r for r in records}
-    assert "Honduras" in by_name["Safe Streets Initiative"].recipients
-    assert "Latin America" not in by_name["Safe Streets Initiative"].recipients
-    assert by_name["Border Trust Fund"].recipients == ["Latin America"]
-    assert by_name["Border Trust Fund"].confidence["recipients"] == HOME_CONFIDENCE
-    without_home = {r.name: r for r in fill_records("made-up", drafts, [models] * len(drafts))}
-    assert without_home["Border Trust Fund"].recipients == []
-
-
-def test_a_sentence_naming_a_program_is_detected_whatever_its_words() -> None:
-    from pathlib import Path
-
-    from pipeline.records.build import NAMED_FLOOR, detect
-    from pipeline.records.examples import detection_examples
-    from pipeline.records.models import probabilities
-    from pipeline.records.store import load_models
-
-    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
-    items = _items(
-        "Critics say the Juntos Seguros Initiative was mostly talk.",
-        "Critics say the weather was mostly fine.",
-        "Critics say UNDP was mostly right.",  # an organisation, not a program
-    )
-    named, plain, organisation = detect(items, models)
-    learned = probabilities(models.detector, detection_examples(items), 1)
-    assert named >= NAMED_FLOOR and named >= learned[0]
-    assert (plain, organisation) == (learned[1], learned[2])  # no name: the model's word stands
-
-
-def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
-    from pathlib import Path
-
-    from pipeline.records.build import fill_records
-    from pipeline.records.store import load_models
-
-    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
-    drafts = _assemble(
-        _items(
-            "The Safe Streets Initiative trained police officers in Honduras in 2011.",
-            "Crime rates rose sharply across the cities in those years.",
-            "USAID funded radios for customs posts in Guatemala in 2012.",
-        )
-    )
-    assert len(drafts) == 3
-    records = fill_records("made-up", drafts, [models] * len(drafts))
-    assert [r.id for r in records] == [f"made-up-{n:04d}" for n in range(1, len(records) + 1)]
-    assert all(r.name or r.funders or r.implementers for r in records)
-    assert not any("Crime rates" in r.evidence[0].text for r in records)
-
-
 def test_a_name_given_in_brackets_is_the_same_program() -> None:
     drafts = _assemble(
         _items(

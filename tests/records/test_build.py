@@ -1,0 +1,97 @@
+"""Filling records from drafts: roles, years, on small made-up reports and the shipped models."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.document import Table
+from pipeline.nlp.amounts import amounts_from_table
+from pipeline.nlp.mentions import TableMentions
+from pipeline.records.assemble import Draft
+from pipeline.records.build import HOME_CONFIDENCE, NAMED_FLOOR, RecordModels, detect, fill_records
+from pipeline.records.examples import detection_examples
+from pipeline.records.models import probabilities
+from pipeline.records.store import load_models
+
+from .test_assemble import _assemble, _items
+
+
+@lru_cache(maxsize=1)
+def _models() -> RecordModels:
+    return load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
+
+
+def test_a_government_agency_brings_its_state_in_as_a_funder() -> None:
+    drafts = _assemble(
+        _items(
+            "In 2012, USAID funded new radios for the customs posts of Guatemala.",
+            "In 2013, UNDP funded a violence prevention program for the youth of Honduras.",
+        )
+    )
+    agency, multilateral = fill_records("made-up", drafts, [_models()] * len(drafts))
+    assert "USAID" in agency.funders + agency.implementers
+    assert "United States" in agency.funders
+    assert agency.confidence["funder:United States"] > 0
+    # a United Nations programme has no state; its parent is not added either
+    assert "United Nations Development Programme" in multilateral.funders + multilateral.implementers
+    assert not {"United States", "United Nations"} & set(multilateral.funders)
+
+
+def test_a_record_whose_text_gives_no_year_starts_in_its_tables_first_year_column() -> None:
+    table = Table(
+        page=3,
+        bbox=(0.0, 0.0, 100.0, 50.0),
+        caption="Figure 2. Cooperation for the Border Fund ($ million)",
+        header=["Account", "2009", "2010", "2011"],
+        rows=[["Equipment", "12", "30", "8"], ["Training", "4", "6", "9"]],
+    )
+    tables = [TableMentions(0, table, amounts_from_table(table))]
+    draft = Draft(key="border fund", names=["Border Fund"], tables=tables)
+    (record,) = fill_records("made-up", [draft], [_models()])
+    assert record.years.mentioned == [2009, 2010, 2011]
+    assert record.years.start == 2009
+
+
+def test_a_record_naming_no_recipient_gets_the_reports_region() -> None:
+    models = _models()
+    named = "The Safe Streets Initiative trained police officers from Honduras in 2011."
+    unnamed = "The Border Trust Fund bought radios for customs posts in 2012."
+    drafts = _assemble(_items(named, unnamed))
+    records = fill_records("made-up", drafts, [models] * len(drafts), home="Latin America")
+    by_name = {r.name: r for r in records}
+    assert "Honduras" in by_name["Safe Streets Initiative"].recipients
+    assert "Latin America" not in by_name["Safe Streets Initiative"].recipients
+    assert by_name["Border Trust Fund"].recipients == ["Latin America"]
+    assert by_name["Border Trust Fund"].confidence["recipients"] == HOME_CONFIDENCE
+    without_home = {r.name: r for r in fill_records("made-up", drafts, [models] * len(drafts))}
+    assert without_home["Border Trust Fund"].recipients == []
+
+
+def test_a_sentence_naming_a_program_is_detected_whatever_its_words() -> None:
+    models = _models()
+    items = _items(
+        "Critics say the Juntos Seguros Initiative was mostly talk.",
+        "Critics say the weather was mostly fine.",
+        "Critics say UNDP was mostly right.",  # an organisation, not a program
+    )
+    named, plain, organisation = detect(items, models)
+    learned = probabilities(models.detector, detection_examples(items), 1)
+    assert named >= NAMED_FLOOR and named >= learned[0]
+    assert (plain, organisation) == (learned[1], learned[2])  # no name: the model's word stands
+
+
+def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
+    models = _models()
+    drafts = _assemble(
+        _items(
+            "The Safe Streets Initiative trained police officers in Honduras in 2011.",
+            "Crime rates rose sharply across the cities in those years.",
+            "USAID funded radios for customs posts in Guatemala in 2012.",
+        )
+    )
+    assert len(drafts) == 3
+    records = fill_records("made-up", drafts, [models] * len(drafts))
+    assert [r.id for r in records] == [f"made-up-{n:04d}" for n in range(1, len(records) + 1)]
+    assert all(r.name or r.funders or r.implementers for r in records)
+    assert not any("Crime rates" in r.evidence[0].text for r in records)
