@@ -258,7 +258,16 @@ def sentence_features(item: SentenceMentions) -> dict[str, Any]:
     features["security_terms"] = min(security_terms(text), 4)
     features["percent"] = int(bool(re.search(r"\d\s*(%|per cent|percent)", low)))
     features.update(cooperation_structure(item))
+    for kind in ("negation", "aggregate"):
+        features[kind] = min(sum(1 for p in _cue_patterns(kind) if p.search(low)), 2)
     return features
+
+
+@lru_cache(maxsize=4)
+def _cue_patterns(kind: str) -> tuple[re.Pattern[str], ...]:
+    """The cue lexicon's patterns of one kind: "negation" (cooperation said not to exist)
+    and "aggregate" (totals and shares: statements about cooperation as a whole)."""
+    return tuple(re.compile(p) for p in cue_lexicon()[kind])
 
 
 def cooperation_structure(item: SentenceMentions) -> dict[str, int]:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pipeline.records.features import acronym_table, name_key, program_names, security_terms
+from pipeline.records.features import (
+    acronym_table,
+    name_key,
+    program_names,
+    security_terms,
+    sentence_features,
+)
+
+from .test_assemble import _items
 
 
 def names(text: str) -> list[str]:
@@ -66,3 +74,14 @@ def test_names_before_a_lowercase_head_word() -> None:
     assert names("The program was large and the project was small.") == []
     two = "USAID funds the Mérida Initiative and the Central America Regional Security Initiative projects"
     assert names(two) == ["Mérida Initiative", "Central America Regional Security Initiative"]
+
+
+def test_totals_and_denials_of_cooperation_are_features_of_a_sentence() -> None:
+    total, denied, stated = _items(
+        "The total volume of such cooperation in the region averaged $7 billion between 2008 and 2010.",
+        "India provides no assistance to the region, security-oriented or otherwise.",
+        "USAID funded radios for customs posts in Guatemala in 2012.",
+    )
+    assert sentence_features(total)["aggregate"] >= 1 and sentence_features(total)["negation"] == 0
+    assert sentence_features(denied)["negation"] == 1 and sentence_features(denied)["aggregate"] == 0
+    assert (sentence_features(stated)["aggregate"], sentence_features(stated)["negation"]) == (0, 0)
