@@ -144,7 +144,8 @@ class Assembler:
         drafts: list[Draft], block_of: dict[int, int | None], unlinked_notes: set[int]
     ) -> list[Draft]:
         """Unnamed drafts made only of captions or only of footnotes join the record they serve:
-        a caption the program it names, a footnote the record holding its citing paragraph."""
+        a caption the program it names, a footnote the record holding its citing paragraph. A
+        caption that names no program (a pull quote, a photo's line) is dropped."""
         kept: list[Draft] = []
         for draft in drafts:
             sources = {i.sentence.source for i in draft.items}
@@ -166,6 +167,8 @@ class Assembler:
                     None,
                 )
             if home is None:
+                if draft.key is None and sources and sources <= {"caption", "table_caption"}:
+                    continue  # a caption naming no program restates the body: no record of its own
                 kept.append(draft)
             else:
                 for item in draft.items:
@@ -439,9 +442,8 @@ def _names_in(draft: Draft, caption: str) -> bool:
         words = [
             w for w in fold_text(name).casefold().replace("(", " ").replace(")", " ").split() if len(w) > 3
         ]
-        distinctive = [
-            w for w in words if w not in {"initiative", "program", "programme", "plan", "project", "fund"}
-        ]
+        # a common word ("latin", "security") names nothing: only a rare one stands for the name
+        distinctive = [w for w in words if w not in GENERIC_HEADS and zipf_frequency(w, "en") < 3.0]
         if distinctive and _has_words(caption, distinctive[0]):
             return True
     return False

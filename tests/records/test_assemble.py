@@ -16,11 +16,14 @@ def _matcher() -> ActorMatcher:
     return ActorMatcher(ActorRegistry.load(), use_ner=False)
 
 
-def _items(*paragraphs: str) -> list[SentenceMentions]:
+def _items(*paragraphs: str, captions: tuple[int, ...] = ()) -> list[SentenceMentions]:
+    """Mentions of a one-page report made of these paragraphs (those numbered in ``captions``
+    are captions)."""
     blocks = []
     for n, text in enumerate(paragraphs):
         frag = Fragment(page=1, bbox=(0.0, 10.0 * n, 100.0, 10.0 * n + 9), start=0, end=len(text))
-        blocks.append(Block("paragraph", 1, text, frag.bbox, fragments=[frag]))
+        kind = "caption" if n in captions else "paragraph"
+        blocks.append(Block(kind, 1, text, frag.bbox, fragments=[frag]))
     document = Document(doc="made-up", path="made-up.pdf", pages=1, blocks=blocks)
     return extract_mentions(split_sentences(document), _matcher())
 
@@ -79,6 +82,14 @@ def test_the_plan_points_back_to_the_plan_not_to_the_latest_program() -> None:
 def test_captions_name_programs_by_whole_words() -> None:
     assert _has_words("figure 6. us aid for plan colombia", "colombia")
     assert not _has_words("colombian military and police officials", "colombia")
+
+
+def test_a_caption_joins_a_program_by_a_rare_word_and_alone_makes_no_record() -> None:
+    stated = "The Latin American Ventana Program funded police training in Honduras in 2009."
+    quote = "Police officers from across Latin America trained together in Honduras."
+    caption = "Figure 3. Ventana spending on police training, 2009-2012"
+    drafts = _assemble(_items(stated, quote, caption, captions=(1, 2)))
+    assert [_texts(d) for d in drafts] == [[stated, caption]]  # "latin" names nothing; the quote goes
 
 
 def test_a_shortened_name_is_the_program_it_shortens_when_only_one_fits() -> None:
