@@ -311,6 +311,7 @@ class Assembler:
         for acronym, long_form in acronyms.items():
             if not is_program_name(long_form) or registry.get(acronym) is not None:
                 continue
+            found = _with_long_form(text, found, long_form, acronym)
             for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
                 if not any(n.start <= match.start() < n.end for n in found):
                     found.append(ProgramName(match.start(), match.end(), acronym, acronym))
@@ -432,6 +433,21 @@ def default_registry() -> ActorRegistry:
 
 def _holds(draft: Draft, sentences: set[int]) -> bool:
     return any(i.sentence.index in sentences for i in draft.items)
+
+
+def _with_long_form(text: str, found: list[ProgramName], long_form: str, acronym: str) -> list[ProgramName]:
+    """A name cut short where the report spells out a longer defined form ("the Forum for Urban
+    Security" of "the Forum for Urban Security and Democracy (FLASUD)") is that whole name."""
+    at = text.find(long_form)
+    if at < 0:
+        return found
+    whole = at + len(long_form)
+    bracket = re.match(rf"\s*\(\s*{re.escape(acronym)}\s*\)", text[whole:])
+    end = whole + bracket.end() if bracket else whole
+    inside = [n for n in found if at <= n.start < whole]
+    if not inside:
+        return found
+    return [n for n in found if n not in inside] + [ProgramName(at, end, long_form, acronym)]
 
 
 def _names_in(draft: Draft, caption: str) -> bool:
