@@ -91,8 +91,9 @@ def fill_records(
 
     Roles and kinds are predicted in one call per model for all records, not per record:
     scikit-learn's per-call checks cost more than the prediction itself. A record that names
-    no recipient gets the report's ``home`` region, at a low confidence: a report about Latin
-    America that does not say who benefits means the region.
+    no recipient gets, at a low confidence, the sub-region its funding regional body serves
+    or else the report's ``home`` region: a report about Latin America that does not say who
+    benefits means the region.
     """
     records = [_draft_record(doc, n, d, m) for n, (d, m) in enumerate(zip(drafts, models_of, strict=True), 1)]
     groups: dict[int, list[int]] = {}
@@ -104,10 +105,12 @@ def fill_records(
         _roles(chosen, models)
         _classify(chosen, models)
     if home is not None:
+        registry = default_registry()
         for record in records:
             if not record.recipients:
-                record.recipients.append(home)
-                record.confidence[f"recipient:{home}"] = record.confidence["recipients"] = HOME_CONFIDENCE
+                served = _served_area(record, home, registry) or home
+                record.recipients.append(served)
+                record.confidence[f"recipient:{served}"] = record.confidence["recipients"] = HOME_CONFIDENCE
     # RECORDS.md: an intervention has an identifiable provider or a name
     records = [r for r in records if r.name or r.funders or r.implementers]
     for number, record in enumerate(records, 1):
@@ -117,6 +120,20 @@ def fill_records(
 
 HOME_CONFIDENCE = 0.5
 """Confidence of a recipient that is the report's region because the record names none."""
+
+
+def _served_area(record: Record, home: str, registry: ActorRegistry) -> str | None:
+    """The sub-region a funding regional body serves (SICA → Central America), when it lies in
+    the report's region: a sub-regional body's program is for its own members."""
+    home_chain = [home, *registry.parents(home)] if registry.get(home) is not None else [home]
+    for funder in record.funders:
+        actor = registry.get(funder)
+        area = registry.area_of(funder) if actor is not None and actor.type == "regional body" else None
+        if area is None or area in home_chain or registry.get(area) is None:
+            continue
+        if home_chain[-1] in [area, *registry.parents(area)]:
+            return area
+    return None
 
 
 def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> Record:

@@ -95,3 +95,11 @@ def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
     assert [r.id for r in records] == [f"made-up-{n:04d}" for n in range(1, len(records) + 1)]
     assert all(r.name or r.funders or r.implementers for r in records)
     assert not any("Crime rates" in r.evidence[0].text for r in records)
+
+
+def test_a_record_a_sub_regional_body_funds_serves_that_body_s_region_by_default() -> None:
+    drafts = _assemble(_items("In 2012, SICA funded a new training course for border police officers."))
+    (record,) = fill_records("made-up", drafts, [_models()], home="Latin America")
+    assert "Central American Integration System" in record.funders
+    assert record.recipients == ["Central America"]
+    assert record.confidence["recipients"] == HOME_CONFIDENCE
