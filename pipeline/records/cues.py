@@ -44,6 +44,8 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         for p, n in zip(pos, neg, strict=True):
             if p > 0 and n > 0 and abs(p - n) <= margin:
                 out.append(self.mixed)
+            elif p == n == 0:
+                out.append(self.negative)
             elif p == n:
                 out.append(tie)
             else:
@@ -52,8 +54,10 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
 
     def fit(self, X: list[dict[str, Any]], y: list[str]) -> AxisClassifier:
         pos, neg = self._scores(X)
-        # Without cues either way the first label of the codebook stands: a learned tie-break
-        # would be the training report's prior again.
+        # Without cues at all the second label stands, by the codebook's definitions: hard and
+        # transnational need a named threat or means of control, soft and local do not. With as
+        # many cues each way the first label stands: a learned tie-break would be the training
+        # report's prior again.
         self.tie_ = self.positive
         best = (-1.0, -1.0)
         for margin in (-1.0, 0.0, 1.0):

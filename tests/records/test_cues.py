@@ -22,7 +22,8 @@ def test_axis_classifier_decides_from_cues_not_from_the_training_mix() -> None:
     mostly_hard = AxisClassifier("hard", "soft").fit([HARD] * 9 + [SOFT], ["hard"] * 9 + ["soft"])
     for model in (mostly_soft, mostly_hard):
         assert list(model.predict([HARD, SOFT])) == ["hard", "soft"]
-        assert model.predict([NONE])[0] == "hard"  # no cue either way: the codebook's first label
+        # no cue either way: not hard, by the codebook (hard needs a named means of control)
+        assert model.predict([NONE])[0] == "soft"
     proba = mostly_soft.predict_proba([HARD, NONE])
     assert proba.shape == (2, 3) and abs(proba.sum(axis=1) - 1).max() < 1e-9
     assert proba[0].max() > proba[1].max()  # clear cues give more confidence than none
