@@ -227,12 +227,10 @@ class Assembler:
 
     def _referent(self, noun: str, index: int, named: list[tuple[int, Draft]]) -> Draft | None:
         """The program "the <noun>" points back to: the latest named nearby whose name has that
-        head word ("the Plan" → Plan Colombia), else the latest named nearby (also for a generic
-        "the program")."""
+        head word ("the Plan" → Plan Colombia, "the initiative" → the Mérida Initiative), else
+        the latest named nearby (any program is "the program")."""
         nearby = [d for at, d in reversed(named) if 0 < index - at <= self.reference_gap]
         noun = noun.casefold()
-        if noun in ("program", "programme", "project", "initiative"):
-            return nearby[0] if nearby else None  # any program is "the program"
         headed = [d for d in nearby if any(noun in n.casefold() for n in d.names)]
         return (headed or nearby or [None])[0]
 
@@ -274,7 +272,9 @@ class Assembler:
         if short is not None:
             return short, "short_name"
         reference = DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12]))
-        if reference:
+        # a note's "the initiative" is the one its citing sentence speaks of: the notes run on
+        # in their own order, after the body, so the latest program named before it is not it
+        if reference and sentence.source != "footnote":
             referent = self._referent(reference.group(1), sentence.index, named)
             if referent is not None:
                 return referent, "reference"
@@ -354,9 +354,11 @@ NAME_FILLERS = frozenset(
 
 RENAMED_TO = re.compile(
     r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|has\s+been|had\s+been)\s+)?(?:later\s+|since\s+|"
-    r"subsequently\s+)?(?:re-?named|re-?branded|re-?titled|replaced\s+by|succeeded\s+by|now)(?:\s+as)?\s+(?:the\s+)?$"
+    r"subsequently\s+)?(?:(?:revised|expanded|reformed)\s+and\s+)?(?:re-?named|re-?branded|re-?titled|re-?cast|"
+    r"re-?launched|transformed\s+into|converted\s+into|replaced\s+by|succeeded\s+by|now)(?:\s+as)?\s+(?:the\s+)?$"
 )
-"""Between an old name and its new one: "ACI (…) - re-named the ACP", "X, later renamed Y"."""
+"""Between an old name and its new one: "ACI (…) - re-named the ACP", "X, later renamed Y",
+"X was revised and recast as the Y"."""
 FORMERLY = re.compile(
     r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|had\s+been)\s+)?(?:formerly|previously|originally|"
     r"once)?\s*(?:known|called|named)\s+(?:as\s+)?(?:the\s+)?$"
@@ -451,10 +453,12 @@ def _with_long_form(text: str, found: list[ProgramName], long_form: str, acronym
 
 
 def _names_in(draft: Draft, caption: str) -> bool:
-    """A caption names a draft's program by its key, its acronym or its distinctive word."""
+    """A caption names a draft's program by its key, one of its names whole, or a rare word of one."""
     if draft.key and _has_words(caption, draft.key):
         return True
     for name in draft.names:
+        if _has_words(caption, name_key(name)):
+            return True
         words = [
             w for w in fold_text(name).casefold().replace("(", " ").replace(")", " ").split() if len(w) > 3
         ]

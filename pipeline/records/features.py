@@ -219,11 +219,32 @@ def acronym_table(texts: list[str]) -> dict[str, str]:
     table: dict[str, str] = {}
     for text in texts:
         for match in ACRONYM_DEF.finditer(text):
-            long_form, acronym = match.group(1), match.group(2)
+            acronym = match.group(2)
+            long_form = _shortest_long_form(match.group(1), acronym)
             initials = "".join(w[0] for w in long_form.split() if w[0].isupper())
             if acronym.upper()[:1] in initials and acronym not in table:
                 table[acronym] = long_form
     return table
+
+
+def _shortest_long_form(words: str, acronym: str) -> str:
+    """The shortest run of the words before "(ACRONYM)" that starts with the acronym's first
+    letter and holds its letters in order as initials ("ADI was re-named the Andes Drug
+    Program (ADP)" → "Andes Drug Program"); all the words when none does (acronyms of
+    another language's words)."""
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    split = words.split()
+    for k in range(len(split) - 1, -1, -1):
+        if not split[k][:1].isupper() or split[k][0] != letters[0]:
+            continue
+        initials = [part[0].upper() for w in split[k:] for part in w.split("-") if part]
+        at = 0
+        for initial in initials:
+            if at < len(letters) and initial == letters[at]:
+                at += 1
+        if at == len(letters):
+            return " ".join(split[k:])
+    return words
 
 
 def starts_with_anaphor(text: str) -> bool:

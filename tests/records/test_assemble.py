@@ -132,3 +132,16 @@ def test_a_name_given_in_brackets_is_the_same_program() -> None:
     )
     named = [d for d in drafts if d.key]
     assert len(named) == 1 and len(named[0].items) == 2
+
+
+def test_a_program_recast_as_another_is_one_record() -> None:
+    drafts = _assemble(
+        _items(
+            "In 1999 the United States launched Plan Andino to fund crop eradication in Bolivia.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "In 2004, Plan Andino was revised and recast as the Regional Security Initiative.",
+            "The Regional Security Initiative trained border police in Peru.",
+        )
+    )
+    named = [d for d in drafts if d.key]
+    assert len(named) == 1 and len(named[0].items) == 3
