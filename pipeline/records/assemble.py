@@ -227,10 +227,12 @@ class Assembler:
 
     def _referent(self, noun: str, index: int, named: list[tuple[int, Draft]]) -> Draft | None:
         """The program "the <noun>" points back to: the latest named nearby whose name has that
-        head word ("the Plan" → Plan Colombia, "the initiative" → the Mérida Initiative), else
-        the latest named nearby (any program is "the program")."""
+        head word ("the Plan" → Plan Colombia), else the latest named nearby (also for a generic
+        "the program")."""
         nearby = [d for at, d in reversed(named) if 0 < index - at <= self.reference_gap]
         noun = noun.casefold()
+        if noun in ("program", "programme", "project", "initiative"):
+            return nearby[0] if nearby else None  # any program is "the program"
         headed = [d for d in nearby if any(noun in n.casefold() for n in d.names)]
         return (headed or nearby or [None])[0]
 
