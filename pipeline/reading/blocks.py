@@ -105,7 +105,10 @@ def _breaks(
         return True
     if abs(prev.size - line.size) > 0.6 or abs(prev.share("bold") - line.share("bold")) > 0.5:
         return True
-    if abs(prev.share("italic") - line.share("italic")) > 0.9:
+    # an italic line opens a block (a run-in subheading, a quote) only after a finished line:
+    # mid-sentence, a whole italic line is a title set in italics ("… launched a / *Declaration
+    # on Citizen Security in South America* / in 2005.")
+    if abs(prev.share("italic") - line.share("italic")) > 0.9 and prev.plain_text.endswith(TERMINAL):
         return True
     if line.top - prev.bottom > style.gap + factor * line.size:
         return True
@@ -172,7 +175,8 @@ def join_continued(
 
     The cue is typographic, not lexical: the cut paragraph does not end a sentence, or its
     last line runs to the column's right edge (a paragraph's own last line rarely does), and
-    the continuation is not indented. Captions and figure text between the two are skipped.
+    the continuation is not indented. Captions, photo credits and figure labels between the two
+    are skipped.
     """
     out: list[RawBlock] = []
     for block in blocks:
@@ -192,7 +196,7 @@ def _continuation_target(
     for prev in reversed(out[-3:]):
         if prev.kind == "paragraph":
             break
-        if prev.kind != "caption":
+        if prev.kind not in ("caption", "aside"):  # a figure's caption and its photo credit
             return None
     else:
         return None

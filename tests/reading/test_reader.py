@@ -111,6 +111,19 @@ def test_offsets_trace_spans_to_pages_and_boxes(document: Document) -> None:
     assert 0 <= x0 < x1 and 0 <= top < bottom
 
 
+def test_paragraphs_are_whole_across_breaks_figures_and_italic_lines(document: Document) -> None:
+    """A paragraph cut by a page or column break (with a photo, its caption and credit in the
+    gap) or by a line set wholly in italics is one block: none ends mid-sentence. The back
+    cover's address lines are the only unfinished text."""
+    last = max(b.page for b in document.blocks)
+    unfinished = [
+        b.text[-60:]
+        for b in document.blocks
+        if b.kind == "paragraph" and b.page < last and not re.search(r"[.!?:;”\"’)\]]\s*$", b.text.strip())
+    ]
+    assert unfinished == []
+
+
 def test_hyphenation_and_words(document: Document) -> None:
     text = " ".join(b.text for b in document.blocks)
     assert "modalities" in text and "modali- ties" not in text
