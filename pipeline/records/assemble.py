@@ -398,7 +398,7 @@ class NameKeys:
         same head word ("Firearms Protocol", "United Nations Firearms Protocol"), is its key."""
         if key in self.words:
             return key
-        words = frozenset(key.split()) - NAME_FILLERS
+        words = frozenset(_actors_abbreviated(key).split()) - NAME_FILLERS
         heads = words & program_heads()
         if len(words) < 2 or not heads:
             self.words[key] = words
@@ -433,6 +433,30 @@ class NameKeys:
 @lru_cache(maxsize=1)
 def default_registry() -> ActorRegistry:
     return ActorRegistry.load()
+
+
+def _actors_abbreviated(key: str) -> str:
+    """A name key with the registered actors it names written as their acronyms ("united
+    nations firearms protocol" → "un firearms protocol"), so that "UN Protocol …" and "United
+    Nations … Protocol" compare word for word."""
+    padded = f" {key} "
+    for long_form, acronym in _actor_acronyms():
+        if f" {long_form} " in padded:
+            padded = padded.replace(f" {long_form} ", f" {acronym} ")
+    return padded.strip()
+
+
+@lru_cache(maxsize=1)
+def _actor_acronyms() -> tuple[tuple[str, str], ...]:
+    """(name key, acronym key) of every registered actor with an acronym, longest names first."""
+    pairs = {
+        (name_key(name), name_key(actor.acronyms[0]))
+        for actor in default_registry()
+        if actor.acronyms
+        for name in (actor.canonical, *actor.aliases)
+        if len(name_key(name).split()) >= 2
+    }
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
 
 
 def _holds(draft: Draft, sentences: set[int]) -> bool:

@@ -145,3 +145,15 @@ def test_a_program_recast_as_another_is_one_record() -> None:
     )
     named = [d for d in drafts if d.key]
     assert len(named) == 1 and len(named[0].items) == 3
+
+
+def test_a_name_with_an_actor_spelled_out_is_the_name_with_its_acronym() -> None:
+    drafts = _assemble(
+        _items(
+            "In 2001 the United Nations Firearms Protocol was opened for signature in New York.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "Mexico ratified the UN Firearms Protocol in 2003.",
+        )
+    )
+    named = [d for d in drafts if d.key]
+    assert len(named) == 1 and len(named[0].items) == 2
