@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pytest
+
 from pipeline.document import Block, Document, Fragment
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions, extract_mentions
@@ -122,38 +124,30 @@ def test_a_body_the_sentence_creates_is_a_record_and_a_body_that_acts_is_an_acto
     assert not any(acting in _texts(d) for d in drafts if d.key)  # CICAD acting names no record
 
 
-def test_a_name_given_in_brackets_is_the_same_program() -> None:
-    drafts = _assemble(
-        _items(
+OTHER = "Unrelated police reforms went ahead in Chile without outside money."
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        # a name given in brackets
+        (
             "The main instrument is the Convention on Border Crime (or “Lima Convention”), signed in 2004.",
-            "Unrelated police reforms went ahead in Chile without outside money.",
             "Peru and Chile ratified the Lima Convention in 2006.",
-        )
-    )
-    named = [d for d in drafts if d.key]
-    assert len(named) == 1 and len(named[0].items) == 2
-
-
-def test_a_program_recast_as_another_is_one_record() -> None:
-    drafts = _assemble(
-        _items(
-            "In 1999 the United States launched Plan Andino to fund crop eradication in Bolivia.",
-            "Unrelated police reforms went ahead in Chile without outside money.",
+        ),
+        # a program recast as another
+        (
             "In 2004, Plan Andino was revised and recast as the Regional Security Initiative.",
             "The Regional Security Initiative trained border police in Peru.",
-        )
-    )
-    named = [d for d in drafts if d.key]
-    assert len(named) == 1 and len(named[0].items) == 3
-
-
-def test_a_name_with_an_actor_spelled_out_is_the_name_with_its_acronym() -> None:
-    drafts = _assemble(
-        _items(
+        ),
+        # an actor spelled out in one name and written as its acronym in the other
+        (
             "In 2001 the United Nations Firearms Protocol was opened for signature in New York.",
-            "Unrelated police reforms went ahead in Chile without outside money.",
             "Mexico ratified the UN Firearms Protocol in 2003.",
-        )
-    )
+        ),
+    ],
+)
+def test_two_names_of_one_program_make_one_record(first: str, second: str) -> None:
+    drafts = _assemble(_items(first, OTHER, second))
     named = [d for d in drafts if d.key]
-    assert len(named) == 1 and len(named[0].items) == 2
+    assert len(named) == 1 and _texts(named[0]) == [first, second]
