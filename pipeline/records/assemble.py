@@ -31,6 +31,18 @@ from .features import (
 )
 from .models import Model, probabilities
 
+PRECEDED = re.compile(r"\b(?:was|were)\s+preceded\s+by\b", re.IGNORECASE)
+"""A program mentioned as the one that came after ("the Initiative was preceded by …"): the
+sentence states its predecessor, another intervention."""
+EARLIER = re.compile(r"\bas\s+early\s+as\b|\bhad\s+already\b", re.IGNORECASE)
+"""An unnamed sentence recalling an earlier activity ("as early as 1998 the ministry had already
+funded …") states another intervention than the passage or note around it."""
+
+
+def recalls_another(text: str, names: list[ProgramName]) -> bool:
+    return bool(PRECEDED.search(text) or (not names and EARLIER.search(text)))
+
+
 DEFINITE_REFERENCE = re.compile(
     r"\b[Tt]he ((?i:program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty))\b"
 )
@@ -95,11 +107,19 @@ class Assembler:
             if probability >= self.threshold and not is_glossary(item.text)
         ]
         linked = self._links([item for item, _ in kept])
-        unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept])
+        # a note recalling another intervention stays its own record, as one the linker keeps apart
+        unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept]) | {
+            i.sentence.index
+            for i, _ in kept
+            if i.sentence.source == "footnote" and recalls_another(i.text, names_of[i.sentence.index])
+        }
         listing: set[int] = set()
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         for (item, probability), link in zip(kept, linked, strict=True):
             names = names_of[item.sentence.index]
+            another = recalls_another(item.text, names)
+            if another:
+                names = []  # the names it holds are of the later program, not of its own
             firsts = self._first_per_key(names, keys)
             if self.split_lists and len(firsts) >= 2:
                 # a sentence listing programs states each of them: it is evidence of every one
@@ -110,9 +130,12 @@ class Assembler:
                 by_sentence[item.sentence.index] = listed[0]
                 previous = (item, listed[0])
                 continue
-            draft, joined_by = self._place(
-                item, names, previous, link, by_key, by_sentence, keys, unlinked_notes, named
-            )
+            draft: Draft | None = None
+            joined_by = "start"
+            if not another:
+                draft, joined_by = self._place(
+                    item, names, previous, link, by_key, by_sentence, keys, unlinked_notes, named
+                )
             if draft is None:
                 draft = Draft()
                 drafts.append(draft)

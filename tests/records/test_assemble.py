@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pytest
 
-from pipeline.document import Block, Document, Fragment
+from pipeline.document import Block, Document, Fragment, Note
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions, extract_mentions
 from pipeline.nlp.sentences import split_sentences
@@ -18,15 +18,27 @@ def _matcher() -> ActorMatcher:
     return ActorMatcher(ActorRegistry.load(), use_ner=False)
 
 
-def _items(*paragraphs: str, captions: tuple[int, ...] = ()) -> list[SentenceMentions]:
+def _items(
+    *paragraphs: str, captions: tuple[int, ...] = (), notes: dict[int, str] | None = None
+) -> list[SentenceMentions]:
     """Mentions of a one-page report made of these paragraphs (those numbered in ``captions``
-    are captions)."""
+    are captions; ``notes`` maps a paragraph to the footnote its last word cites)."""
     blocks = []
+    footnotes = []
     for n, text in enumerate(paragraphs):
         frag = Fragment(page=1, bbox=(0.0, 10.0 * n, 100.0, 10.0 * n + 9), start=0, end=len(text))
         kind = "caption" if n in captions else "paragraph"
-        blocks.append(Block(kind, 1, text, frag.bbox, fragments=[frag]))
-    document = Document(doc="made-up", path="made-up.pdf", pages=1, blocks=blocks)
+        block = Block(kind, 1, text, frag.bbox, fragments=[frag])
+        if notes and n in notes:
+            number = len(footnotes) + 1
+            block.notes, block.note_offsets = [number], [len(text) - 1]
+            box = (0.0, 500.0 + 10 * number, 100.0, 509.0 + 10 * number)
+            note = notes[n]
+            footnotes.append(
+                Note(number, note, 1, box, fragments=[Fragment(1, box, 0, len(note))], referenced_by=[n])
+            )
+        blocks.append(block)
+    document = Document(doc="made-up", path="made-up.pdf", pages=1, blocks=blocks, footnotes=footnotes)
     return extract_mentions(split_sentences(document), _matcher())
 
 
@@ -151,3 +163,14 @@ def test_two_names_of_one_program_make_one_record(first: str, second: str) -> No
     drafts = _assemble(_items(first, OTHER, second))
     named = [d for d in drafts if d.key]
     assert len(named) == 1 and _texts(named[0]) == [first, second]
+
+
+def test_a_sentence_recalling_an_earlier_activity_is_another_record() -> None:
+    stated = "In 2008 the Andes Border Initiative funded radar stations in Peru."
+    preceded = "The Andes Border Initiative was preceded by modest bilateral support to customs posts."
+    earlier = "As early as 1998 the Ministry of Defence of Peru had already set up a riverine unit."
+    items = _items(stated, preceded, notes={0: earlier})
+    drafts = _assemble(items)
+    named = [d for d in drafts if d.key]
+    assert [_texts(d) for d in named] == [[stated]]
+    assert sorted(_texts(d)[0] for d in drafts if not d.key) == sorted([preceded, earlier])
