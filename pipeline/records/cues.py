@@ -22,8 +22,9 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
 
     ``positive``/``negative`` name the two labels and the example features holding their cue
     counts (``<source>:<label>``: ``text`` counts every codebook theme whose cues the words
-    use, ``themes`` only the themes :class:`CueThemes` keeps); both present within
-    ``mixed_margin_`` of each other → mixed.
+    use, ``themes`` only the themes :class:`CueThemes` keeps); both present, each at least
+    ``mixed_least_`` times ("both in substance", says the codebook) and within
+    ``mixed_margin_`` of each other → mixed. Both are learned, never a class prior.
     """
 
     def __init__(
@@ -39,10 +40,12 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         neg = np.array([x["features"].get(f"{self.source}:{self.negative}", 0.0) for x in X])
         return pos, neg
 
-    def _decide(self, pos: np.ndarray, neg: np.ndarray, margin: float, tie: str) -> list[str]:
+    def _decide(
+        self, pos: np.ndarray, neg: np.ndarray, margin: float, tie: str, least: float = 1.0
+    ) -> list[str]:
         out = []
         for p, n in zip(pos, neg, strict=True):
-            if p > 0 and n > 0 and abs(p - n) <= margin:
+            if p >= least and n >= least and abs(p - n) <= margin:
                 out.append(self.mixed)
             elif p == n == 0:
                 out.append(self.negative)
@@ -59,19 +62,20 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         # many cues each way the first label stands: a learned tie-break would be the training
         # report's prior again.
         self.tie_ = self.positive
-        best = (-1.0, -1.0)
-        for margin in (-1.0, 0.0, 1.0):
-            decided = self._decide(pos, neg, margin, self.tie_)
-            accuracy = float(np.mean([a == b for a, b in zip(decided, y, strict=True)]))
-            if accuracy > best[0]:
-                best = (accuracy, margin)
-        self.accuracy_, self.mixed_margin_ = best
+        best = (-1.0, -1.0, 1.0)
+        for least in (1.0, 2.0):
+            for margin in (-1.0, 0.0, 1.0):
+                decided = self._decide(pos, neg, margin, self.tie_, least)
+                accuracy = float(np.mean([a == b for a, b in zip(decided, y, strict=True)]))
+                if accuracy > best[0]:
+                    best = (accuracy, margin, least)
+        self.accuracy_, self.mixed_margin_, self.mixed_least_ = best
         self.classes_ = np.array([self.positive, self.negative, self.mixed])
         return self
 
     def predict(self, X: list[dict[str, Any]]) -> np.ndarray:
         pos, neg = self._scores(X)
-        return np.array(self._decide(pos, neg, self.mixed_margin_, self.tie_))
+        return np.array(self._decide(pos, neg, self.mixed_margin_, self.tie_, self.mixed_least_))
 
     def predict_proba(self, X: list[dict[str, Any]]) -> np.ndarray:
         """The decided label gets its share by how clear the cue difference is."""

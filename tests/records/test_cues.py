@@ -77,3 +77,15 @@ def test_cue_themes_keep_the_codebook_where_training_is_thin() -> None:
     kept = [t for t, _ in model.predict([arms, police])[0] + model.predict([police])[0]]
     assert "arms-control" in kept  # never seen in training: the codebook cue stands
     assert "police-reform" not in kept  # fired on twenty records that were never police reform
+
+
+def test_axis_classifier_learns_that_one_cue_each_way_is_not_yet_mixed() -> None:
+    one_each = example("counter-narcotics support and youth programs")
+    both = example(
+        "counter-narcotics interdiction and border control with youth violence prevention and police reform"
+    )
+    model = AxisClassifier("hard", "soft").fit(
+        [one_each, one_each, both, both, HARD, SOFT], ["hard", "hard", "mixed", "mixed", "hard", "soft"]
+    )
+    assert model.mixed_least_ == 2
+    assert list(model.predict([one_each, both])) == ["hard", "mixed"]
