@@ -103,3 +103,19 @@ def test_a_record_a_sub_regional_body_funds_serves_that_body_s_region_by_default
     assert "Central American Integration System" in record.funders
     assert record.recipients == ["Central America"]
     assert record.confidence["recipients"] == HOME_CONFIDENCE
+
+
+def test_a_program_named_after_a_body_is_funded_by_the_organisation_it_belongs_to() -> None:
+    drafts = _assemble(
+        _items(
+            "In 2006 the CICAD Money Laundering Control Section trained prosecutors in Honduras.",
+            "In 2009 the UN Protocol against the Smuggling of Migrants was signed by Peru and Chile.",
+            "In 2000 Plan Colombia was approved to fight drug trafficking.",
+        )
+    )
+    section, protocol, plan = fill_records("made-up", drafts, [_models()] * len(drafts))
+    assert "Organization of American States" in section.funders
+    assert "Inter-American Drug Abuse Control Commission" in section.implementers
+    assert "Inter-American Drug Abuse Control Commission" not in section.funders
+    assert "United Nations" in protocol.funders  # a body that belongs to none funds its own
+    assert "Colombia" not in plan.funders  # a country in a name says where, not who
