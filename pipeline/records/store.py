@@ -26,6 +26,9 @@ from .build import RecordModels
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
 TRUSTED_PREFIXES = ("pipeline.", "sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+MODEL_FORMAT = 2
+"""Raised whenever csminer's own estimators learn new state (2: the codebook axes learn how many
+cues make "mixed"): models saved in another format cannot be used and must be retrained."""
 
 
 class ModelError(RuntimeError):
@@ -74,11 +77,13 @@ def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Pat
         "linker": models.linker,
         "version": models.version,
         "meta": models.meta,
+        "format": MODEL_FORMAT,
     }
     sio.dump(payload, folder / "records.skops", compression=ZIP_DEFLATED, compresslevel=9)
     full = {
         "name": "csminer records models",
         "version": models.version,
+        "format": MODEL_FORMAT,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "libraries": library_versions(),
         **card,
@@ -100,6 +105,12 @@ def load_models(folder: Path) -> LoadedModels:
         payload = sio.load(path, trusted=untrusted)
     except Exception as exc:  # a model file from another library version can fail anywhere
         raise ModelError(f"{path} could not be loaded: {type(exc).__name__}: {exc}") from exc
+    saved = payload.get("format", 1)
+    if saved != MODEL_FORMAT:
+        raise ModelError(
+            f"{path} holds models in format {saved}, this csminer reads format {MODEL_FORMAT}: "
+            "run `csminer train` to retrain them"
+        )
     card_path = folder / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
     warnings = [

@@ -142,3 +142,16 @@ def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) ->
         load_models(tmp_path / "evil")
     with pytest.raises(ModelError, match="csminer train"):
         load_models(tmp_path / "missing")
+
+    # models saved by a csminer whose estimators learned other state are refused, not misused
+    old = {
+        k: v
+        for k, v in sio.load(
+            MODELS / "records.skops", trusted=sio.get_untrusted_types(file=MODELS / "records.skops")
+        ).items()
+        if k != "format"
+    }
+    (tmp_path / "old").mkdir()
+    sio.dump(old, tmp_path / "old" / "records.skops")
+    with pytest.raises(ModelError, match=r"format 1.*csminer train"):
+        load_models(tmp_path / "old")
