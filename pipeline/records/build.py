@@ -8,14 +8,13 @@ gives every field a confidence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from .. import __version__
 from ..document import Document
-from ..nlp.actors import ActorMatcher, ActorRegistry
+from ..nlp.actors import ActorRegistry
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import mentioned_years
 from .assemble import Assembler, Draft, default_registry, programs_named
@@ -183,26 +182,24 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
             best[n][name] = (role, p)
     registry = default_registry()
-    for (record, _), roles in zip(chosen, best, strict=True):
+    for (record, draft), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
             record.confidence[f"{role}:{name}"] = round(p, 3)
-        _add_named_body_owner(record, registry)
+        _add_named_body_owner(record, draft, registry)
         _add_agency_states(record, registry)
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
 
 
-def _add_named_body_owner(record: Record, registry: ActorRegistry) -> None:
+def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry) -> None:
     """A program named after a body the registry knows is that body's work: the organisation
     the body belongs to funds it (CICAD → OAS, a UN observer group → UN) and the body carries it
     out; a body that belongs to none funds it itself. Countries, regions and cities in a name
     ("Plan Colombia") say where, not who."""
-    if not record.name:
-        return
-    for mention in _name_matcher().find(record.name):
-        actor = registry.get(mention.canonical) if mention.canonical else None
+    for canonical in _actors_in_names(draft):
+        actor = registry.get(canonical)
         if actor is None or actor.type in PLACE_TYPES:
             continue
         owner = registry.get(actor.parent) if actor.parent else None
@@ -225,9 +222,18 @@ NAMED_BODY_CONFIDENCE = 0.8
 """Confidence of a role read off the body a program is named after (as sure as the name)."""
 
 
-@lru_cache(maxsize=1)
-def _name_matcher() -> ActorMatcher:
-    return ActorMatcher(default_registry(), use_ner=False)
+def _actors_in_names(draft: Draft) -> list[str]:
+    """Registered actors the mention stage found inside the draft's program names, as written
+    in its sentences."""
+    found: list[str] = []
+    for item in draft.items:
+        for name in draft.names:
+            at = item.text.find(name)
+            if at < 0:
+                continue
+            inside = (m.canonical for m in item.actors if m.canonical and at <= m.start < at + len(name))
+            found.extend(c for c in inside if c not in found)
+    return found
 
 
 def _add_agency_states(record: Record, registry: ActorRegistry) -> None:
