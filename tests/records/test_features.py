@@ -46,6 +46,11 @@ def test_acronyms_defined_in_the_text() -> None:
         ["the Central American Regional Security Initiative (CARSI) was launched", "the World Bank (WB) said"]
     )
     assert table["CARSI"] == "Central American Regional Security Initiative"
+    # the long form is the shortest run holding the acronym's letters, not every capital before it
+    renamed = acronym_table(["In 2008 the ADI was re-named the Andes Drug Program (ADP)."])
+    assert renamed["ADP"] == "Andes Drug Program"
+    foreign = acronym_table(["the Latin American Forum for Urban Security and Democracy (FLASUD)"])
+    assert foreign["FLASUD"] == "Latin American Forum for Urban Security and Democracy"
     assert name_key("the Mérida  Initiative") == name_key("Merida Initiative")
 
 
