@@ -292,7 +292,10 @@ class Assembler:
     ) -> tuple[Draft | None, str]:
         sentence = item.sentence
         if names:
-            return by_key.get(keys(names[0])), "name"
+            known = by_key.get(keys(names[0]))
+            if known is None and len(names[0].text.split()) == 1:  # "the Mérida program"
+                known = self._short_name_draft(names[0].text, by_key)
+            return known, "name"
         short = self._short_name_draft(item.text, by_key)
         if short is not None:
             return short, "short_name"

@@ -180,10 +180,17 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         trimmed = raw[offset:]
         start = match.start(1) + offset
         overlaps = any(n.start <= start < n.end or start <= n.start < match.end() for n in names)
-        if len(trimmed.split()) < 2 or overlaps:
-            continue
+        if overlaps or (len(trimmed.split()) < 2 and not _rare_word(trimmed)):
+            continue  # "the Colombian program" names none; "the Tehuan program" does
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
     return tuple(sorted(names, key=lambda n: n.start))
+
+
+def _rare_word(word: str) -> bool:
+    """A word too rare in English to be a demonym or a common adjective: a name of its own."""
+    from wordfreq import zipf_frequency
+
+    return word[:1].isupper() and zipf_frequency(word.casefold(), "en") < 2.5
 
 
 LOWER_HEADS = (

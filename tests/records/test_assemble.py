@@ -152,6 +152,11 @@ OTHER = "Unrelated police reforms went ahead in Chile without outside money."
             "In 2004, Plan Andino was revised and recast as the Regional Security Initiative.",
             "The Regional Security Initiative trained border police in Peru.",
         ),
+        # a program called by its distinctive word before a lowercase head
+        (
+            "In 2008 the Mérida Initiative funded helicopters for the Mexican army.",
+            "By 2010 the Mérida program had shifted to police and justice reform.",
+        ),
         # an actor spelled out in one name and written as its acronym in the other
         (
             "In 2001 the United Nations Firearms Protocol was opened for signature in New York.",

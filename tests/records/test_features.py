@@ -79,6 +79,9 @@ def test_names_before_a_lowercase_head_word() -> None:
     assert names("The program was large and the project was small.") == []
     two = "USAID funds the Mérida Initiative and the Central America Regional Security Initiative projects"
     assert names(two) == ["Mérida Initiative", "Central America Regional Security Initiative"]
+    # one word is a name when it is no common English word ("Colombian", "UN" name nothing)
+    assert names("An example is the Tehuan program launched by the city in 2010.") == ["Tehuan"]
+    assert names("The Colombian program and a UN project and the Brazilian initiative grew.") == []
 
 
 def test_totals_and_denials_of_cooperation_are_features_of_a_sentence() -> None:
