@@ -18,6 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from wordfreq import zipf_frequency
+
 if TYPE_CHECKING:
     from ..nlp.mentions import SentenceMentions
 
@@ -188,8 +190,6 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
 
 def _rare_word(word: str) -> bool:
     """A word too rare in English to be a demonym or a common adjective: a name of its own."""
-    from wordfreq import zipf_frequency
-
     return word[:1].isupper() and zipf_frequency(word.casefold(), "en") < 2.5
 
 
