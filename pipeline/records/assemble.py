@@ -523,6 +523,8 @@ def _names_in(draft: Draft, caption: str) -> bool:
 
 CREATED = re.compile(
     r"\b(?:created|establish(?:ed|es)?|formed|launched|set up|founded|creation of)\s+(?:the\s+|an?\s+)?$"
+    # or called a program in apposition ("one United Nations program, the Commission against …")
+    r"|\b(?:program|programme|initiative|project|mission)s?\s*,\s*(?:the\s+)?$"
 )
 AND_NEXT = re.compile(
     r"^\s*(?:\([^()]*\))?\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+)(?:the\s+|an?\s+)?$"

@@ -123,7 +123,7 @@ def test_a_shortened_name_is_the_program_it_shortens_when_only_one_fits() -> Non
     assert len(border) == 3  # two programs fit "Border Security Initiative": it joins neither
 
 
-def test_a_body_the_sentence_creates_is_a_record_and_a_body_that_acts_is_an_actor() -> None:
+def test_a_body_the_sentence_creates_or_calls_a_program_is_a_record_and_a_body_that_acts_is_an_actor() -> None:
     created = (
         "In 2004 the OAS created the Inter-American Drug Abuse Control Commission (CICAD) and "
         "the Inter-American Observatory on Drugs (OID)."
@@ -134,6 +134,12 @@ def test_a_body_the_sentence_creates_is_a_record_and_a_body_that_acts_is_an_acto
     assert "Inter-American Drug Abuse Control Commission (CICAD)" in names
     assert "Inter-American Observatory on Drugs (OID)" in names
     assert not any(acting in _texts(d) for d in drafts if d.key)  # CICAD acting names no record
+    called = (
+        "Just one United Nations program, the International Commission against Impunity in Guatemala "
+        "(CICIG), grew."
+    )
+    (program,) = [d for d in _assemble(_items(called)) if d.key]
+    assert program.name == "International Commission against Impunity in Guatemala (CICIG)"
 
 
 OTHER = "Unrelated police reforms went ahead in Chile without outside money."
