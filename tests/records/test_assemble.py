@@ -123,7 +123,7 @@ def test_a_shortened_name_is_the_program_it_shortens_when_only_one_fits() -> Non
     assert len(border) == 3  # two programs fit "Border Security Initiative": it joins neither
 
 
-def test_a_body_the_sentence_creates_or_calls_a_program_is_a_record_and_a_body_that_acts_is_an_actor() -> None:
+def test_a_body_created_or_called_a_program_is_a_record_and_a_body_that_acts_is_an_actor() -> None:
     created = (
         "In 2004 the OAS created the Inter-American Drug Abuse Control Commission (CICAD) and "
         "the Inter-American Observatory on Drugs (OID)."
