@@ -168,19 +168,31 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
 
 
 def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
-    """Each actor takes the role its mentions most probably play; "none" keeps it out."""
+    """Each actor takes the role its mentions most probably play; "none" keeps it out.
+
+    Who provides is read off the sentences that state the program (its opening, its name,
+    references to it); the sentences a passage or a note adds bring who benefits, and a
+    provider only when the stating sentences name none: a passage drifts to other actors.
+    """
     pairs = [
-        (n, pair)
+        (n, draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS, pair)
         for n, (_, draft) in enumerate(chosen)
         for item in draft.items
         for pair in role_examples(item)
     ]
-    labelled = predict_labels(models.roles, [e for _, (_, e) in pairs])
+    labelled = predict_labels(models.roles, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
-    for (n, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
+    loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
+    for (n, is_loose, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
         name = mention.canonical or mention.text
-        if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
-            best[n][name] = (role, p)
+        into = loose if is_loose else best
+        if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
+            into[n][name] = (role, p)
+    for n, extra in enumerate(loose):
+        provided = any(role in ("funder", "implementer") for role, _ in best[n].values())
+        for name, (role, p) in extra.items():
+            if name not in best[n] and (role == "recipient" or not provided):
+                best[n][name] = (role, p)
     registry = default_registry()
     for (record, draft), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
@@ -191,6 +203,10 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+LOOSE_JOINS = frozenset({"passage", "footnote"})
+"""Ways of joining a record that carry on its topic rather than state it (see :func:`_roles`)."""
 
 
 def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry) -> None:

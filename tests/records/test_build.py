@@ -14,7 +14,7 @@ from pipeline.records.examples import detection_examples
 from pipeline.records.models import probabilities
 from pipeline.records.store import load_models
 
-from .test_assemble import _assemble, _items
+from .test_assemble import _assemble, _items, _texts
 
 
 @lru_cache(maxsize=1)
@@ -119,3 +119,13 @@ def test_a_program_named_after_a_body_is_funded_by_the_organisation_it_belongs_t
     assert "Inter-American Drug Abuse Control Commission" not in section.funders
     assert "United Nations" in protocol.funders  # a body that belongs to none funds its own
     assert "Colombia" not in plan.funders  # a country in a name says where, not who
+
+
+def test_a_passage_adds_who_benefits_but_not_another_provider() -> None:
+    stated = "In 2009 USAID funded the Safe Schools Program in Honduras."
+    passage = "It also drew Canada into teacher training in Guatemala."
+    drafts = _assemble(_items(f"{stated} {passage}"))
+    assert [_texts(d) for d in drafts] == [[stated, passage]]
+    (record,) = fill_records("made-up", drafts, [_models()])
+    assert "Canada" not in record.funders + record.implementers
+    assert "Guatemala" in record.recipients and "USAID" in record.funders + record.implementers
