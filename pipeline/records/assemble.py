@@ -113,7 +113,7 @@ class Assembler:
             for i, _ in kept
             if i.sentence.source == "footnote" and recalls_another(i.text, names_of[i.sentence.index])
         }
-        listing: set[int] = set()
+        listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         for (item, probability), link in zip(kept, linked, strict=True):
             names = names_of[item.sentence.index]
@@ -126,7 +126,9 @@ class Assembler:
                 listed = [self._draft_for(key, name, drafts, by_key, acronyms) for key, name in firsts]
                 for draft in listed:
                     draft.add(item, probability, "listing")
-                listing.add(item.sentence.index)
+                (_, first), (_, second) = firsts[:2]
+                coordinated = AND_NEXT.match(item.text[first.end : second.start]) is not None
+                listing[item.sentence.index] = None if coordinated else listed[0]
                 by_sentence[item.sentence.index] = listed[0]
                 previous = (item, listed[0])
                 continue
@@ -150,8 +152,12 @@ class Assembler:
                 named.append((item.sentence.index, draft))
             by_sentence[item.sentence.index] = draft
             previous = (item, draft)
-        for draft in drafts:  # a listing stays the evidence only of programs stated nowhere else
-            own = [i for i in draft.items if i.sentence.index not in listing]
+        # a sentence naming several programs in one breath ("A, B and C") is an overview: it
+        # stays evidence only of those stated nowhere else. One that names a program and goes on
+        # to others ("US spending on A amounted to … with a further … for B") states the first
+        # it names, and stays its evidence too
+        for draft in drafts:
+            own = [i for i in draft.items if listing.get(i.sentence.index, draft) is draft]
             if own:
                 draft.items = own
         self._attach_tables(drafts, tables)

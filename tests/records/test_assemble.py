@@ -66,6 +66,18 @@ def test_a_sentence_listing_programs_is_evidence_of_those_stated_nowhere_else() 
         assert by_name[name].joined_by == {by_name[name].items[0].sentence.index: "start"}
 
 
+def test_a_sentence_that_names_a_program_and_goes_on_to_another_states_the_first() -> None:
+    opening = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+    spending = (
+        "By 2013 spending on the Safe Streets Initiative reached $40 million, while a further "
+        "$5 million went to the Border Trust Fund."
+    )
+    drafts = _assemble(_items(opening, spending))
+    by_name = {d.name: d for d in drafts}
+    assert _texts(by_name["Safe Streets Initiative"]) == [opening, spending]
+    assert _texts(by_name["Border Trust Fund"]) == [spending]
+
+
 def test_a_renamed_program_is_one_record_under_both_names() -> None:
     drafts = _assemble(
         _items(
