@@ -8,6 +8,7 @@ from pipeline.records.features import (
     program_names,
     security_terms,
     sentence_features,
+    themes_in,
 )
 
 from .test_assemble import _items
@@ -93,3 +94,11 @@ def test_totals_and_denials_of_cooperation_are_features_of_a_sentence() -> None:
     assert sentence_features(total)["aggregate"] >= 1 and sentence_features(total)["negation"] == 0
     assert sentence_features(denied)["negation"] == 1 and sentence_features(denied)["aggregate"] == 0
     assert (sentence_features(stated)["aggregate"], sentence_features(stated)["negation"]) == (0, 0)
+
+
+def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
+    assert themes_in("The IADB set up anti-trafficking hotlines for victims of trafficking.") >= {
+        "human-trafficking"
+    }
+    assert "human-trafficking" not in themes_in("Drug trafficking routes moved to the Caribbean.")
+    assert "arms-control" not in themes_in("Farms in the valley grew coffee.")  # "arms" begins a word
