@@ -16,6 +16,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from ..nlp.actors import ActorRegistry
 from .features import codebook, theme_lexicon, themes_in
 
+MIXED_GAIN = 0.01
+"""Accuracy a wider "mixed" band must add on the training records to be chosen."""
+
 
 class AxisClassifier(BaseEstimator, ClassifierMixin):
     """Two-sided codebook decision (hard vs soft, transnational vs local) with a "mixed" band.
@@ -62,13 +65,15 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         # many cues each way the first label stands: a learned tie-break would be the training
         # report's prior again.
         self.tie_ = self.positive
+        # from no "mixed" at all to the widest band; a wider band has to earn its place by
+        # more than MIXED_GAIN of accuracy, or one section's few mixed records would decide it
+        bands = [(-1.0, 1.0), (0.0, 2.0), (1.0, 2.0), (0.0, 1.0), (1.0, 1.0)]
         best = (-1.0, -1.0, 1.0)
-        for least in (1.0, 2.0):
-            for margin in (-1.0, 0.0, 1.0):
-                decided = self._decide(pos, neg, margin, self.tie_, least)
-                accuracy = float(np.mean([a == b for a, b in zip(decided, y, strict=True)]))
-                if accuracy > best[0]:
-                    best = (accuracy, margin, least)
+        for margin, least in bands:
+            decided = self._decide(pos, neg, margin, self.tie_, least)
+            accuracy = float(np.mean([a == b for a, b in zip(decided, y, strict=True)]))
+            if accuracy > best[0] + (MIXED_GAIN if best[0] >= 0 else 0.0):
+                best = (accuracy, margin, least)
         self.accuracy_, self.mixed_margin_, self.mixed_least_ = best
         self.classes_ = np.array([self.positive, self.negative, self.mixed])
         return self

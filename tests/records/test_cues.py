@@ -89,3 +89,10 @@ def test_axis_classifier_learns_that_one_cue_each_way_is_not_yet_mixed() -> None
     )
     assert model.mixed_least_ == 2
     assert list(model.predict([one_each, both])) == ["hard", "mixed"]
+
+
+def test_a_mixed_band_must_earn_its_place() -> None:
+    few = AxisClassifier("hard", "soft").fit(
+        [HARD] * 100 + [SOFT] * 100 + [BOTH] * 3, ["hard"] * 100 + ["soft"] * 100 + ["mixed", "mixed", "hard"]
+    )
+    assert few.predict([BOTH])[0] == "hard"  # two mixed records in 203 do not open a band
