@@ -101,4 +101,6 @@ def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
         "human-trafficking"
     }
     assert "human-trafficking" not in themes_in("Drug trafficking routes moved to the Caribbean.")
+    assert "organized-crime" in themes_in("Colombia co-hosted training on kidnapping with France.")
+    assert "drug-policy" in themes_in("The strategy funds demand reduction and alternative development.")
     assert "arms-control" not in themes_in("Farms in the valley grew coffee.")  # "arms" begins a word
