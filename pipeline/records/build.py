@@ -73,14 +73,22 @@ def build_records(
     region the report is about (see :func:`fill_records`)."""
     assembler = assembler or Assembler(linker=models.linker)
     detected = detected if detected is not None else detect(items, models)
-    drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d)]
+    on_security = report_on_security(document)
+    drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d, on_security)]
     return fill_records(document.doc, drafts, [models] * len(drafts), home)
 
 
-def about_security(draft: Draft) -> bool:
-    """A record has to speak of security somewhere in its evidence (its tables count)."""
+def report_on_security(document: Document) -> bool:
+    """Whether the report's title speaks of security ("… Citizen Security Cooperation …")."""
+    return security_terms(document.title or "") > 0
+
+
+def about_security(draft: Draft, on_security: bool = False) -> bool:
+    """A record has to speak of security somewhere in its evidence (its tables count). In a
+    report about security (``on_security``), a named program is about it whatever its
+    sentences say ("UN-Habitat promotes safer cities through its Global Network …")."""
     text = " ".join([*(i.text for i in draft.items), *(t.table.caption or "" for t in draft.tables)])
-    return security_terms(text) > 0 or bool(draft.tables and draft.key)
+    return security_terms(text) > 0 or bool(draft.key and (draft.tables or on_security))
 
 
 def fill_records(

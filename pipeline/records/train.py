@@ -29,7 +29,7 @@ from ..nlp.mentions import (
 )
 from ..nlp.sentences import split_sentences
 from .assemble import Assembler
-from .build import FIELDS, RecordModels, about_security, detect, section_of
+from .build import FIELDS, RecordModels, about_security, detect, report_on_security, section_of
 from .cues import AxisClassifier, CueThemes, with_theme_axes
 from .examples import detection_examples, link_example, record_example, role_examples
 from .model import Record
@@ -255,7 +255,10 @@ class _FoldRouter:
         from .build import fill_records
 
         fold_of = self.fold_of()
-        drafts = [d for d in assembler.assemble(data.items, detected, data.tables) if about_security(d)]
+        on_security = report_on_security(data.document)
+        drafts = [
+            d for d in assembler.assemble(data.items, detected, data.tables) if about_security(d, on_security)
+        ]
         models_of = [
             self.models_by_fold[
                 fold_of.get(draft.items[0].sentence.index if draft.items else -1, min(self.models_by_fold))

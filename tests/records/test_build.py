@@ -5,11 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.document import Table
+from pipeline.document import Document, Table
 from pipeline.nlp.amounts import amounts_from_table
 from pipeline.nlp.mentions import TableMentions
 from pipeline.records.assemble import Draft
-from pipeline.records.build import HOME_CONFIDENCE, NAMED_FLOOR, RecordModels, detect, fill_records
+from pipeline.records.build import (
+    HOME_CONFIDENCE,
+    NAMED_FLOOR,
+    RecordModels,
+    about_security,
+    detect,
+    fill_records,
+    report_on_security,
+)
 from pipeline.records.examples import detection_examples
 from pipeline.records.models import probabilities
 from pipeline.records.store import load_models
@@ -129,3 +137,18 @@ def test_a_passage_adds_who_benefits_but_not_another_provider() -> None:
     (record,) = fill_records("made-up", drafts, [_models()])
     assert "Canada" not in record.funders + record.implementers
     assert "Guatemala" in record.recipients and "USAID" in record.funders + record.implementers
+
+
+def test_in_a_report_about_security_a_named_program_is_about_it() -> None:
+    named, unnamed = _assemble(
+        _items(
+            "In 2011 UN-Habitat launched the Global Network on Safer Cities with twelve mayors.",
+            "In 2012 the bank lent money for urban parks in Lima.",
+        )
+    )
+    assert named.key and not unnamed.key
+    assert not about_security(named) and not about_security(unnamed)
+    assert about_security(named, on_security=True) and not about_security(unnamed, on_security=True)
+    titled = Document(doc="d", path="d.pdf", pages=1, title="Reviewing Citizen Security Cooperation")
+    assert report_on_security(titled)
+    assert not report_on_security(Document(doc="g", path="g.pdf", pages=1, title="Grants Management"))
