@@ -134,7 +134,10 @@ def run(
     ],
     db: DbOption = DEFAULT_DB,
     models: ModelsOption = DEFAULT_MODELS,
-    ner: Annotated[bool, typer.Option(help="Use the pretrained NER for actors outside the registry.")] = True,
+    ner: Annotated[
+        bool,
+        typer.Option(help="Use the pretrained pipeline (NER for unregistered actors, parser for roles)."),
+    ] = True,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
     ] = None,
@@ -248,7 +251,9 @@ def train(
     ],
     models: ModelsOption = DEFAULT_MODELS,
     actors: Annotated[Path | None, typer.Option("--actors", help="Alias table for comparing names.")] = None,
-    ner: Annotated[bool, typer.Option(help="Use the pretrained NER while training.")] = True,
+    ner: Annotated[
+        bool, typer.Option(help="Use the pretrained pipeline (NER and parser) while training.")
+    ] = True,
 ) -> None:
     """Train detection, roles and kinds from gold records; report section-fold cross-validation."""
     import hashlib
@@ -257,6 +262,7 @@ def train(
     from .evaluate import load_aliases, load_jsonl
     from .nlp.actors import ActorMatcher, ActorRegistry
     from .nlp.sentences import sentence_splitter
+    from .nlp.syntax import GrammarReader
     from .records.store import save_models
     from .records.train import prepare
     from .records.train import train as train_models
@@ -278,7 +284,10 @@ def train(
         datas.append(prepare(document, matcher, splitter))
     aliases = load_aliases(actors or _registry_aliases())
     digest = hashlib.sha256(gold.read_bytes()).hexdigest()
-    fitted, figures = train_models(datas, records, aliases, version=f"{__version__}+{digest[:8]}")
+    grammar = GrammarReader(enabled=ner)
+    fitted, figures = train_models(
+        datas, records, aliases, version=f"{__version__}+{digest[:8]}", grammar=grammar
+    )
     card = {
         "training_data": {
             "gold": gold.name,
@@ -289,13 +298,15 @@ def train(
         "features": {
             "detector": "TF-IDF word 1-2 grams + mention features"
             " (actor types, amounts, years, cue words, program names)",
-            "roles": "words around each actor mention + actor type, position, preceding preposition",
+            "roles": "words around each actor mention + actor type, position, preceding preposition"
+            " + its grammar (dependency label, governing preposition and verb) from the parser",
             "hard_soft, scope": "codebook axis cues (themes grouped by RECORDS.md), no class prior",
             "modality": "actor types and Latin American / other countries in the evidence",
             "themes": "codebook cue words, kept where they held up on the training records",
         },
         "cross_validation": {"folds": "the report's top-level sections", **figures},
         "ner": matcher.ner_available,
+        "parser": grammar.available,
         "training_counts": fitted.meta,
     }
     save_models(fitted, models, card)

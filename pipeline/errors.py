@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     NOTE_UNRESOLVED = "W205"
     GARBLED_FONT = "W206"
     NER_UNAVAILABLE = "W301"
+    PARSER_UNAVAILABLE = "W302"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -57,6 +58,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.NOTE_UNRESOLVED: "{count} note marker(s) point to no note: {numbers}",
     ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
+    ErrorCode.PARSER_UNAVAILABLE: "no pretrained parser installed: actor roles are read from the words"
+    " around each mention, not from the sentence's grammar",
 }
 
 

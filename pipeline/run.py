@@ -23,6 +23,7 @@ from .records.model import Record
 
 if TYPE_CHECKING:  # the stages import spaCy and scikit-learn: only a run that mines pays for them
     from .nlp.actors import ActorMatcher
+    from .nlp.syntax import GrammarReader
     from .records.build import RecordModels
 
 
@@ -34,15 +35,21 @@ class Stages:
     splitter: Any
     models: RecordModels
     notes: list[str] = field(default_factory=list)
+    grammar: GrammarReader | None = None
 
     @classmethod
     def load(cls, models: RecordModels, use_ner: bool = True) -> Stages:
+        """The stages; ``use_ner=False`` leaves the pretrained pipeline out (NER and parser)."""
         from .nlp.actors import ActorMatcher, ActorRegistry
         from .nlp.sentences import sentence_splitter
+        from .nlp.syntax import GrammarReader
 
         matcher = ActorMatcher(ActorRegistry.load(), use_ner=use_ner)
+        grammar = GrammarReader(enabled=use_ner)
         notes = [] if matcher.ner_available else [problem(ErrorCode.NER_UNAVAILABLE).message]
-        return cls(matcher, sentence_splitter(), models, notes)
+        if not grammar.available:
+            notes.append(problem(ErrorCode.PARSER_UNAVAILABLE).message)
+        return cls(matcher, sentence_splitter(), models, notes, grammar)
 
 
 @dataclass
@@ -73,7 +80,9 @@ def process_document(
             data = prepare(document, stages.matcher, stages.splitter)
             timings["mentions"] = time.perf_counter() - t
             t = time.perf_counter()
-            records = build_records(document, data.items, data.tables, stages.models, home=data.home)
+            records = build_records(
+                document, data.items, data.tables, stages.models, home=data.home, grammar=stages.grammar
+            )
             timings["records"] = time.perf_counter() - t
             sentences = len(data.items)
         except Exception as exc:  # keep what was read; say what failed

@@ -15,6 +15,7 @@ from ..document import Document, Table
 from .actors import ActorMatcher, ActorMention
 from .amounts import AmountMention, TableAmount, amounts_from_table, find_amounts
 from .sentences import Sentence
+from .syntax import Grammar
 from .years import YearMention, find_years
 
 
@@ -26,6 +27,8 @@ class SentenceMentions:
     actors: list[ActorMention] = field(default_factory=list)
     amounts: list[AmountMention] = field(default_factory=list)
     years: list[YearMention] = field(default_factory=list)
+    grammar: list[Grammar | None] | None = None
+    """Per actor mention, its grammar (see :mod:`.syntax`); None until the sentence is parsed."""
 
     @property
     def text(self) -> str:

@@ -16,10 +16,11 @@ from .. import __version__
 from ..document import Document
 from ..nlp.actors import ActorRegistry
 from ..nlp.mentions import SentenceMentions, TableMentions
+from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
 from .assemble import Assembler, Draft, default_registry, programs_named
 from .cues import CueThemes, modality_from_funders, with_theme_axes
-from .examples import ROLES, detection_examples, record_example, role_examples
+from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
 from .features import security_terms
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
@@ -33,10 +34,14 @@ class RecordModels:
 
     detector: Model
     roles: Model
+    """Roles of actor mentions, from their words and (when parsed) their grammar."""
     fields: dict[str, Any]
     """hard_soft and scope: codebook axis classifiers; modality: a mention-feature model."""
     themes: CueThemes | None
     linker: Model | None = None
+    roles_unparsed: Model | None = None
+    """Roles of mentions in sentences the parser did not read (no parser installed), trained
+    on the same mentions without their grammar; None when ``roles`` never saw grammar."""
     version: str = "untrained"
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -68,13 +73,17 @@ def build_records(
     assembler: Assembler | None = None,
     detected: list[float] | None = None,
     home: str | None = None,
+    grammar: GrammarReader | None = None,
 ) -> list[Record]:
     """Every intervention record of one document, ids in document order; ``home`` is the
-    region the report is about (see :func:`fill_records`)."""
+    region the report is about (see :func:`fill_records`). With a ``grammar`` reader, the
+    records' sentences are parsed so that roles can read their grammar."""
     assembler = assembler or Assembler(linker=models.linker)
     detected = detected if detected is not None else detect(items, models)
     on_security = report_on_security(document)
     drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d, on_security)]
+    if grammar is not None:
+        grammar.annotate(item for draft in drafts for item in draft.items)
     return fill_records(document.doc, drafts, [models] * len(drafts), home)
 
 
@@ -188,7 +197,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         for item in draft.items
         for pair in role_examples(item)
     ]
-    labelled = predict_labels(models.roles, [e for _, _, (_, e) in pairs])
+    labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     for (n, is_loose, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
@@ -208,9 +217,23 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
             record.confidence[f"{role}:{name}"] = round(p, 3)
         _add_named_body_owner(record, draft, registry)
         _add_agency_states(record, registry)
+        _implementers_fund_alone(record)
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:
+    """Each example's role by the role model that fits it: with or without the grammar."""
+    if models.roles_unparsed is None:
+        return predict_labels(models.roles, examples)
+    unparsed = [n for n, e in enumerate(examples) if not has_grammar(e)]
+    parsed = [n for n, e in enumerate(examples) if has_grammar(e)]
+    out: list[tuple[Any, float]] = [("none", 0.0)] * len(examples)
+    for model, rows in ((models.roles, parsed), (models.roles_unparsed, unparsed)):
+        for n, labelled in zip(rows, predict_labels(model, [examples[n] for n in rows]), strict=True):
+            out[n] = labelled
+    return out
 
 
 LOOSE_JOINS = frozenset({"passage", "footnote"})
@@ -274,6 +297,17 @@ def _add_agency_states(record: Record, registry: ActorRegistry) -> None:
                 continue
             record.funders.append(state)
             record.confidence[f"funder:{state}"] = record.confidence[f"{role}:{name}"]
+
+
+def _implementers_fund_alone(record: Record) -> None:
+    """RECORDS.md: an implementer is who carries out an intervention *when different from the
+    funder*. With no funder found, who carries it out provides it."""
+    if record.funders or not record.implementers:
+        return
+    for name in record.implementers:
+        record.funders.append(name)
+        record.confidence[f"funder:{name}"] = record.confidence.pop(f"implementer:{name}")
+    record.implementers.clear()
 
 
 def _amounts(record: Record, draft: Draft) -> None:

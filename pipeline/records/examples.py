@@ -15,6 +15,7 @@ from typing import Any
 
 from ..nlp.actors import ActorMention, ActorRegistry
 from ..nlp.mentions import SentenceMentions
+from ..nlp.syntax import Grammar
 from .features import (
     codebook,
     cooperation_patterns,
@@ -82,8 +83,11 @@ def detection_examples(items: list[SentenceMentions]) -> list[dict[str, Any]]:
     return examples
 
 
-def role_example(item: SentenceMentions, mention: ActorMention, position: int) -> dict[str, Any]:
-    """One actor mention in a stating sentence: the words around it and what it is."""
+def role_example(
+    item: SentenceMentions, mention: ActorMention, position: int, grammar: Grammar | None = None
+) -> dict[str, Any]:
+    """One actor mention in a stating sentence: the words around it, its grammar when the
+    sentence was parsed, and what it is."""
     text = item.text
     left = re.findall(r"[\w'’\-]+", text[: mention.start].casefold())[-6:]
     right = re.findall(r"[\w'’\-]+", text[mention.end :].casefold())[:4]
@@ -107,13 +111,29 @@ def role_example(item: SentenceMentions, mention: ActorMention, position: int) -
         features["prev"] = left[-1]
     if right:
         features["next"] = right[0]
+    if grammar is not None:
+        features.update(grammar.features())
     context = " ".join([*left, "ACTOR", *right])
     return {"text": context, "features": features}
 
 
+GRAMMAR_PREFIX = "syn:"
+
+
+def has_grammar(example: dict[str, Any]) -> bool:
+    return any(k.startswith(GRAMMAR_PREFIX) for k in example["features"])
+
+
+def without_grammar(example: dict[str, Any]) -> dict[str, Any]:
+    """A role example as it would be without a parser."""
+    features = {k: v for k, v in example["features"].items() if not k.startswith(GRAMMAR_PREFIX)}
+    return {**example, "features": features}
+
+
 def role_examples(item: SentenceMentions) -> list[tuple[ActorMention, dict[str, Any]]]:
-    actors = [m for m in item.actors if m.canonical]
-    return [(m, role_example(item, m, i)) for i, m in enumerate(actors)]
+    grammar = item.grammar or [None] * len(item.actors)
+    actors = [(m, g) for m, g in zip(item.actors, grammar, strict=True) if m.canonical]
+    return [(m, role_example(item, m, i, g)) for i, (m, g) in enumerate(actors)]
 
 
 @lru_cache(maxsize=1)

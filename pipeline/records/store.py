@@ -26,9 +26,10 @@ from .build import RecordModels
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
 TRUSTED_PREFIXES = ("pipeline.", "sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 """Raised whenever csminer's own estimators learn new state (2: the codebook axes learn how many
-cues make "mixed"): models saved in another format cannot be used and must be retrained."""
+cues make "mixed"; 3: roles read the parser's grammar, with a second role model for sentences
+not parsed): models saved in another format cannot be used and must be retrained."""
 
 
 class ModelError(RuntimeError):
@@ -67,11 +68,13 @@ def _slim(model: Any) -> None:
 def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Path:
     """Write ``records.skops`` and ``card.json`` into ``folder`` (created if needed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for model in (models.detector, models.roles, models.linker, *models.fields.values()):
+    fitted = (models.detector, models.roles, models.roles_unparsed, models.linker, *models.fields.values())
+    for model in fitted:
         _slim(model)
     payload = {
         "detector": models.detector,
         "roles": models.roles,
+        "roles_unparsed": models.roles_unparsed,
         "fields": models.fields,
         "themes": models.themes,
         "linker": models.linker,
@@ -121,6 +124,7 @@ def load_models(folder: Path) -> LoadedModels:
     models = RecordModels(
         detector=payload["detector"],
         roles=payload["roles"],
+        roles_unparsed=payload.get("roles_unparsed"),
         fields=payload["fields"],
         themes=payload["themes"],
         linker=payload.get("linker"),

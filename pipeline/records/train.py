@@ -28,10 +28,18 @@ from ..nlp.mentions import (
     home_region,
 )
 from ..nlp.sentences import split_sentences
+from ..nlp.syntax import GrammarReader
 from .assemble import Assembler
 from .build import FIELDS, RecordModels, about_security, detect, report_on_security, section_of
 from .cues import AxisClassifier, CueThemes, with_theme_axes
-from .examples import detection_examples, link_example, record_example, role_examples
+from .examples import (
+    detection_examples,
+    has_grammar,
+    link_example,
+    record_example,
+    role_examples,
+    without_grammar,
+)
 from .model import Record
 from .models import classifier, fit_or_constant
 
@@ -112,8 +120,10 @@ def fit_models(
     gold: list[dict[str, Any]],
     aliases: dict[str, str],
     keep: Any = None,
+    grammar: GrammarReader | None = None,
 ) -> RecordModels:
-    """Fit every model on the sentences and records that ``keep(doc_index, fold)`` allows."""
+    """Fit every model on the sentences and records that ``keep(doc_index, fold)`` allows;
+    with a ``grammar`` reader, the gold-aligned sentences are parsed for the role model."""
     keep = keep or (lambda d, f: True)
     by_id = {g["id"]: g for g in gold}
     det_x, det_y, role_x, role_y, link_x, link_y = [], [], [], [], [], []
@@ -121,6 +131,8 @@ def fit_models(
     for d, data in enumerate(datas):
         aligned = align(data, gold)
         positives = sorted(n for n in aligned if keep(d, data.folds[n]))
+        if grammar is not None:
+            grammar.annotate(data.items[n] for n in positives)
         for a, b in itertools.pairwise(positives):
             first, second = data.items[a].sentence, data.items[b].sentence
             if (
@@ -173,6 +185,9 @@ def fit_models(
         detector=fit_or_constant(classifier(), det_x, det_y),
         roles=fit_or_constant(classifier(), role_x, role_y),
         linker=fit_or_constant(classifier(words=False), link_x, link_y) if link_x else None,
+        roles_unparsed=fit_or_constant(classifier(), [without_grammar(e) for e in role_x], role_y)
+        if any(has_grammar(e) for e in role_x)
+        else None,
         fields=fields,
         themes=themes,
         meta={
@@ -193,7 +208,11 @@ def _role_of(canonical: str, record: dict[str, Any], aliases: dict[str, str]) ->
 
 
 def cross_validated_records(
-    datas: list[DocumentData], gold: list[dict[str, Any]], aliases: dict[str, str], assembler: Assembler
+    datas: list[DocumentData],
+    gold: list[dict[str, Any]],
+    aliases: dict[str, str],
+    assembler: Assembler,
+    grammar: GrammarReader | None = None,
 ) -> list[Record]:
     """Records for every document, each sentence detected and each record classified by
     models trained without its section (the same section of every document is held out)."""
@@ -201,7 +220,7 @@ def cross_validated_records(
     detected = [[0.0] * len(data.items) for data in datas]
     models_by_fold: dict[int, RecordModels] = {}
     for fold in folds:
-        models = fit_models(datas, gold, aliases, keep=lambda d, f, fold=fold: f != fold)
+        models = fit_models(datas, gold, aliases, keep=lambda d, f, fold=fold: f != fold, grammar=grammar)
         models_by_fold[fold] = models
         for d, data in enumerate(datas):
             chosen = [n for n, f in enumerate(data.folds) if f == fold]
@@ -210,7 +229,7 @@ def cross_validated_records(
                 detected[d][n] = p
     records: list[Record] = []
     for d, data in enumerate(datas):
-        router = _FoldRouter(models_by_fold, data)
+        router = _FoldRouter(models_by_fold, data, grammar)
         fold_assembler = replace(assembler, linker=_FoldLinker(models_by_fold, router.fold_of()))
         records.extend(router.build(data, detected[d], fold_assembler))
     return records
@@ -247,6 +266,7 @@ class _FoldRouter:
 
     models_by_fold: dict[int, RecordModels]
     data: DocumentData
+    grammar: GrammarReader | None = None
 
     def fold_of(self) -> dict[int, int]:
         return {item.sentence.index: self.data.folds[n] for n, item in enumerate(self.data.items)}
@@ -259,6 +279,8 @@ class _FoldRouter:
         drafts = [
             d for d in assembler.assemble(data.items, detected, data.tables) if about_security(d, on_security)
         ]
+        if self.grammar is not None:
+            self.grammar.annotate(item for draft in drafts for item in draft.items)
         models_of = [
             self.models_by_fold[
                 fold_of.get(draft.items[0].sentence.index if draft.items else -1, min(self.models_by_fold))
@@ -274,15 +296,17 @@ def train(
     aliases: dict[str, str],
     version: str,
     assembler: Assembler | None = None,
+    grammar: GrammarReader | None = None,
 ) -> tuple[RecordModels, dict[str, Any]]:
-    """Cross-validated figures by section folds, then the models fitted on everything."""
+    """Cross-validated figures by section folds, then the models fitted on everything (with
+    the sentences' grammar when a ``grammar`` reader is given)."""
     from ..evaluate import evaluate
 
     assembler = assembler or Assembler()
-    held_out = cross_validated_records(datas, gold, aliases, assembler)
+    held_out = cross_validated_records(datas, gold, aliases, assembler, grammar)
     docs = {d.document.doc for d in datas}
     scored = evaluate([g for g in gold if g.get("doc") in docs], [r.to_core() for r in held_out], aliases)
     summary = {k: v for k, v in scored.summary.items() if k not in ("pairs", "missed_gold", "unmatched_pred")}
-    models = fit_models(datas, gold, aliases)
+    models = fit_models(datas, gold, aliases, grammar=grammar)
     models.version = version
     return models, summary

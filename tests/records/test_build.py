@@ -152,3 +152,21 @@ def test_in_a_report_about_security_a_named_program_is_about_it() -> None:
     titled = Document(doc="d", path="d.pdf", pages=1, title="Reviewing Citizen Security Cooperation")
     assert report_on_security(titled)
     assert not report_on_security(Document(doc="g", path="g.pdf", pages=1, title="Grants Management"))
+
+
+def test_roles_use_the_grammar_when_parsed_and_the_words_when_not() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    models = _models()
+    assert models.roles_unparsed is not None  # the shipped models were trained with the parser
+    reader = GrammarReader()
+    if not reader.available:
+        return  # without the parser only the words' model can run, as the next lines check
+    text = "Like the IADB, UNDP established a special fund for Honduras with support from Spain in 2011."
+    unparsed = _assemble(_items(text))
+    parsed = _assemble(_items(text))
+    reader.annotate(i for d in parsed for i in d.items)
+    (words,) = fill_records("made-up", unparsed, [models])
+    (grammar,) = fill_records("made-up", parsed, [models])
+    assert "Spain" in grammar.funders and "Honduras" in grammar.recipients
+    assert words.confidence != grammar.confidence  # two models, not one model asked twice

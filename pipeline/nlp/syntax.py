@@ -1,0 +1,130 @@
+"""Grammatical roles of actor mentions, from spaCy's pretrained dependency parser.
+
+Who funds and who receives is said by grammar more than by nearby words: the subject of
+"established", the object of "with support from", the agent of a passive "funded by", the
+object of "to" or "in". :class:`GrammarReader` parses sentences with the pretrained pipeline
+(the same registry-installed package the actor NER uses; nothing is downloaded) and gives
+each actor mention a :class:`Grammar`.
+
+Parsing is the slowest thing spaCy does, so it is asked only for the sentences whose roles
+are decided (the sentences of records, the gold-aligned sentences in training), and each
+sentence is parsed once: its grammar is kept on its :class:`SentenceMentions`. Without the
+package, mentions have no grammar and roles are read from the words around them (a warning
+says so).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .actors import NER_PACKAGE
+
+if TYPE_CHECKING:
+    import spacy
+    from spacy.tokens import Doc, Token
+
+    from .mentions import SentenceMentions
+
+# dependents that name a part of one phrase: the phrase's role is its head's
+PHRASE_INTERNAL = frozenset({"conj", "appos", "compound", "flat", "nmod", "amod", "nummod"})
+CLAUSE_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "attr", "poss"})
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What a mention is in its sentence: its dependency label, the label of the phrase it
+    belongs to ("the US and Canada": Canada is a ``conj`` of a ``nsubj``), the preposition
+    that governs the phrase and the word (lemma) that governs that ("support from Spain":
+    ``from``, ``support``)."""
+
+    dep: str
+    phrase_dep: str
+    preposition: str | None = None
+    governor: str | None = None
+    agent: bool = False
+    """The object of a passive's "by" ("funded by USAID")."""
+
+    def features(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"syn:dep": self.dep, "syn:phrase": self.phrase_dep}
+        if self.preposition:
+            out["syn:prep"] = self.preposition
+            out["syn:prep>gov"] = f"{self.preposition}>{self.governor}"
+        if self.governor:
+            out["syn:gov"] = self.governor
+        if self.agent:
+            out["syn:agent"] = 1
+        return out
+
+
+def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
+    """The grammar of the characters ``start:end`` of a parsed sentence (None when they do
+    not cover a token)."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    root = span.root
+    phrase = root
+    while phrase.dep_ in PHRASE_INTERNAL and phrase.head is not phrase:
+        phrase = phrase.head
+    if phrase.dep_ in ("pobj", "pcomp"):
+        preposition = phrase.head
+        return Grammar(
+            root.dep_,
+            phrase.dep_,
+            preposition.lower_,
+            _lemma(preposition.head),
+            preposition.dep_ == "agent",
+        )
+    governor = _lemma(phrase.head) if phrase.dep_ in CLAUSE_ROLES else None
+    return Grammar(root.dep_, phrase.dep_, governor=governor)
+
+
+def _lemma(token: Token) -> str:
+    return token.lemma_.casefold() or token.lower_
+
+
+def load_parser(package: str = NER_PACKAGE) -> spacy.Language | None:
+    """The pretrained pipeline's tagger, parser and lemmatizer if the package is installed,
+    else None. Never downloads."""
+    if importlib.util.find_spec(package) is None:
+        return None
+    try:
+        nlp = importlib.import_module(package).load(exclude=["ner"])
+    except (ImportError, OSError, ValueError):
+        return None
+    return nlp if "parser" in nlp.pipe_names else None
+
+
+class GrammarReader:
+    """Gives actor mentions their grammar; the parser is loaded on first use."""
+
+    def __init__(self, nlp: spacy.Language | None = None, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._nlp = nlp
+        self._loaded = nlp is not None
+
+    @property
+    def nlp(self) -> spacy.Language | None:
+        if not self.enabled:
+            return None
+        if not self._loaded:
+            self._nlp = load_parser()
+            self._loaded = True
+        return self._nlp
+
+    @property
+    def available(self) -> bool:
+        return self.nlp is not None
+
+    def annotate(self, items: Iterable[SentenceMentions], batch_size: int = 64) -> None:
+        """Set ``item.grammar`` (one entry per actor mention) on the items not parsed yet."""
+        nlp = self.nlp
+        if nlp is None:
+            return
+        todo = list({id(i): i for i in items if i.grammar is None and i.actors}.values())
+        for item, doc in zip(todo, nlp.pipe((i.text for i in todo), batch_size=batch_size), strict=True):
+            item.grammar = [grammar_of(doc, m.start, m.end) for m in item.actors]

@@ -1,0 +1,103 @@
+"""Grammar of actor mentions: the parser says who acts, who gives and who is given to."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from pipeline.errors import ErrorCode, problem
+from pipeline.nlp.actors import ActorMatcher, ActorRegistry
+from pipeline.nlp.mentions import SentenceMentions
+from pipeline.nlp.sentences import Sentence
+from pipeline.nlp.syntax import GrammarReader, load_parser
+from pipeline.records.examples import role_examples
+
+
+@pytest.fixture(scope="module")
+def parser() -> spacy.Language:
+    model = load_parser()
+    if model is None:
+        pytest.skip("pretrained parser package not installed")
+    return model
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ActorMatcher:
+    return ActorMatcher(ActorRegistry.load(), use_ner=False)
+
+
+def mentions_of(text: str, matcher: ActorMatcher) -> SentenceMentions:
+    sentence = Sentence(0, text, 0, len(text), "body", 0, None, (), (), (1,), None)
+    return SentenceMentions(sentence, matcher.find(text))
+
+
+def grammar_by_actor(item: SentenceMentions) -> dict[str, dict]:
+    assert item.grammar is not None
+    return {m.canonical: g.features() for m, g in zip(item.actors, item.grammar, strict=True) if g}
+
+
+def test_subject_and_supporter_are_told_apart(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    text = "Like IADB, UNDP has also established a special fund with support from Spain."
+    item = mentions_of(text, matcher)
+    GrammarReader(parser).annotate([item])
+    found = grammar_by_actor(item)
+    undp = found["United Nations Development Programme"]
+    assert undp["syn:phrase"] == "nsubj" and undp["syn:gov"] == "establish"
+    spain = found["Spain"]
+    assert spain["syn:phrase"] == "pobj" and spain["syn:prep>gov"] == "from>support"
+    assert found["Inter-American Development Bank"]["syn:prep"] == "like"
+
+
+def test_passive_agent_and_conjuncts(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    item = mentions_of("The police reform in Honduras was funded by USAID and Canada.", matcher)
+    GrammarReader(parser).annotate([item])
+    found = grammar_by_actor(item)
+    assert found["USAID"].get("syn:agent") == 1
+    # a conjunct takes the role of the phrase it belongs to
+    assert found["Canada"]["syn:dep"] == "conj" and found["Canada"].get("syn:agent") == 1
+    assert found["Honduras"]["syn:prep"] == "in"
+
+
+def test_role_examples_carry_grammar_only_when_parsed(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    item = mentions_of("Mexico trained 7,000 police officers from Guatemala in 2012.", matcher)
+    bare = [e["features"] for _, e in role_examples(item)]
+    assert not any(k.startswith("syn:") for f in bare for k in f)
+    GrammarReader(parser).annotate([item])
+    parsed = [e["features"] for _, e in role_examples(item)]
+    assert parsed[0]["syn:phrase"] == "nsubj" and parsed[1]["syn:prep"] == "from"
+    # the words' features are the same either way: grammar only adds
+    assert all(b.items() <= p.items() for b, p in zip(bare, parsed, strict=True))
+
+
+def test_annotate_parses_each_sentence_once(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    item = mentions_of("Brazil signed an agreement with Russia.", matcher)
+    reader = GrammarReader(parser)
+    reader.annotate([item, item])
+    first = item.grammar
+    reader.annotate([item])
+    assert item.grammar is first and len(first or []) == len(item.actors) == 2
+
+
+def test_without_the_parser_roles_fall_back_to_words(matcher: ActorMatcher) -> None:
+    off = GrammarReader(enabled=False)
+    assert off.available is False
+    item = mentions_of("Spain funded a program in Bolivia.", matcher)
+    off.annotate([item])
+    assert item.grammar is None
+    assert load_parser("no_such_model_package_for_csminer") is None
+    assert ErrorCode.PARSER_UNAVAILABLE.value.startswith("W")
+    assert "parser" in problem(ErrorCode.PARSER_UNAVAILABLE).message
+
+
+def test_a_run_without_the_parser_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from pipeline.nlp import syntax
+    from pipeline.records.store import load_models
+    from pipeline.run import Stages
+
+    models = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
+    monkeypatch.setattr(syntax, "load_parser", lambda package=None: None)
+    stages = Stages.load(models)
+    assert stages.grammar is not None and not stages.grammar.available
+    assert problem(ErrorCode.PARSER_UNAVAILABLE).message in stages.notes
