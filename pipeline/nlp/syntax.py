@@ -47,6 +47,9 @@ class Grammar:
     governor: str | None = None
     agent: bool = False
     """The object of a passive's "by" ("funded by USAID")."""
+    subject_of: str | None = None
+    """The verb (lemma) whose subject the mention is part of: itself, a conjunct, or the "of"
+    complement of the subject ("the presidents of El Salvador and Guatemala decided")."""
 
     def features(self) -> dict[str, Any]:
         out: dict[str, Any] = {"syn:dep": self.dep, "syn:phrase": self.phrase_dep}
@@ -78,9 +81,26 @@ def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
             preposition.lower_,
             _lemma(preposition.head),
             preposition.dep_ == "agent",
+            _subject_of(_owner_of_complement(preposition)),
         )
     governor = _lemma(phrase.head) if phrase.dep_ in CLAUSE_ROLES else None
-    return Grammar(root.dep_, phrase.dep_, governor=governor)
+    return Grammar(root.dep_, phrase.dep_, governor=governor, subject_of=_subject_of(phrase))
+
+
+def _owner_of_complement(preposition: Token) -> Token | None:
+    """The phrase an "of" complement belongs to ("presidents" in "the presidents of X")."""
+    if preposition.lower_ != "of" or preposition.head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    owner = preposition.head
+    while owner.dep_ in PHRASE_INTERNAL and owner.head is not owner:
+        owner = owner.head
+    return owner
+
+
+def _subject_of(phrase: Token | None) -> str | None:
+    if phrase is None or phrase.dep_ not in ("nsubj", "nsubjpass"):
+        return None
+    return _lemma(phrase.head)
 
 
 def _lemma(token: Token) -> str:

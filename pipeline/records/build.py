@@ -215,6 +215,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
             record.confidence[f"{role}:{name}"] = round(p, 3)
+        _add_mutual_parties(record, draft, registry)
         _add_named_body_owner(record, draft, registry)
         _add_agency_states(record, registry)
         _implementers_fund_alone(record)
@@ -238,6 +239,38 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
 
 LOOSE_JOINS = frozenset({"passage", "footnote"})
 """Ways of joining a record that carry on its topic rather than state it (see :func:`_roles`)."""
+
+
+MUTUAL_VERBS = frozenset({"agree", "sign", "decide", "ratify", "conclude", "pledge", "commit"})
+"""Verbs of an accord: their subjects bind each other, each giving and receiving."""
+PARTY_TYPES = frozenset({"country", "region", "regional body"})
+PARTY_CONFIDENCE = 0.7
+
+
+def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -> None:
+    """The parties to an accord ("El Salvador, Guatemala, Honduras and Nicaragua agreed to …",
+    "the Defense Ministers of Argentina and Brazil signed …", "MERCOSUR members agreed …") both
+    fund and receive it: each commits its own means and gains the others'. Read off the
+    stating sentences' grammar; several states, or one body of states, make the parties."""
+    for item in draft.items:
+        if draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS or not item.grammar:
+            continue
+        parties: dict[str, list[str]] = {}
+        for mention, grammar in zip(item.actors, item.grammar, strict=True):
+            actor = registry.get(mention.canonical) if mention.canonical else None
+            if grammar is None or actor is None or actor.type not in PARTY_TYPES:
+                continue
+            verb = grammar.subject_of
+            if verb in MUTUAL_VERBS and actor.canonical not in parties.get(verb, []):
+                parties.setdefault(verb, []).append(actor.canonical)
+        for names in parties.values():
+            if len(names) < 2 and registry[names[0]].type != "regional body":
+                continue
+            for name in names:
+                for role in ("funder", "recipient"):
+                    if name not in getattr(record, f"{role}s"):
+                        getattr(record, f"{role}s").append(name)
+                        record.confidence[f"{role}:{name}"] = PARTY_CONFIDENCE
 
 
 def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry) -> None:

@@ -101,3 +101,13 @@ def test_a_run_without_the_parser_says_so(monkeypatch: pytest.MonkeyPatch) -> No
     stages = Stages.load(models)
     assert stages.grammar is not None and not stages.grammar.available
     assert problem(ErrorCode.PARSER_UNAVAILABLE).message in stages.notes
+
+
+def test_subject_of_reaches_through_of_complements(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    text = "In mid-2005, the presidents of El Salvador and Guatemala decided to establish a joint force."
+    item = mentions_of(text, matcher)
+    GrammarReader(parser).annotate([item])
+    assert [g.subject_of for g in item.grammar or [] if g] == ["decide", "decide"]
+    other = mentions_of("The United States trained police officers from Honduras.", matcher)
+    GrammarReader(parser).annotate([other])
+    assert [g.subject_of for g in other.grammar or [] if g] == ["train", None]

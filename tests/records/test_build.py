@@ -170,3 +170,20 @@ def test_roles_use_the_grammar_when_parsed_and_the_words_when_not() -> None:
     (grammar,) = fill_records("made-up", parsed, [models])
     assert "Spain" in grammar.funders and "Honduras" in grammar.recipients
     assert words.confidence != grammar.confidence  # two models, not one model asked twice
+
+
+def test_parties_to_an_accord_fund_and_receive_it() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # the accord is read off the parse: nothing to check without the parser
+    models = _models()
+    accord = "In 2009, the interior ministers of Peru and Ecuador signed an agreement to patrol their border."
+    funded = "In 2010, Spain funded a border police academy for Peru."
+    drafts = _assemble(_items(accord)) + _assemble(_items(funded))
+    reader.annotate(i for d in drafts for i in d.items)
+    parties, one_way = fill_records("made-up", drafts, [models] * len(drafts))
+    assert {"Peru", "Ecuador"} <= set(parties.funders) & set(parties.recipients)
+    # a funder and its recipient are not parties to each other
+    assert "Peru" not in one_way.funders and "Spain" not in one_way.recipients
