@@ -216,6 +216,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
             getattr(record, f"{role}s").append(name)
             record.confidence[f"{role}:{name}"] = round(p, 3)
         _add_mutual_parties(record, draft, registry)
+        _created_bodies_carry_out(record, draft)
         _add_named_body_owner(record, draft, registry)
         _add_agency_states(record, registry)
         _implementers_fund_alone(record)
@@ -273,17 +274,43 @@ def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -
                         record.confidence[f"{role}:{name}"] = PARTY_CONFIDENCE
 
 
+CREATING_VERBS = frozenset({"create", "establish", "form", "launch", "found", "set"})
+
+
+def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
+    """A body the record's sentences say was created ("the OAS has created CICAD and the OID",
+    "a unit was formed") is the intervention's outcome, not who pays for it: it carries it
+    out. Its creator funds."""
+    created = {
+        mention.canonical
+        for item in draft.items
+        for mention, grammar in zip(item.actors, item.grammar or [], strict=False)
+        if mention.canonical
+        and grammar is not None
+        and grammar.phrase_dep in ("dobj", "nsubjpass")
+        and grammar.governor in CREATING_VERBS
+    }
+    for name in created & set(record.funders):
+        record.funders.remove(name)
+        p = record.confidence.pop(f"funder:{name}")
+        if name not in record.implementers:
+            record.implementers.append(name)
+            record.confidence[f"implementer:{name}"] = p
+
+
 def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry) -> None:
     """A program named after a body the registry knows is that body's work: the organisation
-    the body belongs to funds it (CICAD → OAS, a UN observer group → UN) and the body carries it
+    the body belongs to funds it (CICAD → OAS, OID → OAS, a UN observer group → UN) and the body carries it
     out; a body that belongs to none funds it itself. Countries, regions and cities in a name
     ("Plan Colombia") say where, not who."""
     for canonical in _actors_in_names(draft):
         actor = registry.get(canonical)
         if actor is None or actor.type in PLACE_TYPES:
             continue
-        owner = registry.get(actor.parent) if actor.parent else None
-        if owner is not None and owner.type not in PLACE_TYPES:
+        # the organisation at the top of the body's family funds (OID → CICAD → OAS)
+        owners = [registry.get(p) for p in registry.parents(actor.canonical)]
+        owner = next((o for o in reversed(owners) if o is not None and o.type not in PLACE_TYPES), None)
+        if owner is not None:
             if actor.canonical in record.funders:
                 record.funders.remove(actor.canonical)
             if actor.canonical not in record.implementers:

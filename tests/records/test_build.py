@@ -187,3 +187,38 @@ def test_parties_to_an_accord_fund_and_receive_it() -> None:
     assert {"Peru", "Ecuador"} <= set(parties.funders) & set(parties.recipients)
     # a funder and its recipient are not parties to each other
     assert "Peru" not in one_way.funders and "Spain" not in one_way.recipients
+
+
+def test_a_body_created_carries_out_its_creators_intervention() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+    from pipeline.records.build import _created_bodies_carry_out
+    from pipeline.records.model import Record
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # creation is read off the parse
+    text = "In 2004, the OAS created the Inter-American Committee against Terrorism to share intelligence."
+    (draft,) = _assemble(_items(text))
+    reader.annotate(draft.items)
+    oas, cicte = "Organization of American States", "Inter-American Committee against Terrorism"
+    record = Record(id="made-up-0001", doc="made-up", name=None, funders=[oas, cicte])
+    record.confidence.update({f"funder:{oas}": 0.9, f"funder:{cicte}": 0.6})
+    _created_bodies_carry_out(record, draft)
+    assert record.funders == [oas] and record.implementers == [cicte]
+    assert record.confidence[f"implementer:{cicte}"] == 0.6
+
+
+def test_a_program_named_after_a_body_is_funded_by_the_top_of_its_family() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    text = (
+        "For example, the OAS has created the Inter-American Drug Abuse Control Commission (CICAD) "
+        "and the Inter-American Observatory on Drugs (OID) to fight drug trafficking."
+    )
+    drafts = _assemble(_items(text))
+    GrammarReader().annotate(i for d in drafts for i in d.items)
+    by_name = {r.name: r for r in fill_records("made-up", drafts, [_models()] * len(drafts))}
+    observatory = by_name["Inter-American Observatory on Drugs (OID)"]
+    # the observatory belongs to CICAD, which belongs to the OAS: the OAS funds
+    assert observatory.funders == ["Organization of American States"]
+    assert "Inter-American Observatory on Drugs" in observatory.implementers
