@@ -96,3 +96,10 @@ def test_a_mixed_band_must_earn_its_place() -> None:
         [HARD] * 100 + [SOFT] * 100 + [BOTH] * 3, ["hard"] * 100 + ["soft"] * 100 + ["mixed", "mixed", "hard"]
     )
     assert few.predict([BOTH])[0] == "hard"  # two mixed records in 203 do not open a band
+
+
+def test_one_theme_each_way_is_never_mixed_whatever_the_training_says() -> None:
+    one_each = example("counter-narcotics support and youth programs")
+    labels = ["mixed"] * 6 + ["hard", "soft"]
+    model = AxisClassifier("hard", "soft").fit([one_each] * 6 + [HARD, SOFT], labels)
+    assert model.predict([one_each])[0] != "mixed"
