@@ -393,6 +393,12 @@ RENAMED_TO = re.compile(
 )
 """Between an old name and its new one: "ACI (…) - re-named the ACP", "X, later renamed Y",
 "X was revised and recast as the Y"."""
+RENEWED_IN = re.compile(
+    r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|has\s+been|had\s+been)\s+)?re-?authori[sz]ed"
+    r"(?:\s+(?:through|until|to)\s+\S+)?\s+(?:in|by|under|as|through)\s+(?:the\s+)?$"
+)
+"""Between a law or program and the act that renews it ("the TVPA was reauthorized through
+FY2011 in the William Wilberforce … Act"): one intervention carried on under a new name."""
 FORMERLY = re.compile(
     r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|had\s+been)\s+)?(?:formerly|previously|originally|"
     r"once)?\s*(?:known|called|named)\s+(?:as\s+)?(?:the\s+)?$"
@@ -451,7 +457,7 @@ class NameKeys:
         for text, names in sentences:
             for a, b in pairwise(names):
                 between = text[a.end : b.start]
-                if RENAMED_TO.match(between) or SAME_AS.match(between):
+                if RENAMED_TO.match(between) or SAME_AS.match(between) or RENEWED_IN.match(between):
                     old, new = a, b
                 elif FORMERLY.match(between):
                     old, new = b, a

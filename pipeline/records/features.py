@@ -29,7 +29,9 @@ CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*)"
 LEADING = re.compile(
     r"^(?:(?:The|A|An|While|For|In|On|At|Meanwhile|Specifically|Between|Before|After|Since|During|Although|"
     r"Likewise|Moreover|However|This|That|These|Those|Its|Their|Other|Both|Each|Some|Many|Most|Several|Also|"
-    r"And|But|Or|Such|By|With|Under|Through|Following|Finally|Related|Indeed|Thus|Today|Yet|Its)\s+)+"
+    r"And|But|Or|Such|By|With|Under|Through|Following|Finally|Related|Indeed|Thus|Today|Yet|Its|See|"
+    # a fiscal year before a name ("through FY2011 in the William Wilberforce … Act")
+    r"FY\d{2,4}(?:\s+(?:in|of|for|to|through|under))?)\s+)+"
 )
 
 
@@ -217,7 +219,10 @@ def _joined_names() -> re.Pattern[str]:
 
 @lru_cache(maxsize=4096)
 def is_program_name(text: str) -> bool:
-    """A long form that names an intervention (not an agency): it has a program head word."""
+    """A long form that names an intervention (not an agency): it has a program head word
+    (also when the report spells the long form in lower case)."""
+    if text.islower():  # "trafficking in victims protection act (TVPA)": read it capitalised
+        text = re.sub(rf"\b(?!{CONNECTORS}\b)([a-z])", lambda m: m.group(1).upper(), text)
     return next(_name_matches(text), None) is not None
 
 
@@ -231,7 +236,32 @@ def acronym_table(texts: list[str]) -> dict[str, str]:
             initials = "".join(w[0] for w in long_form.split() if w[0].isupper())
             if acronym.upper()[:1] in initials and acronym not in table:
                 table[acronym] = long_form
+        for match in LOWER_ACRONYM_DEF.finditer(text):
+            lower = _lowercase_long_form(match.group(1), match.group(2))
+            if lower and match.group(2) not in table:
+                table[match.group(2)] = lower
     return table
+
+
+LOWER_ACRONYM_DEF = re.compile(r"((?:[a-z][\w’'\-]*\s+){2,12})\(([A-Z]{3,10})\)")
+"""A long form written in lower case ("the trafficking in victims protection act (TVPA)")."""
+
+
+def _lowercase_long_form(words: str, acronym: str) -> str | None:
+    """The words before "(ACRONYM)" whose initials, connectors left out, are exactly the
+    acronym's letters; None when no run of them is. Without capitals to go by, only an exact
+    spelling-out counts."""
+    split = words.split()
+    initials = ""
+    for k in range(len(split) - 1, -1, -1):
+        if re.fullmatch(CONNECTORS, split[k]):
+            continue
+        initials = split[k][0].upper() + initials
+        if initials == acronym:
+            return " ".join(split[k:])
+        if not acronym.endswith(initials):
+            return None
+    return None
 
 
 def _shortest_long_form(words: str, acronym: str) -> str:

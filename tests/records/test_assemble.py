@@ -93,6 +93,18 @@ def test_a_renamed_program_is_one_record_under_both_names() -> None:
     assert {how for how in named[0].joined_by.values()} == {"start", "name"}
 
 
+def test_a_program_renewed_under_a_new_act_is_one_record() -> None:
+    drafts = _assemble(
+        _items(
+            "In 2001, Canada established the border safety act (BSA) to train customs officers in Belize.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "The BSA was reauthorized through FY2012 in the Border Safety Renewal Act of 2009.",
+        )
+    )
+    named = [d for d in drafts if d.key]
+    assert len(named) == 1 and len(named[0].items) == 2
+
+
 def test_the_plan_points_back_to_the_plan_not_to_the_latest_program() -> None:
     plan = "Plan Horizonte was launched by Spain and Colombia in 2005 to train rural police."
     other = "The Beta Justice Program trained judges in Peru in 2006."

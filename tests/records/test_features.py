@@ -53,6 +53,16 @@ def test_acronyms_defined_in_the_text() -> None:
     foreign = acronym_table(["the Latin American Forum for Urban Security and Democracy (FLASUD)"])
     assert foreign["FLASUD"] == "Latin American Forum for Urban Security and Democracy"
     assert name_key("the Mérida  Initiative") == name_key("Merida Initiative")
+    # a long form in lower case counts only when it spells the acronym out exactly
+    lower = acronym_table(["the United States established the trafficking in victims protection act (TVPA)"])
+    assert lower["TVPA"] == "trafficking in victims protection act"
+    assert acronym_table(["the monitoring and evaluation of police reform (MPR) unit"]) == {}
+
+
+def test_a_name_does_not_start_with_a_citing_verb_or_a_fiscal_year() -> None:
+    assert names("See Global Commission on Drug Policy (2011).") == ["Global Commission on Drug Policy"]
+    renewed = "It was reauthorized through FY2011 in the William Wilberforce Protection Reauthorization Act."
+    assert names(renewed) == ["William Wilberforce Protection Reauthorization Act"]
 
 
 def test_security_terms() -> None:
