@@ -77,6 +77,10 @@ class Assembler:
     """Groups detected sentences into drafts (parameters only; see :meth:`assemble`)."""
 
     threshold: float = 0.4
+    """P(states an intervention) from which a sentence joins a record."""
+    record_threshold: float = 0.5
+    """P from which an unnamed record with no table is one: its best sentence has to be more
+    likely an intervention than not. A sentence joins a record more readily than it makes one."""
     passage_gap: int = 4
     """Two unnamed detected sentences at most this far apart in one block can be one record."""
     reference_gap: int = 12
@@ -163,7 +167,8 @@ class Assembler:
         self._attach_tables(drafts, tables)
         blocks = {i.sentence.index: i.sentence.block for i in items}
         drafts = self._fold_in_satellites(drafts, blocks, unlinked_notes)
-        drafts = [d for d in drafts if d.items or d.tables]
+        least = self.record_threshold
+        drafts = [d for d in drafts if d.tables or (d.items and (d.key or d.probability >= least))]
         # records in document order of their first sentence (a program first met in a listing
         # takes its place where its own sentences begin)
         return sorted(drafts, key=lambda d: min((i.sentence.index for i in d.items), default=len(items)))

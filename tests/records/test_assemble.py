@@ -209,3 +209,15 @@ def test_a_sentence_recalling_an_earlier_activity_is_another_record() -> None:
     named = [d for d in drafts if d.key]
     assert [_texts(d) for d in named] == [[stated]]
     assert sorted(_texts(d)[0] for d in drafts if not d.key) == sorted([preceded, earlier])
+
+
+def test_a_sentence_joins_a_record_more_readily_than_it_makes_one() -> None:
+    named = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+    follow = "Its trainers also visited prisons in Guatemala in 2012."
+    alone = "Spain sent advisers to the police academy of Peru in 2013."
+    assembler = Assembler(registry=ActorRegistry.load())
+    items = _items(f"{named} {follow}", alone)
+    drafts = assembler.assemble(items, [0.9, 0.45, 0.45], [])
+    # the unsure sentence joins the named record; alone, it makes none
+    assert [_texts(d) for d in drafts] == [[named, follow]]
+    assert len(assembler.assemble(items, [0.9, 0.45, 0.55], [])) == 2
