@@ -46,6 +46,10 @@ def recalls_another(text: str, names: list[ProgramName]) -> bool:
 DEFINITE_REFERENCE = re.compile(
     r"\b[Tt]he ((?i:program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty))\b"
 )
+BACK_REFERENCE = re.compile(
+    r"\b(?:[Tt]he|[Tt]his) (?:program|programme|plan|initiative|project|fund|strategy)\b|\b(?:[Ii]ts|[Ii]t)\b"
+)
+"""A word pointing back to a program named before: "the plan", "this initiative", "its", "it"."""
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
@@ -156,6 +160,7 @@ class Assembler:
                 named.append((item.sentence.index, draft))
             by_sentence[item.sentence.index] = draft
             previous = (item, draft)
+        self._attach_spending(items, probabilities, by_sentence)
         # a sentence naming several programs in one breath ("A, B and C") is an overview: it
         # stays evidence only of those stated nowhere else. One that names a program and goes on
         # to others ("US spending on A amounted to … with a further … for B") states the first
@@ -239,6 +244,26 @@ class Assembler:
         if name.acronym and name.acronym != name.text:
             return f"{name.text} ({name.acronym})"
         return acronyms.get(name.text, name.text) if name.text.isupper() else name.text
+
+    def _attach_spending(
+        self, items: list[SentenceMentions], probabilities: list[float], by_sentence: dict[int, Draft]
+    ) -> None:
+        """A sentence giving money that refers back to a program ("More than $496 million has
+        been spent since its inception", "The plan initially amounted to $7.5 billion") is that
+        program's evidence, however unlike a statement of cooperation its words are: it joins
+        the named record of the sentence before it in its passage."""
+        for n, (item, probability) in enumerate(zip(items, probabilities, strict=True)):
+            if probability >= self.threshold or not item.amounts or item.sentence.index in by_sentence:
+                continue
+            if not BACK_REFERENCE.search(item.text):
+                continue
+            for before in reversed(items[max(0, n - self.passage_gap) : n]):
+                draft = by_sentence.get(before.sentence.index)
+                if draft is not None and self._same_passage(before, item):
+                    if draft.key is not None:
+                        draft.add(item, probability, "reference")
+                        by_sentence[item.sentence.index] = draft
+                    break
 
     def _same_passage(self, before: SentenceMentions, item: SentenceMentions) -> bool:
         return (

@@ -221,3 +221,17 @@ def test_a_sentence_joins_a_record_more_readily_than_it_makes_one() -> None:
     # the unsure sentence joins the named record; alone, it makes none
     assert [_texts(d) for d in drafts] == [[named, follow]]
     assert len(assembler.assemble(items, [0.9, 0.45, 0.55], [])) == 2
+
+
+def test_money_said_of_the_program_before_joins_it_whatever_the_detector_says() -> None:
+    named = "The Safe Streets Initiative trains police officers in Honduras."
+    spent = "More than $40 million has been spent since its inception in 2009."
+    costs = "Crime cost the economies of the region $20 billion in 2010."
+    assembler = Assembler(registry=ActorRegistry.load())
+    (draft,) = assembler.assemble(_items(f"{named} {spent} {costs}"), [0.9, 0.02, 0.02], [])
+    assert _texts(draft) == [named, spent]
+    assert draft.joined_by[draft.items[1].sentence.index] == "reference"
+    # only a named program's record takes it: an unnamed one may be about something else
+    unnamed_items = _items(f"Spain trains police officers in Honduras. {spent}")
+    (unnamed,) = assembler.assemble(unnamed_items, [0.9, 0.02], [])
+    assert len(unnamed.items) == 1
