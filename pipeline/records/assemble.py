@@ -50,6 +50,12 @@ BACK_REFERENCE = re.compile(
     r"\b(?:[Tt]he|[Tt]his) (?:program|programme|plan|initiative|project|fund|strategy)\b|\b(?:[Ii]ts|[Ii]t)\b"
 )
 """A word pointing back to a program named before: "the plan", "this initiative", "its", "it"."""
+EXPLETIVE = re.compile(
+    r"It (?:seems|appears|(?:is|was|has been) (?:not )?(?:\w+ly )?(?:worth|important|clear|likely|unlikely|"
+    r"expected|anticipated|noted|said|believed|estimated|hoped|possible|impossible|necessary|essential|"
+    r"difficult|unclear|true|interesting|notable|striking|telling|evident|apparent|recalling|noting))\b"
+)
+"""An "it" that points at nothing: "It is worth noting that …", "It is anticipated that …"."""
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
@@ -160,7 +166,7 @@ class Assembler:
                 named.append((item.sentence.index, draft))
             by_sentence[item.sentence.index] = draft
             previous = (item, draft)
-        self._attach_spending(items, probabilities, by_sentence)
+        self._attach_follow_ups(items, probabilities, by_sentence)
         # a sentence naming several programs in one breath ("A, B and C") is an overview: it
         # stays evidence only of those stated nowhere else. One that names a program and goes on
         # to others ("US spending on A amounted to … with a further … for B") states the first
@@ -245,23 +251,26 @@ class Assembler:
             return f"{name.text} ({name.acronym})"
         return acronyms.get(name.text, name.text) if name.text.isupper() else name.text
 
-    def _attach_spending(
+    def _attach_follow_ups(
         self, items: list[SentenceMentions], probabilities: list[float], by_sentence: dict[int, Draft]
     ) -> None:
-        """A sentence giving money that refers back to a program ("More than $496 million has
-        been spent since its inception", "The plan initially amounted to $7.5 billion") is that
-        program's evidence, however unlike a statement of cooperation its words are: it joins
-        the named record of the sentence before it in its passage."""
+        """Sentences the detector passed over that carry on the program named just before them
+        join its record ("follow-up"): one that opens by pointing back to it ("It was opened to
+        signatures in 2001", "The plan was extended …", but not "It is worth noting that …"),
+        and one giving money said of it ("More than $496 million has been spent since its
+        inception"). What they add about a program is its evidence, however unlike a statement
+        of cooperation their words are. An unnamed record takes none: what "it" is there is
+        less sure."""
         for n, (item, probability) in enumerate(zip(items, probabilities, strict=True)):
-            if probability >= self.threshold or not item.amounts or item.sentence.index in by_sentence:
+            if probability >= self.threshold or item.sentence.index in by_sentence:
                 continue
-            if not BACK_REFERENCE.search(item.text):
+            if not _follows_up(item):
                 continue
             for before in reversed(items[max(0, n - self.passage_gap) : n]):
                 draft = by_sentence.get(before.sentence.index)
                 if draft is not None and self._same_passage(before, item):
                     if draft.key is not None:
-                        draft.add(item, probability, "reference")
+                        draft.add(item, probability, "follow-up")
                         by_sentence[item.sentence.index] = draft
                     break
 
@@ -529,6 +538,15 @@ def _actor_acronyms() -> tuple[tuple[str, str], ...]:
 
 def _holds(draft: Draft, sentences: set[int]) -> bool:
     return any(i.sentence.index in sentences for i in draft.items)
+
+
+def _follows_up(item: SentenceMentions) -> bool:
+    """Whether a sentence carries on the program before it (see :meth:`Assembler._attach_follow_ups`)."""
+    if item.amounts and BACK_REFERENCE.search(item.text):
+        return True
+    lead = " ".join(item.text.split()[:12])
+    opens_on_it = starts_with_anaphor(item.text) and not EXPLETIVE.match(item.text)
+    return opens_on_it or DEFINITE_REFERENCE.search(lead) is not None
 
 
 def _with_long_form(text: str, found: list[ProgramName], long_form: str, acronym: str) -> list[ProgramName]:

@@ -238,7 +238,7 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
     return out
 
 
-LOOSE_JOINS = frozenset({"passage", "footnote"})
+LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up"})
 """Ways of joining a record that carry on its topic rather than state it (see :func:`_roles`)."""
 
 

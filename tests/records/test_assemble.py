@@ -230,8 +230,17 @@ def test_money_said_of_the_program_before_joins_it_whatever_the_detector_says() 
     assembler = Assembler(registry=ActorRegistry.load())
     (draft,) = assembler.assemble(_items(f"{named} {spent} {costs}"), [0.9, 0.02, 0.02], [])
     assert _texts(draft) == [named, spent]
-    assert draft.joined_by[draft.items[1].sentence.index] == "reference"
+    assert draft.joined_by[draft.items[1].sentence.index] == "follow-up"
     # only a named program's record takes it: an unnamed one may be about something else
     unnamed_items = _items(f"Spain trains police officers in Honduras. {spent}")
     (unnamed,) = assembler.assemble(unnamed_items, [0.9, 0.02], [])
     assert len(unnamed.items) == 1
+
+
+def test_a_sentence_opening_on_the_program_before_it_carries_it_on() -> None:
+    named = "The Border Safety Convention was signed by Peru and Ecuador."
+    opened = "It was opened to signatures in 2001 and entered into force in 2004."
+    aside = "It is worth noting that crime rates fell in both countries."
+    assembler = Assembler(registry=ActorRegistry.load())
+    (draft,) = assembler.assemble(_items(f"{named} {opened} {aside}"), [0.9, 0.1, 0.1], [])
+    assert _texts(draft) == [named, opened]  # an "it" that points at nothing stays out
