@@ -22,6 +22,7 @@ from .examples import link_example
 from .features import (
     ProgramName,
     acronym_table,
+    is_bare_citation,
     is_glossary,
     is_program_name,
     name_key,
@@ -118,7 +119,7 @@ class Assembler:
         kept = [
             (item, probability)
             for item, probability in zip(items, probabilities, strict=True)
-            if probability >= self.threshold and not is_glossary(item.text)
+            if probability >= self.threshold and not (is_glossary(item.text) or is_bare_citation(item.text))
         ]
         linked = self._links([item for item, _ in kept])
         # a note recalling another intervention stays its own record, as one the linker keeps apart

@@ -365,6 +365,16 @@ def is_glossary(text: str) -> bool:
     return bool(GLOSSARY.match(text)) and text.count("=") + text.count(";") >= 2
 
 
+BARE_CITATION = re.compile(
+    r"^(?:See|Cf\.?)\s+(?:also\s+)?[^.;()]{1,80}?\(\s*\d{4}[a-z]?(?:\s*[,;]\s*\d{4}[a-z]?)*\s*\)\s*\.?$"
+)
+
+
+def is_bare_citation(text: str) -> bool:
+    """A note that only cites a work ("See Global Commission (2012, 2011).") states nothing."""
+    return bool(BARE_CITATION.match(text.strip()))
+
+
 def security_terms(text: str) -> int:
     """How many of the codebook's security words begin a word of the text (0: not about
     security at all). "Social security" is welfare, not security."""

@@ -81,6 +81,15 @@ def test_legend_lines_are_not_statements() -> None:
     assert not is_glossary("The OAS: a body that funds police training across the region")
 
 
+def test_a_note_that_only_cites_a_work_states_nothing() -> None:
+    from pipeline.records.features import is_bare_citation
+
+    assert is_bare_citation("See Global Commission on Drug Policy (2012, 2011).")
+    assert is_bare_citation("Cf. Acevedo et al (2008).")
+    assert not is_bare_citation("See for example the collaboration between SICA and Interpeace since 2009.")
+    assert not is_bare_citation("The OAS (2011) funded police training in Belize.")
+
+
 def test_names_before_a_lowercase_head_word() -> None:
     assert names("Business groups support Honduras through the Juntos Seguros program since 2011.") == [
         "Juntos Seguros"
