@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from wordfreq import zipf_frequency
 
-from ..nlp.actors import ActorRegistry, fold_text
+from ..nlp.actors import Actor, ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
 from .examples import link_example
 from .features import (
@@ -600,8 +600,27 @@ def programs_named(text: str, registry: ActorRegistry) -> list[ProgramName]:
     return [
         n
         for n, made in zip(candidates, created, strict=True)
-        if made or (registry.get(n.text) is None and registry.get(n.acronym or "") is None)
+        if made or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
     ]
+
+
+MISSION_AREA_MEMBERS = 10
+"""A body's area of at most this many countries makes it a field mission (see below)."""
+
+
+def _not_an_organisation(actor: Actor | None, registry: ActorRegistry) -> bool:
+    """A name the registry does not know, or one of a field mission: a body another
+    organisation set up for one country or a few (CICIG in Guatemala, ONUCA in Central
+    America, MINUSTAH in Haiti) is itself an intervention, unlike a standing body of a whole
+    region (ECLAC, PAHO)."""
+    if actor is None:
+        return True
+    if not (actor.parent and actor.area) or actor.type not in ("multilateral", "regional body"):
+        return False
+    area = registry.get(actor.area)
+    if area is None:
+        return False
+    return area.type == "country" or 0 < len(registry.members_of(area.canonical)) <= MISSION_AREA_MEMBERS
 
 
 def _created(text: str, names: list[ProgramName]) -> list[bool]:

@@ -244,3 +244,13 @@ def test_a_sentence_opening_on_the_program_before_it_carries_it_on() -> None:
     assembler = Assembler(registry=ActorRegistry.load())
     (draft,) = assembler.assemble(_items(f"{named} {opened} {aside}"), [0.9, 0.1, 0.1], [])
     assert _texts(draft) == [named, opened]  # an "it" that points at nothing stays out
+
+
+def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
+    from pipeline.records.assemble import programs_named
+
+    registry = ActorRegistry.load()
+    mission = "The United Nations Observer Group in Central America (ONUCA) demobilized armed groups."
+    assert [n.acronym for n in programs_named(mission, registry)] == ["ONUCA"]
+    standing = "The Economic Commission for Latin America and the Caribbean (ECLAC) gives advice."
+    assert programs_named(standing, registry) == []
