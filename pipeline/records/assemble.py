@@ -265,12 +265,10 @@ class Assembler:
         for n, (item, probability) in enumerate(zip(items, probabilities, strict=True)):
             if probability >= self.threshold or item.sentence.index in by_sentence:
                 continue
-            if not _follows_up(item):
-                continue
             for before in reversed(items[max(0, n - self.passage_gap) : n]):
                 draft = by_sentence.get(before.sentence.index)
                 if draft is not None and self._same_passage(before, item):
-                    if draft.key is not None:
+                    if draft.key is not None and _follows_up(item, draft):
                         draft.add(item, probability, "follow-up")
                         by_sentence[item.sentence.index] = draft
                     break
@@ -364,6 +362,8 @@ class Assembler:
         before, draft = previous
         if not self._same_passage(before, item):
             return None, "start"
+        if draft.key is not None and _calls_by_head(item, draft):
+            return draft, "reference"  # "… in 2013 the Treaty sets out …" after the Arms Trade Treaty
         if link is not None:
             return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):
@@ -541,13 +541,23 @@ def _holds(draft: Draft, sentences: set[int]) -> bool:
     return any(i.sentence.index in sentences for i in draft.items)
 
 
-def _follows_up(item: SentenceMentions) -> bool:
-    """Whether a sentence carries on the program before it (see :meth:`Assembler._attach_follow_ups`)."""
+def _follows_up(item: SentenceMentions, draft: Draft) -> bool:
+    """Whether a sentence carries on the program of ``draft``, named just before it (see
+    :meth:`Assembler._attach_follow_ups`): it opens on it, gives money said of it, or calls it
+    by its head word anywhere ("Passed by a vote of 154 to 3 in 2013, the Treaty sets out …")."""
     if item.amounts and BACK_REFERENCE.search(item.text):
         return True
     lead = " ".join(item.text.split()[:12])
-    opens_on_it = starts_with_anaphor(item.text) and not EXPLETIVE.match(item.text)
-    return opens_on_it or DEFINITE_REFERENCE.search(lead) is not None
+    if (starts_with_anaphor(item.text) and not EXPLETIVE.match(item.text)) or DEFINITE_REFERENCE.search(lead):
+        return True
+    return _calls_by_head(item, draft)
+
+
+def _calls_by_head(item: SentenceMentions, draft: Draft) -> bool:
+    """Whether a sentence calls the draft's program "the <its head word>" ("the Treaty")."""
+    words = [name.split("(")[0].split() for name in draft.names]
+    heads = {w[-1].casefold() for w in words if w and len(w[-1]) > 3}
+    return any(re.search(rf"\bthe {re.escape(head)}\b", item.text, re.I) for head in heads)
 
 
 def _with_long_form(text: str, found: list[ProgramName], long_form: str, acronym: str) -> list[ProgramName]:

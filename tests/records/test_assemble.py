@@ -254,3 +254,13 @@ def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
     assert [n.acronym for n in programs_named(mission, registry)] == ["ONUCA"]
     standing = "The Economic Commission for Latin America and the Caribbean (ECLAC) gives advice."
     assert programs_named(standing, registry) == []
+
+
+def test_a_sentence_calling_the_program_by_its_head_word_is_its_evidence() -> None:
+    named = "Most governments of the region backed the Border Arms Treaty."
+    passed = "Passed by a vote of 150 to 3 in 2013, the Treaty sets rules for arms transfers."
+    assembler = Assembler(registry=ActorRegistry.load())
+    for probability, how in ((0.8, "reference"), (0.1, "follow-up")):
+        (draft,) = assembler.assemble(_items(f"{named} {passed}"), [0.9, probability], [])
+        assert _texts(draft) == [named, passed]
+        assert draft.joined_by[draft.items[1].sentence.index] == how
