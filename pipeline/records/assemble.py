@@ -256,12 +256,11 @@ class Assembler:
         self, items: list[SentenceMentions], probabilities: list[float], by_sentence: dict[int, Draft]
     ) -> None:
         """Sentences the detector passed over that carry on the program named just before them
-        join its record ("follow-up"): one that opens by pointing back to it ("It was opened to
-        signatures in 2001", "The plan was extended …", but not "It is worth noting that …"),
-        and one giving money said of it ("More than $496 million has been spent since its
-        inception"). What they add about a program is its evidence, however unlike a statement
-        of cooperation their words are. An unnamed record takes none: what "it" is there is
-        less sure."""
+        join its record ("follow-up"): one that opens by pointing back to it ("It entered into
+        force in 2004", "The plan was extended …", but not "It is worth noting that …"), and
+        one giving money said of it ("$40 million has been spent since its inception"). What
+        they add about a program is its evidence, however unlike a statement of cooperation
+        their words are. An unnamed record takes none: what "it" is there is less sure."""
         for n, (item, probability) in enumerate(zip(items, probabilities, strict=True)):
             if probability >= self.threshold or item.sentence.index in by_sentence:
                 continue
@@ -363,7 +362,7 @@ class Assembler:
         if not self._same_passage(before, item):
             return None, "start"
         if draft.key is not None and _calls_by_head(item, draft):
-            return draft, "reference"  # "… in 2013 the Treaty sets out …" after the Arms Trade Treaty
+            return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
         if link is not None:
             return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):
@@ -437,8 +436,8 @@ RENEWED_IN = re.compile(
     r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|has\s+been|had\s+been)\s+)?re-?authori[sz]ed"
     r"(?:\s+(?:through|until|to)\s+\S+)?\s+(?:in|by|under|as|through)\s+(?:the\s+)?$"
 )
-"""Between a law or program and the act that renews it ("the TVPA was reauthorized through
-FY2011 in the William Wilberforce … Act"): one intervention carried on under a new name."""
+"""Between a law or program and the act that renews it ("the BSA was reauthorized through
+FY2012 in the Border Safety Renewal Act"): one intervention carried on under a new name."""
 FORMERLY = re.compile(
     r"^\s*(?:\([^()]*\))?\s*[,;:–—-]*\s*(?:(?:was|is|were|had\s+been)\s+)?(?:formerly|previously|originally|"
     r"once)?\s*(?:known|called|named)\s+(?:as\s+)?(?:the\s+)?$"
@@ -544,7 +543,7 @@ def _holds(draft: Draft, sentences: set[int]) -> bool:
 def _follows_up(item: SentenceMentions, draft: Draft) -> bool:
     """Whether a sentence carries on the program of ``draft``, named just before it (see
     :meth:`Assembler._attach_follow_ups`): it opens on it, gives money said of it, or calls it
-    by its head word anywhere ("Passed by a vote of 154 to 3 in 2013, the Treaty sets out …")."""
+    by its head word anywhere ("Adopted by a large majority in 2013, the Treaty sets out …")."""
     if item.amounts and BACK_REFERENCE.search(item.text):
         return True
     lead = " ".join(item.text.split()[:12])

@@ -249,10 +249,10 @@ PARTY_CONFIDENCE = 0.7
 
 
 def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -> None:
-    """The parties to an accord ("El Salvador, Guatemala, Honduras and Nicaragua agreed to …",
-    "the Defense Ministers of Argentina and Brazil signed …", "MERCOSUR members agreed …") both
-    fund and receive it: each commits its own means and gains the others'. Read off the
-    stating sentences' grammar; several states, or one body of states, make the parties."""
+    """The parties to an accord ("Peru and Ecuador agreed to …", "the interior ministers of
+    Chile and Bolivia signed …", "the members of a regional body agreed …") both fund and
+    receive it: each commits its own means and gains the others'. Read off the stating
+    sentences' grammar; several states, or one body of states, make the parties."""
     for item in draft.items:
         if draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS or not item.grammar:
             continue
@@ -278,13 +278,14 @@ CREATING_VERBS = frozenset({"create", "establish", "form", "launch", "found", "s
 
 
 def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
-    """A body the record's sentences say was created ("the OAS has created CICAD and the OID",
+    """A body the record's sentences say was created ("the OAS created a drug observatory",
     "a unit was formed") is the intervention's outcome, not who pays for it: it carries it
     out. Its creator funds."""
     created = {
         mention.canonical
         for item in draft.items
-        for mention, grammar in zip(item.actors, item.grammar or [], strict=False)
+        if item.grammar is not None
+        for mention, grammar in zip(item.actors, item.grammar, strict=True)
         if mention.canonical
         and grammar is not None
         and grammar.phrase_dep in ("dobj", "nsubjpass")

@@ -30,7 +30,7 @@ LEADING = re.compile(
     r"^(?:(?:The|A|An|While|For|In|On|At|Meanwhile|Specifically|Between|Before|After|Since|During|Although|"
     r"Likewise|Moreover|However|This|That|These|Those|Its|Their|Other|Both|Each|Some|Many|Most|Several|Also|"
     r"And|But|Or|Such|By|With|Under|Through|Following|Finally|Related|Indeed|Thus|Today|Yet|Its|See|"
-    # a fiscal year before a name ("through FY2011 in the William Wilberforce … Act")
+    # a fiscal year before a name ("through FY2012 in the Border Safety Renewal Act")
     r"FY\d{2,4}(?:\s+(?:in|of|for|to|through|under))?)\s+)+"
 )
 
@@ -221,7 +221,7 @@ def _joined_names() -> re.Pattern[str]:
 def is_program_name(text: str) -> bool:
     """A long form that names an intervention (not an agency): it has a program head word
     (also when the report spells the long form in lower case)."""
-    if text.islower():  # "trafficking in victims protection act (TVPA)": read it capitalised
+    if text.islower():  # "the border safety act (BSA)": read it capitalised
         text = re.sub(rf"\b(?!{CONNECTORS}\b)([a-z])", lambda m: m.group(1).upper(), text)
     return next(_name_matches(text), None) is not None
 
@@ -244,7 +244,7 @@ def acronym_table(texts: list[str]) -> dict[str, str]:
 
 
 LOWER_ACRONYM_DEF = re.compile(r"((?:[a-z][\w’'\-]*\s+){2,12})\(([A-Z]{3,10})\)")
-"""A long form written in lower case ("the trafficking in victims protection act (TVPA)")."""
+"""A long form written in lower case ("the border safety act (BSA)")."""
 
 
 def _lowercase_long_form(words: str, acronym: str) -> str | None:
@@ -371,7 +371,7 @@ BARE_CITATION = re.compile(
 
 
 def is_bare_citation(text: str) -> bool:
-    """A note that only cites a work ("See Global Commission (2012, 2011).") states nothing."""
+    """A note that only cites a work ("See Smith and Jones (2012, 2011).") states nothing."""
     return bool(BARE_CITATION.match(text.strip()))
 
 
