@@ -123,3 +123,5 @@ def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
     assert "organized-crime" in themes_in("Colombia co-hosted training on kidnapping with France.")
     assert "drug-policy" in themes_in("The strategy funds demand reduction and alternative development.")
     assert "arms-control" not in themes_in("Farms in the valley grew coffee.")  # "arms" begins a word
+    assert "organized-crime" in themes_in("The committee against terrorism sponsors exchanges.")
+    assert "arms-control" in themes_in("The mission demobilized armed groups in Honduras.")
