@@ -258,7 +258,7 @@ def train(
     """Train detection, roles and kinds from gold records; report section-fold cross-validation."""
     import hashlib
 
-    from . import __version__
+    from . import __version__, source_digest
     from .evaluate import load_aliases, load_jsonl
     from .nlp.actors import ActorMatcher, ActorRegistry
     from .nlp.sentences import sentence_splitter
@@ -286,7 +286,7 @@ def train(
     digest = hashlib.sha256(gold.read_bytes()).hexdigest()
     grammar = GrammarReader(enabled=ner)
     fitted, figures = train_models(
-        datas, records, aliases, version=f"{__version__}+{digest[:8]}", grammar=grammar
+        datas, records, aliases, version=f"{__version__}+{digest[:8]}.{source_digest()[:8]}", grammar=grammar
     )
     card = {
         "training_data": {
@@ -294,6 +294,7 @@ def train(
             "sha256": digest,
             "records": len(records),
             "documents": [d.document.doc for d in datas],
+            "pipeline_source_sha256": source_digest(),
         },
         "features": {
             "detector": "TF-IDF word 1-2 grams + mention features"

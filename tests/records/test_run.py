@@ -155,3 +155,19 @@ def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) ->
     sio.dump(old, tmp_path / "old" / "records.skops")
     with pytest.raises(ModelError, match=r"format 1.*csminer train"):
         load_models(tmp_path / "old")
+
+
+def test_the_source_digest_follows_the_code(tmp_path: Path) -> None:
+    from pipeline import source_digest
+
+    package = tmp_path / "pkg"
+    (package / "data").mkdir(parents=True)
+    (package / "stage.py").write_text("THRESHOLD = 0.4\n")
+    (package / "data" / "cues.json").write_text("{}\n")
+    (package / "notes.md").write_text("not code\n")
+    before = source_digest(package)
+    (package / "notes.md").write_text("still not code\n")
+    assert source_digest.__wrapped__(package) == before  # only code and data count
+    (package / "stage.py").write_text("THRESHOLD = 0.5\n")
+    assert source_digest.__wrapped__(package) != before
+    assert len(source_digest()) == 64
