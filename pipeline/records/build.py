@@ -200,7 +200,9 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
-    for (n, is_loose, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
+    for (n, is_loose, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
+        if example["features"].get("syn:prep") in COMPARED:
+            continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
         name = mention.canonical or mention.text
         into = loose if is_loose else best
         if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
@@ -238,6 +240,8 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
     return out
 
 
+COMPARED = frozenset({"like", "unlike"})
+"""Prepositions of comparison: their object plays no part in the intervention."""
 LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up"})
 """Ways of joining a record that carry on its topic rather than state it (see :func:`_roles`)."""
 

@@ -169,6 +169,9 @@ def test_roles_use_the_grammar_when_parsed_and_the_words_when_not() -> None:
     (words,) = fill_records("made-up", unparsed, [models])
     (grammar,) = fill_records("made-up", parsed, [models])
     assert "Spain" in grammar.funders and "Honduras" in grammar.recipients
+    # the body it is compared with plays no part
+    iadb = "Inter-American Development Bank"
+    assert iadb not in grammar.funders + grammar.implementers + grammar.recipients
     assert words.confidence != grammar.confidence  # two models, not one model asked twice
 
 
