@@ -18,6 +18,7 @@ from wordfreq import zipf_frequency
 
 from ..nlp.actors import Actor, ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
+from ..nlp.years import YearMention
 from .examples import link_example
 from .features import (
     ProgramName,
@@ -71,6 +72,12 @@ class Draft:
     probability: float = 0.0
     joined_by: dict[int, str] = field(default_factory=dict)
     """Sentence index → why it joined (see :class:`~pipeline.records.model.EvidenceSpan`)."""
+    years_of: dict[int, list[YearMention]] = field(default_factory=dict)
+    """Sentence index → the years of it that date this record, where the sentence lists several
+    programs each with its own year ("A (1999), B (2000)"); absent: all its years."""
+
+    def years(self) -> list[YearMention]:
+        return [y for i in self.items for y in self.years_of.get(i.sentence.index, i.years)]
 
     @property
     def name(self) -> str | None:
@@ -141,6 +148,10 @@ class Assembler:
                 listed = [self._draft_for(key, name, drafts, by_key, acronyms) for key, name in firsts]
                 for draft in listed:
                     draft.add(item, probability, "listing")
+                tied = [years_tied_to(name, item) for _, name in firsts]
+                if any(tied):  # each program listed with its own year keeps only that one
+                    for draft, years in zip(listed, tied, strict=True):
+                        draft.years_of[item.sentence.index] = years
                 (_, first), (_, second) = firsts[:2]
                 coordinated = AND_NEXT.match(item.text[first.end : second.start]) is not None
                 listing[item.sentence.index] = None if coordinated else listed[0]
@@ -534,6 +545,21 @@ def _actor_acronyms() -> tuple[tuple[str, str], ...]:
         if len(name_key(name).split()) >= 2
     }
     return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+TIED_AFTER = re.compile(r"[\s*_’'\"”]*\(?")
+TIED_BEFORE = re.compile(r"(?:’s|'s)?[\s*_]*")
+
+
+def years_tied_to(name: ProgramName, item: SentenceMentions) -> list[YearMention]:
+    """The years written against a program's name: "X (1999)", "the 1988 X"."""
+    text = item.text
+    return [
+        y
+        for y in item.years
+        if (y.start >= name.end and TIED_AFTER.fullmatch(text, name.end, y.start))
+        or (y.end <= name.start and TIED_BEFORE.fullmatch(text, y.end, name.start))
+    ]
 
 
 def _holds(draft: Draft, sentences: set[int]) -> bool:

@@ -389,7 +389,7 @@ def _amounts(record: Record, draft: Draft) -> None:
 
 
 def _years(record: Record, draft: Draft) -> None:
-    mentions = [y for item in draft.items for y in item.years if not y.citation]
+    mentions = [y for y in draft.years() if not y.citation]
     years = set(mentioned_years(mentions))
     years.update(a.year for t in draft.tables for a in t.amounts if a.year)
     record.years = RecordYears(mentioned=sorted(years))

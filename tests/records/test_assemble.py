@@ -66,6 +66,31 @@ def test_a_sentence_listing_programs_is_evidence_of_those_stated_nowhere_else() 
         assert by_name[name].joined_by == {by_name[name].items[0].sentence.index: "start"}
 
 
+@pytest.mark.parametrize(
+    ("listing", "expected"),
+    [
+        (
+            "Treaties such as the Border Arms Convention (1997) and the Coastal Patrol Protocol (2001) "
+            "frame the work.",
+            {"Border Arms Convention": [1997], "Coastal Patrol Protocol": [2001]},
+        ),
+        (
+            "The 1997 Border Arms Convention and the 2001 Coastal Patrol Protocol frame the work.",
+            {"Border Arms Convention": [1997], "Coastal Patrol Protocol": [2001]},
+        ),
+        (  # one year for the whole listing dates every program in it
+            "In 2005 donors set up the Border Arms Convention and the Coastal Patrol Protocol.",
+            {"Border Arms Convention": [2005], "Coastal Patrol Protocol": [2005]},
+        ),
+    ],
+)
+def test_each_program_of_a_listing_keeps_the_year_written_against_its_name(
+    listing: str, expected: dict[str, list[int]]
+) -> None:
+    drafts = _assemble(_items(listing))
+    assert {d.name: [y.first for y in d.years()] for d in drafts} == expected
+
+
 def test_a_sentence_that_names_a_program_and_goes_on_to_another_states_the_first() -> None:
     opening = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
     spending = (
