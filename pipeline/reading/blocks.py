@@ -25,6 +25,7 @@ CAPTION_START = re.compile(
 ASIDE_START = re.compile(r"^(sources?|notes?|credits?|photo)\s*:|^\*\s*\w", re.I)
 BULLET = re.compile(r"^[•●▪◦‣∙·]$")
 LIST_START = re.compile(r"^([•●▪◦‣∙·–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]+\))$")
+INLINE_ENUMERATOR = re.compile(r"^\((?:[ivx]+|[a-h]|\d{1,2})\)$")
 URL_START = re.compile(r"https?://|^<?www\.|^<http")
 URL_CHARS = re.compile(r"[/_%=&?~#>]|\.\w")
 MARKER = re.compile(r"^\d{1,3}(,\d{1,3})*$")
@@ -126,8 +127,19 @@ def _breaks(
         return True
     if BULLET.match(line.words[0].text) and len(line.words) > 1:
         return True
-    # "1." or "-" opens an item only after a finished line; mid-sentence it is just a dash
-    return bool(LIST_START.match(line.words[0].text)) and prev.plain_text.endswith((*TERMINAL, ";"))
+    # "1." or "-" opens an item only after a finished line; mid-sentence it is just a dash. A
+    # line going on to the next enumerator ("(i) …; (ii) …") runs an enumeration inline
+    return (
+        bool(LIST_START.match(line.words[0].text))
+        and prev.plain_text.endswith((*TERMINAL, ";"))
+        and not _inline_enumeration([line, nxt] if nxt is not None and _same_flow(line, nxt) else [line])
+    )
+
+
+def _inline_enumeration(lines: list[Line]) -> bool:
+    """Lines opening on an enumerator that go on to the next one: "(i) …; (ii) …"."""
+    words = [w.text for ln in lines for w in ln.words]
+    return any(INLINE_ENUMERATOR.match(w) for w in words[1:])
 
 
 def classify(block: RawBlock, style: Style) -> BlockKind | Literal["aside"]:
@@ -156,7 +168,8 @@ def classify(block: RawBlock, style: Style) -> BlockKind | Literal["aside"]:
             return "heading"
     if first.share("italic") > 0.9 and size < style.size * 0.95 and len(words) < 80:
         return "caption"
-    if LIST_START.match(first.words[0].text) and len(first.words) > 1:
+    opens_item = LIST_START.match(first.words[0].text) and len(first.words) > 1
+    if opens_item and not _inline_enumeration(block.lines):
         return "list_item"
     return "paragraph"
 
@@ -210,7 +223,8 @@ def _continuation_target(
     _, lx1 = _column_span(last, columns)
     full = lx1 - last.x1 < 0.03 * (lx1 - _column_span(last, columns)[0])
     starts_lower = first.plain_text[:1].islower()
-    if not text.endswith(TERMINAL) or full or starts_lower:
+    # a colon announces what follows ("three departments: (i) …; (ii) …"), whatever it opens with
+    if not text.endswith(TERMINAL) or text.endswith(":") or full or starts_lower:
         return prev
     return None
 

@@ -199,3 +199,46 @@ def test_doubled_characters_removed_but_double_letters_kept(tmp_path: Path) -> N
     text = " ".join(b.text for b in read_pdf(pdf).blocks)
     assert "Assistance" in text and "AAssistance" not in text and "Asssistance" not in text
     assert text.count("million will") == 5
+
+
+def _two_column_page(pdf: Path, left: list[str], right: list[str]) -> Path:
+    """A page of two text columns, one line per string, 12 pt apart, top-aligned."""
+    from reportlab.pdfgen import canvas
+
+    sheet = canvas.Canvas(str(pdf))
+    sheet.setFont("Helvetica", 10)
+    for x, lines in ((60, left), (320, right)):
+        for n, line in enumerate(lines):
+            sheet.drawString(x, 760 - 12 * n, line)
+    sheet.save()
+    return pdf
+
+
+FILLER = [
+    "Donors have long supported police reform in the",
+    "region, with programs of training and equipment",
+    "that reach many cities and rural areas alike, and",
+    "with a growing share of prevention among them.",
+] * 12
+
+
+def test_an_enumeration_run_inline_after_a_column_break_continues_its_paragraph(tmp_path: Path) -> None:
+    left = [*FILLER, "The strategy is overseen by three offices that", "manage implementation:"]
+    right = [
+        "(i) the Alpha Committee against Crime (ACC); (ii)",
+        "the Beta Commission; and (iii) the Gamma Group.",
+        "",
+        *FILLER,
+    ]
+    document = read_pdf(_two_column_page(tmp_path / "inline.pdf", left, right))
+    block = next(b for b in document.blocks if "manage implementation" in b.text)
+    assert block.kind == "paragraph"
+    assert "implementation: (i) the Alpha Committee" in block.text
+    assert block.text.rstrip().endswith("the Gamma Group.")
+
+
+def test_an_item_of_a_list_set_line_by_line_is_its_own_block(tmp_path: Path) -> None:
+    items = ["(i) to train the police forces of the region;", "(ii) to equip them."]
+    left = [*FILLER, "The strategy has two aims:", *items]
+    document = read_pdf(_two_column_page(tmp_path / "list.pdf", left, FILLER))
+    assert [b.text for b in document.blocks if b.kind == "list_item"] == items
