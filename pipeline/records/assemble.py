@@ -142,6 +142,14 @@ class Assembler:
             another = recalls_another(item.text, names)
             if another:
                 names = []  # the names it holds are of the later program, not of its own
+            opening = self._opening_reference(item, names, named)
+            if opening is not None:
+                # "Adopted in 2004, the strategy is overseen by A, B and C": the sentence speaks of
+                # the program named before; the names it goes on to are its parts
+                opening.add(item, probability, "reference")
+                by_sentence[item.sentence.index] = opening
+                previous = (item, opening)
+                continue
             firsts = self._first_per_key(names, keys)
             if self.split_lists and len(firsts) >= 2:
                 # a sentence listing programs states each of them: it is evidence of every one
@@ -312,6 +320,18 @@ class Assembler:
             return nearby[0] if nearby else None  # any program is "the program"
         headed = [d for d in nearby if any(noun in n.casefold() for n in d.names)]
         return (headed or nearby or [None])[0]
+
+    def _opening_reference(
+        self, item: SentenceMentions, names: list[ProgramName], named: list[tuple[int, Draft]]
+    ) -> Draft | None:
+        """The program a named sentence is about when it calls that program "the <noun>" before
+        naming anything else (a body sentence: a note's referent is its citing sentence's)."""
+        if not names or item.sentence.source == "footnote":
+            return None
+        reference = DEFINITE_REFERENCE.search(item.text, 0, names[0].start)
+        if reference is None or len(item.text[: reference.start()].split()) >= 12:
+            return None
+        return self._referent(reference.group(1), item.sentence.index, named)
 
     def _unlinked_notes(self, items: list[SentenceMentions], kept: list[SentenceMentions]) -> set[int]:
         """Detected footnotes the linker keeps apart from every detected sentence citing them:

@@ -12,6 +12,8 @@ from pipeline.nlp.mentions import SentenceMentions, extract_mentions
 from pipeline.nlp.sentences import split_sentences
 from pipeline.records.assemble import Assembler, Draft, _has_words
 
+SAFE_STREETS = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+
 
 @lru_cache(maxsize=1)
 def _matcher() -> ActorMatcher:
@@ -54,7 +56,7 @@ def test_a_sentence_listing_programs_is_evidence_of_those_stated_nowhere_else() 
     listing = (
         "Donors fund the Safe Streets Initiative, the Border Trust Fund and the Youth Futures Program."
     )
-    own = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+    own = SAFE_STREETS
     drafts = _assemble(_items(listing, own))
     by_name = {d.name: d for d in drafts}
     assert set(by_name) == {"Safe Streets Initiative", "Border Trust Fund", "Youth Futures Program"}
@@ -92,7 +94,7 @@ def test_each_program_of_a_listing_keeps_the_year_written_against_its_name(
 
 
 def test_a_sentence_that_names_a_program_and_goes_on_to_another_states_the_first() -> None:
-    opening = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+    opening = SAFE_STREETS
     spending = (
         "By 2013 spending on the Safe Streets Initiative reached $40 million, while a further "
         "$5 million went to the Border Trust Fund."
@@ -237,7 +239,7 @@ def test_a_sentence_recalling_an_earlier_activity_is_another_record() -> None:
 
 
 def test_a_sentence_joins_a_record_more_readily_than_it_makes_one() -> None:
-    named = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
+    named = SAFE_STREETS
     follow = "Its trainers also visited prisons in Guatemala in 2012."
     alone = "Spain sent advisers to the police academy of Peru in 2013."
     assembler = Assembler(registry=ActorRegistry.load())
@@ -289,3 +291,14 @@ def test_a_sentence_calling_the_program_by_its_head_word_is_its_evidence() -> No
         (draft,) = assembler.assemble(_items(f"{named} {passed}"), [0.9, probability], [])
         assert _texts(draft) == [named, passed]
         assert draft.joined_by[draft.items[1].sentence.index] == how
+
+
+def test_a_sentence_calling_the_program_before_it_and_naming_its_parts_is_its_evidence() -> None:
+    opening = SAFE_STREETS
+    parts = (
+        "Launched by donors in 2010, the initiative is run by the Regional Crime Observatory and "
+        "the Youth Futures Program."
+    )
+    drafts = _assemble(_items(opening, parts))
+    assert [(d.name, _texts(d)) for d in drafts] == [("Safe Streets Initiative", [opening, parts])]
+    assert drafts[0].joined_by[drafts[0].items[1].sentence.index] == "reference"
