@@ -57,6 +57,9 @@ class Block:
     notes: list[int] = field(default_factory=list)
     note_offsets: list[int] = field(default_factory=list)
     fragments: list[Fragment] = field(default_factory=list)
+    emphasis: list[tuple[int, int]] = field(default_factory=list)
+    """(start, end) in ``text`` of each run of words set in italics: reports italicise the
+    titles of programs, treaties and publications, and foreign terms."""
     font_size: float = 0.0
     column: int = 0
     start: int = 0

@@ -85,6 +85,8 @@ class Sentence:
     """Text of the nearest heading above (a heading's own text for a heading); body only."""
     boxes: tuple[tuple[int, BBox], ...] = ()
     """(page, box) of every line the sentence touches, as :meth:`Document.locate` gives them."""
+    emphasis: tuple[tuple[int, int], ...] = ()
+    """(start, end) in ``text`` of its runs of italics (body and caption sentences)."""
 
 
 @dataclass(frozen=True)
@@ -348,6 +350,9 @@ def split_sentences(document: Document, nlp: Language | None = None) -> list[Sen
                     pages=pages,
                     section=section if source == "body" else None,
                     boxes=boxes,
+                    emphasis=tuple(
+                        (max(a, s) - s, min(b, e) - s) for a, b in block.emphasis if a < e and b > s
+                    ),
                 )
             )
 

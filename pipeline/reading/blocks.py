@@ -52,6 +52,8 @@ class AssembledText:
     notes: list[int] = field(default_factory=list)
     note_offsets: list[int] = field(default_factory=list)
     fragments: list[Fragment] = field(default_factory=list)
+    emphasis: list[tuple[int, int]] = field(default_factory=list)
+    """(start, end) of each run of words set in italics."""
 
 
 @dataclass
@@ -265,12 +267,34 @@ def assemble(lines: list[Line], vocabulary: Counter[str], skip_first_word: bool 
                 in_url = False
             if line_start is None:
                 line_start = length
+            if word.italic and token:
+                _emphasise(out.emphasis, length, length + len(token))
             parts.append(token)
             length += len(token)
         if line_start is not None and length > line_start:
             out.fragments.append(Fragment(line.page, line.bbox, line_start, length))
     out.text = "".join(parts)
+    out.emphasis = [_trimmed(out.text, s, e) for s, e in out.emphasis]
     return out
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A run without the punctuation its last word carries in italics ("Persons,", "Plan)")."""
+    while end > start and (
+        text[end - 1] in ",.;:"
+        or (text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end))
+    ):
+        end -= 1
+    return start, end
+
+
+def _emphasise(runs: list[tuple[int, int]], start: int, end: int) -> None:
+    """Add an italic word at ``start:end``: it extends the run it follows across a space or a
+    joined line-end hyphen, else starts a run."""
+    if runs and start - runs[-1][1] <= 1:
+        runs[-1] = (runs[-1][0], end)
+    else:
+        runs.append((start, end))
 
 
 def _url_goes_on(token: str, next_line: Line) -> bool:

@@ -354,6 +354,7 @@ def _to_block(raw: RawBlock, vocabulary: Counter[str]) -> Block:
         notes=text.notes,
         note_offsets=text.note_offsets,
         fragments=text.fragments,
+        emphasis=text.emphasis,
         font_size=first.size,
         column=first.column,
     )

@@ -242,3 +242,39 @@ def test_an_item_of_a_list_set_line_by_line_is_its_own_block(tmp_path: Path) -> 
     left = [*FILLER, "The strategy has two aims:", *items]
     document = read_pdf(_two_column_page(tmp_path / "list.pdf", left, FILLER))
     assert [b.text for b in document.blocks if b.kind == "list_item"] == items
+
+
+def test_runs_of_italics_are_kept_with_their_blocks_and_sentences(tmp_path: Path) -> None:
+    """Reports set titles in italics: the run is read across a line break, without the comma
+    its last word carries, and each sentence knows the runs inside it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    from pipeline.nlp.sentences import split_sentences
+
+    lines = [
+        [("Helvetica", "In 2011 the donors agreed to fund the "), ("Helvetica-Oblique", "Safe Streets")],
+        [("Helvetica-Oblique", "Initiative,"), ("Helvetica", " which trains police in three cities.")],
+        [
+            ("Helvetica", "Critics called the effort a "),
+            ("Helvetica-Oblique", "tour de force"),
+            ("Helvetica", "."),
+        ],
+    ]
+    pdf = tmp_path / "italics.pdf"
+    sheet = canvas.Canvas(str(pdf))
+    for n, pieces in enumerate(lines):
+        x = 72.0
+        for font, text in pieces:
+            sheet.setFont(font, 10)
+            sheet.drawString(x, 700 - 12 * n, text)
+            x += stringWidth(text, font, 10)
+    sheet.save()
+    document = read_pdf(pdf)
+    runs = [b.text[s:e] for b in document.blocks for s, e in b.emphasis]
+    assert runs == ["Safe Streets Initiative", "tour de force"]
+    sentences = [s for s in split_sentences(document) if s.block is not None]
+    assert [[s.text[a:b] for a, b in s.emphasis] for s in sentences] == [
+        ["Safe Streets Initiative"],
+        ["tour de force"],
+    ]
