@@ -30,6 +30,7 @@ from .features import (
     program_heads,
     program_names,
     starts_with_anaphor,
+    with_emphasised_names,
 )
 from .models import Model, probabilities
 
@@ -43,6 +44,20 @@ funded …") states another intervention than the passage or note around it."""
 
 def recalls_another(text: str, names: list[ProgramName]) -> bool:
     return bool(PRECEDED.search(text) or (not names and EARLIER.search(text)))
+
+
+SEQUENCE_OPENING = re.compile(
+    r"^(?:(?:shortly|soon|just|immediately|long|years|months|weeks|a\s+year|a\s+decade)\s+)?"
+    r"(?:after|before|following|prior\s+to)\b[^,;]{3,160},",
+    re.IGNORECASE,
+)
+"""An opening clause placing the sentence after or before another event ("Shortly after
+agreement on the Convention in 2005, …"): a program named there is that other event."""
+
+
+def sequence_opening_end(text: str) -> int:
+    match = SEQUENCE_OPENING.match(text)
+    return match.end() if match else 0
 
 
 DEFINITE_REFERENCE = re.compile(
@@ -117,7 +132,7 @@ class Assembler:
     ) -> list[Draft]:
         acronyms = acronym_table([i.text for i in items])
         keys = NameKeys({name_key(long): acr for acr, long in acronyms.items()})
-        names_of = {i.sentence.index: self._names(i.text, acronyms) for i in items}
+        names_of = {i.sentence.index: self._names(i.text, acronyms, i.sentence.emphasis) for i in items}
         keys.learn_renamings([(i.text, names_of[i.sentence.index]) for i in items])
         drafts: list[Draft] = []
         by_key: dict[str, Draft] = {}
@@ -138,7 +153,8 @@ class Assembler:
         listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         for (item, probability), link in zip(kept, linked, strict=True):
-            names = names_of[item.sentence.index]
+            opening = sequence_opening_end(item.text)
+            names = [n for n in names_of[item.sentence.index] if n.start >= opening]
             another = recalls_another(item.text, names)
             if another:
                 names = []  # the names it holds are of the later program, not of its own
@@ -178,9 +194,7 @@ class Assembler:
             if names and draft.key is None:
                 draft.key = keys(names[0])
                 by_key.setdefault(draft.key, draft)
-            draft.names.extend(
-                self._display(n, acronyms) for n in names[:1] if keys(n) == draft.key
-            )
+            draft.names.extend(self._display(n, acronyms) for n in names[:1] if keys(n) == draft.key)
             draft.add(item, probability, joined_by)
             if names and draft.key:
                 named.append((item.sentence.index, draft))
@@ -218,8 +232,10 @@ class Assembler:
             if draft.key is None and sources and sources <= {"caption", "table_caption"}:
                 caption = fold_text(" ".join(i.text for i in draft.items)).casefold()
                 home = next((d for d in drafts if d is not draft and d.key and _names_in(d, caption)), None)
-            elif draft.key is None and sources == {"footnote"} and not any(
-                i.sentence.index in unlinked_notes for i in draft.items
+            elif (
+                draft.key is None
+                and sources == {"footnote"}
+                and not any(i.sentence.index in unlinked_notes for i in draft.items)
             ):
                 citing = {c for i in draft.items for c in i.sentence.cited_by}
                 blocks = {block_of.get(c) for c in citing} - {None}
@@ -370,7 +386,7 @@ class Assembler:
             if known is None and len(names[0].text.split()) == 1:  # "the Mérida program"
                 known = self._short_name_draft(names[0].text, by_key)
             return known, "name"
-        short = self._short_name_draft(item.text, by_key)
+        short = self._short_name_draft(item.text[sequence_opening_end(item.text) :], by_key)
         if short is not None:
             return short, "short_name"
         reference = DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12]))
@@ -401,7 +417,9 @@ class Assembler:
         shared = set(before.canonical_actors()) & set(item.canonical_actors())
         return (draft if shared else None), "passage"
 
-    def _names(self, text: str, acronyms: dict[str, str]) -> list[ProgramName]:
+    def _names(
+        self, text: str, acronyms: dict[str, str], emphasis: tuple[tuple[int, int], ...] = ()
+    ) -> list[ProgramName]:
         """Program names in a sentence, and the report's own acronyms of programs used alone.
 
         An organisation the actor registry knows (UNDP, CICAD) is an actor, not a program,
@@ -409,7 +427,7 @@ class Assembler:
         the sentence creates it ("the OAS has created CICAD"): then its creation is the record.
         """
         registry = self.registry or default_registry()
-        found = programs_named(text, registry)
+        found = programs_named(text, registry, emphasis)
         if len({n.key for n in found}) >= 3 and not self.split_lists:
             return []  # an overview listing programs belongs to none of them
         for acronym, long_form in acronyms.items():
@@ -647,10 +665,13 @@ AND_NEXT = re.compile(
 )
 
 
-def programs_named(text: str, registry: ActorRegistry) -> list[ProgramName]:
-    """The program names of a sentence, leaving out organisations the registry knows (UNDP,
-    CICAD) unless the sentence creates them ("the OAS created CICAD")."""
-    candidates = list(program_names(text))
+def programs_named(
+    text: str, registry: ActorRegistry, emphasis: tuple[tuple[int, int], ...] = ()
+) -> list[ProgramName]:
+    """The program names of a sentence (with the titles it sets in italics, at ``emphasis``),
+    leaving out organisations the registry knows (UNDP, CICAD) unless the sentence creates
+    them ("the OAS created CICAD")."""
+    candidates = with_emphasised_names(text, program_names(text), emphasis)
     created = _created(text, candidates)
     return [
         n

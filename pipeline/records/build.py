@@ -57,7 +57,7 @@ def detect(items: list[SentenceMentions], models: RecordModels) -> list[float]:
     scores = probabilities(models.detector, detection_examples(items), 1)
     registry = default_registry()
     return [
-        max(p, NAMED_FLOOR) if programs_named(item.text, registry) else p
+        max(p, NAMED_FLOOR) if programs_named(item.text, registry, item.sentence.emphasis) else p
         for item, p in zip(items, scores, strict=True)
     ]
 

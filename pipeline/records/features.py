@@ -190,6 +190,46 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
     return tuple(sorted(names, key=lambda n: n.start))
 
 
+@lru_cache(maxsize=1)
+def _head_word() -> re.Pattern[str]:
+    """A program head word as a whole word, in any case ("Convention", "project")."""
+    heads = "|".join(re.escape(h) for h in sorted(program_heads(), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{heads})s?(?![\w-])", re.IGNORECASE)
+
+
+EMPHASIS_TAIL = re.compile(r"(?:\s+(?:in|of)\s+(?:1[89]|20)\d\d)?(?:\s*\(([A-Z][A-Za-z\-]{1,14})\))?$")
+"""What an italic title may end on that is not the name: its acronym, its year."""
+
+
+def with_emphasised_names(
+    text: str, names: tuple[ProgramName, ...] | list[ProgramName], emphasis: tuple[tuple[int, int], ...]
+) -> list[ProgramName]:
+    """``names`` with the program titles a report sets in italics: a run of italics holding a
+    program head word, even a lower-case one ("the *Alcatraz project*", "*plan de vigilancia
+    por cuadrante*"). Italics also give a name its exact extent: a run holding a name the
+    words found only in part ("Protocol to Prevent, Suppress and Punish …") replaces it.
+    Italics without a head word (foreign terms, publications, "*status quo*") name nothing."""
+    out = list(names)
+    for start, end in emphasis:
+        if end - start > 0.7 * len(text.strip()):
+            continue  # a sentence set in italics (a quote, a box) is no title
+        article = re.match(r"(?:[Tt]he|[Aa]n?)\s+", text[start:end])
+        start += article.end() if article else 0
+        inside = [n for n in out if start <= n.start and n.end <= end]
+        tail = EMPHASIS_TAIL.search(text, start, end)
+        acronym = tail.group(1) if tail else None
+        end = tail.start() if tail else end
+        run = text[start:end]
+        if len(run.split()) < 2 or not _head_word().search(run):
+            continue
+        if any(n.start < end and start < n.end for n in out if n not in inside):
+            continue  # crosses a name the words found: keep that one
+        acronym = acronym or next((n.acronym for n in inside if n.acronym), None)
+        out = [n for n in out if n not in inside]
+        out.append(ProgramName(start, end, run, acronym))
+    return sorted(out, key=lambda n: n.start)
+
+
 def _rare_word(word: str) -> bool:
     """A word too rare in English to be a demonym or a common adjective: a name of its own."""
     return word[:1].isupper() and zipf_frequency(word.casefold(), "en") < 2.5

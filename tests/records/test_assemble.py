@@ -53,9 +53,7 @@ def _texts(draft: Draft) -> list[str]:
 
 
 def test_a_sentence_listing_programs_is_evidence_of_those_stated_nowhere_else() -> None:
-    listing = (
-        "Donors fund the Safe Streets Initiative, the Border Trust Fund and the Youth Futures Program."
-    )
+    listing = "Donors fund the Safe Streets Initiative, the Border Trust Fund and the Youth Futures Program."
     own = SAFE_STREETS
     drafts = _assemble(_items(listing, own))
     by_name = {d.name: d for d in drafts}
@@ -302,3 +300,14 @@ def test_a_sentence_calling_the_program_before_it_and_naming_its_parts_is_its_ev
     drafts = _assemble(_items(opening, parts))
     assert [(d.name, _texts(d)) for d in drafts] == [("Safe Streets Initiative", [opening, parts])]
     assert drafts[0].joined_by[drafts[0].items[1].sentence.index] == "reference"
+
+
+def test_a_program_named_in_an_opening_after_clause_is_another_event() -> None:
+    later = (
+        "Shortly after agreement on the Safe Streets Initiative in 2012, Honduras adopted a code of conduct."
+    )
+    drafts = _assemble(_items(SAFE_STREETS, later))
+    assert [(d.name, _texts(d)) for d in drafts] == [
+        ("Safe Streets Initiative", [SAFE_STREETS]),
+        (None, [later]),
+    ]

@@ -9,6 +9,7 @@ from pipeline.records.features import (
     security_terms,
     sentence_features,
     themes_in,
+    with_emphasised_names,
 )
 
 from .test_assemble import _items
@@ -125,3 +126,30 @@ def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
     assert "arms-control" not in themes_in("Farms in the valley grew coffee.")  # "arms" begins a word
     assert "organized-crime" in themes_in("The committee against terrorism sponsors exchanges.")
     assert "arms-control" in themes_in("The mission demobilized armed groups in Honduras.")
+
+
+def _italic(text: str, *runs: str) -> list[tuple[str, str | None]]:
+    """Names of ``text`` once ``runs`` are set in italics: (name, acronym)."""
+    emphasis = tuple((text.index(r), text.index(r) + len(r)) for r in runs)
+    return [(n.text, n.acronym) for n in with_emphasised_names(text, program_names(text), emphasis)]
+
+
+def test_a_title_in_italics_is_a_name_when_it_has_a_program_head_word() -> None:
+    text = "Another example is the Bright Futures project in Lima, a case of mano dura abroad."
+    assert _italic(text, "Bright Futures project", "mano dura") == [("Bright Futures project", None)]
+    text = "Its policing plan (plan de barrio seguro) is widely praised."
+    assert _italic(text, "plan de barrio seguro") == [("plan de barrio seguro", None)]
+
+
+def test_italics_give_a_name_its_whole_extent_and_acronym() -> None:
+    text = "Most states ratified the Protocol to Prevent, Suppress and Punish Trafficking in Persons in 2003."
+    assert names(text) == ["Protocol to Prevent"]
+    title = "Protocol to Prevent, Suppress and Punish Trafficking in Persons"
+    assert _italic(text, title) == [(title, None)]
+    text = "Donors backed the Regional Border Compact of 2004 (RBC) and its sequels."
+    assert _italic(text, "Regional Border Compact of 2004 (RBC)") == [("Regional Border Compact", "RBC")]
+
+
+def test_a_sentence_set_in_italics_names_nothing_by_its_italics() -> None:
+    text = "The task force helps the police plan patrols along the river."
+    assert _italic(text, text[:-1]) == []
