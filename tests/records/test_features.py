@@ -71,6 +71,9 @@ def test_security_terms() -> None:
     assert security_terms("federal vocational education grants for states") == 0
     assert security_terms("child support program authorized by the Social Security Act") == 0
     assert security_terms("grants to farms and harmful drugs") == 1  # "drug", not "arms" in "farms"
+    # justice and the financial side of crime are security too, with no "crime" word in sight
+    assert security_terms("mock trials and better judicial action") == 1
+    assert security_terms("asset forfeiture laws and financial intelligence units") == 2
 
 
 def test_legend_lines_are_not_statements() -> None:
