@@ -671,13 +671,25 @@ def programs_named(
     """The program names of a sentence (with the titles it sets in italics, at ``emphasis``),
     leaving out organisations the registry knows (UNDP, CICAD) unless the sentence creates
     them ("the OAS created CICAD")."""
-    candidates = with_emphasised_names(text, program_names(text), emphasis)
+    candidates = [
+        n
+        for n in with_emphasised_names(text, program_names(text), emphasis)
+        if not CITED_SOURCE.match(text, n.end)
+    ]
     created = _created(text, candidates)
     return [
         n
         for n, made in zip(candidates, created, strict=True)
         if made or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
     ]
+
+
+CITED_SOURCE = re.compile(
+    r"\s*(?:\([^()]{1,20}\)\s*)?(?:also\s+)?(?:determine|find|found|estimate|argue|suggest|hint|conclude|"
+    r"report|warn|rank|observe|claim)(?:s|d|ed)?\b"
+)
+"""A name followed by a verb of reporting ("the X Unit determines that …", "the 2011 Y
+Strategy hints at …") is the source the sentence cites, not a program it states."""
 
 
 MISSION_AREA_MEMBERS = 10

@@ -10,7 +10,7 @@ from pipeline.document import Block, Document, Fragment, Note
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions, extract_mentions
 from pipeline.nlp.sentences import split_sentences
-from pipeline.records.assemble import Assembler, Draft, _has_words
+from pipeline.records.assemble import Assembler, Draft, _has_words, programs_named
 
 SAFE_STREETS = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
 
@@ -311,3 +311,16 @@ def test_a_program_named_in_an_opening_after_clause_is_another_event() -> None:
         ("Safe Streets Initiative", [SAFE_STREETS]),
         (None, [later]),
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Regional Crime Observatory estimates that homicides fell by a third.",
+        "The 2011 Border Safety Strategy hints at how donors are rethinking their aid.",
+        "The Safety Index Unit (SIU) also found that few states report arms transfers.",
+    ],
+)
+def test_a_name_reporting_what_it_found_is_a_cited_source_not_a_program(sentence: str) -> None:
+    assert programs_named(sentence, ActorRegistry.load()) == []
+    assert [n.text for n in programs_named(SAFE_STREETS, ActorRegistry.load())] == ["Safe Streets Initiative"]
