@@ -129,6 +129,7 @@ def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
     assert "arms-control" not in themes_in("Farms in the valley grew coffee.")  # "arms" begins a word
     assert "organized-crime" in themes_in("The committee against terrorism sponsors exchanges.")
     assert "arms-control" in themes_in("The mission demobilized armed groups in Honduras.")
+    assert "money-laundering" in themes_in("Four states passed forfeiture laws with OAS support.")
 
 
 def _italic(text: str, *runs: str) -> list[tuple[str, str | None]]:
