@@ -198,6 +198,10 @@ class Assembler:
             draft.add(item, probability, joined_by)
             if names and draft.key:
                 named.append((item.sentence.index, draft))
+                if keys(names[0]) == draft.key:
+                    dating = years_before_name(names[0], item)
+                    if dating:
+                        draft.years_of.setdefault(item.sentence.index, dating)
             by_sentence[item.sentence.index] = draft
             previous = (item, draft)
         self._attach_follow_ups(items, probabilities, by_sentence)
@@ -598,6 +602,15 @@ def years_tied_to(name: ProgramName, item: SentenceMentions) -> list[YearMention
         if (y.start >= name.end and TIED_AFTER.fullmatch(text, name.end, y.start))
         or (y.end <= name.start and TIED_BEFORE.fullmatch(text, y.end, name.start))
     ]
+
+
+def years_before_name(name: ProgramName, item: SentenceMentions) -> list[YearMention]:
+    """The year that dates the clause naming a program, where a sentence dates several events
+    before the name ("In 2004 the bureau set up a task force, while in 2005 the department
+    created the X"): the last written before it. Empty unless two years or more come first (a
+    single one may date the statement, not the program: "By 2010 the X, begun in 2000, …")."""
+    before = [y for y in item.years if not y.citation and y.end <= name.start]
+    return before[-1:] if len({y.first for y in before}) >= 2 else []
 
 
 def _holds(draft: Draft, sentences: set[int]) -> bool:

@@ -324,3 +324,21 @@ def test_a_program_named_in_an_opening_after_clause_is_another_event() -> None:
 def test_a_name_reporting_what_it_found_is_a_cited_source_not_a_program(sentence: str) -> None:
     assert programs_named(sentence, ActorRegistry.load()) == []
     assert [n.text for n in programs_named(SAFE_STREETS, ActorRegistry.load())] == ["Safe Streets Initiative"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "start"),
+    [
+        (  # two events dated before the name: the program's is the one its clause gives
+            "In 2004 the police set up a unit, while in 2005 donors created the Safe Streets Initiative.",
+            2005,
+        ),
+        (  # one year first may date the statement only: the earliest year stays the start
+            "By 2010 spending on the Safe Streets Initiative, begun in 2006, had doubled.",
+            2006,
+        ),
+    ],
+)
+def test_a_named_program_is_dated_by_the_clause_that_names_it(sentence: str, start: int) -> None:
+    [draft] = _assemble(_items(sentence))
+    assert min(y.first for y in draft.years() if y.first) == start
