@@ -261,7 +261,7 @@ def _joined_names() -> re.Pattern[str]:
 def is_program_name(text: str) -> bool:
     """A long form that names an intervention (not an agency): it has a program head word
     (also when the report spells the long form in lower case)."""
-    if text.islower():  # "the border safety act (BSA)": read it capitalised
+    if text[:1].islower():  # "the border safety act (BSA)": read it capitalised
         text = re.sub(rf"\b(?!{CONNECTORS}\b)([a-z])", lambda m: m.group(1).upper(), text)
     return next(_name_matches(text), None) is not None
 
@@ -276,15 +276,18 @@ def acronym_table(texts: list[str]) -> dict[str, str]:
             initials = "".join(w[0] for w in long_form.split() if w[0].isupper())
             if acronym.upper()[:1] in initials and acronym not in table:
                 table[acronym] = long_form
-        for match in LOWER_ACRONYM_DEF.finditer(text):
-            lower = _lowercase_long_form(match.group(1), match.group(2))
-            if lower and match.group(2) not in table:
-                table[match.group(2)] = lower
+        for match in SPELLED_ACRONYM_DEF.finditer(text):
+            spelled = _lowercase_long_form(match.group(1), match.group(2))
+            # an exact spelling-out is the long form, whatever its case ("legal assistance
+            # program for Latin America and the Caribbean (LAPLAC)"): the capitals alone may
+            # start too early or too late
+            if spelled:
+                table[match.group(2)] = spelled
     return table
 
 
-LOWER_ACRONYM_DEF = re.compile(r"((?:[a-z][\w’'\-]*\s+){2,12})\(([A-Z]{3,10})\)")
-"""A long form written in lower case ("the border safety act (BSA)")."""
+SPELLED_ACRONYM_DEF = re.compile(r"((?:[A-Za-z][\w’'\-]*\s+){2,14})\(([A-Z]{3,10})\)")
+"""A long form spelled out word by word, in any case ("the border safety act (BSA)")."""
 
 
 def _lowercase_long_form(words: str, acronym: str) -> str | None:

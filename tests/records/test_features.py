@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.records.features import (
     acronym_table,
+    is_program_name,
     name_key,
     program_names,
     security_terms,
@@ -58,6 +59,10 @@ def test_acronyms_defined_in_the_text() -> None:
     lower = acronym_table(["the United States established the trafficking in victims protection act (TVPA)"])
     assert lower["TVPA"] == "trafficking in victims protection act"
     assert acronym_table(["the monitoring and evaluation of police reform (MPR) unit"]) == {}
+    # in mixed case too: the spelling-out, not the capitals, says where the long form starts
+    mixed = acronym_table(["The Bank has set up a border patrol fund for Central America (BPFCA) in 2010."])
+    assert mixed["BPFCA"] == "border patrol fund for Central America"
+    assert is_program_name(mixed["BPFCA"])
 
 
 def test_a_name_does_not_start_with_a_citing_verb_or_a_fiscal_year() -> None:
