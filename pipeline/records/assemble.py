@@ -690,11 +690,25 @@ def programs_named(
         if not CITED_SOURCE.match(text, n.end)
     ]
     created = _created(text, candidates)
+    instance = INSTANCES.search(text)
     return [
         n
         for n, made in zip(candidates, created, strict=True)
-        if made or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
+        if made
+        or (instance is not None and instance.end() <= n.start <= instance.end() + INSTANCE_REACH)
+        or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
     ]
+
+
+INSTANCES = re.compile(
+    r"\b(?:mechanisms?|initiatives?|programs?|programmes?|projects?|forums?|fora|networks?|commissions?|"
+    r"task\s+forces?|partnerships?)\s+(?:such\s+as|like|including|include:?)\s"
+)
+"""Bodies given as instances of a kind of cooperation ("mechanisms such as the X Network and
+the Y Forum", "forums include: …") are the interventions the sentence states, registered
+organisations or not."""
+INSTANCE_REACH = 200
+"""Characters after "such as" within which a name is one of the instances."""
 
 
 CITED_SOURCE = re.compile(

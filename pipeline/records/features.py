@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 CONNECTORS = r"(?:of|for|the|and|to|in|on|against|with|de|del|la|las|los|y|e|da|do|dos|das|&)"
 TAIL_CONNECTORS = r"(?:of|for|the|to|in|on|against|with|de|del|la|las|los|da|do|dos|das)"
-CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*)"
+CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*|[a-z]{1,2}-[A-Z][\w’'\-]*)"
+"""A capitalised word, an acronym, or a word with a lower-case prefix ("e-Government")."""
 LEADING = re.compile(
     r"^(?:(?:The|A|An|While|For|In|On|At|Meanwhile|Specifically|Between|Before|After|Since|During|Although|"
     r"Likewise|Moreover|However|This|That|These|Those|Its|Their|Other|Both|Each|Some|Many|Most|Several|Also|"

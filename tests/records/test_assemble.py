@@ -342,3 +342,12 @@ def test_a_name_reporting_what_it_found_is_a_cited_source_not_a_program(sentence
 def test_a_named_program_is_dated_by_the_clause_that_names_it(sentence: str, start: int) -> None:
     [draft] = _assemble(_items(sentence))
     assert min(y.first for y in draft.years() if y.first) == start
+
+
+def test_registered_bodies_given_as_instances_of_cooperation_are_programs() -> None:
+    registry = ActorRegistry.load()
+    body = "Inter-American Drug Abuse Control Commission"
+    assert registry.get(body) is not None
+    assert programs_named(f"The {body} met in Lima.", registry) == []
+    listed = f"Other mechanisms such as the {body} and the Safe Streets Initiative deal with drugs."
+    assert [n.text for n in programs_named(listed, registry)] == [body, "Safe Streets Initiative"]

@@ -37,6 +37,12 @@ def test_named_programs_in_real_sentences() -> None:
     ]
 
 
+def test_a_word_with_a_lower_case_prefix_stays_in_a_name() -> None:
+    assert names("Donors fund the Network of e-Government Leaders of the Andes.") == [
+        "Network of e-Government Leaders of the Andes"
+    ]
+
+
 def test_country_names_and_sentence_openers_are_not_programs() -> None:
     # "United States" must not read as a "Unit"; an opening "While the" is no part of a name
     assert names("Between 2008 and 2012 the United States Congress mandated some $35 million") == []
