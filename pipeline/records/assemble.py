@@ -87,6 +87,9 @@ class Draft:
     probability: float = 0.0
     joined_by: dict[int, str] = field(default_factory=dict)
     """Sentence index → why it joined (see :class:`~pipeline.records.model.EvidenceSpan`)."""
+    at: int = 0
+    """Where in its first sentence the record is stated (its name, its clause): records of one
+    sentence come in the order the sentence states them."""
     years_of: dict[int, list[YearMention]] = field(default_factory=dict)
     """Sentence index → the years of it that date this record, where the sentence lists several
     programs each with its own year ("A (1999), B (2000)"); absent: all its years."""
@@ -198,6 +201,12 @@ class Assembler:
             draft.add(item, probability, joined_by)
             if names and draft.key:
                 named.append((item.sentence.index, draft))
+                clause = another_unnamed_clause(item.text, names)
+                if clause is not None:
+                    extra = Draft(at=clause)  # "… formed the X Group and supports pilot projects in …"
+                    extra.add(item, probability, "start")
+                    drafts.append(extra)
+                    draft.at = names[0].start if draft.items[0] is item else draft.at
                 if keys(names[0]) == draft.key:
                     dating = years_before_name(names[0], item)
                     if dating:
@@ -220,7 +229,9 @@ class Assembler:
         drafts = [d for d in drafts if d.tables or (d.items and (d.key or d.probability >= least))]
         # records in document order of their first sentence (a program first met in a listing
         # takes its place where its own sentences begin)
-        return sorted(drafts, key=lambda d: min((i.sentence.index for i in d.items), default=len(items)))
+        return sorted(
+            drafts, key=lambda d: (min((i.sentence.index for i in d.items), default=len(items)), d.at)
+        )
 
     @staticmethod
     def _fold_in_satellites(
@@ -602,6 +613,35 @@ def years_tied_to(name: ProgramName, item: SentenceMentions) -> list[YearMention
         if (y.start >= name.end and TIED_AFTER.fullmatch(text, name.end, y.start))
         or (y.end <= name.start and TIED_BEFORE.fullmatch(text, y.end, name.start))
     ]
+
+
+COOPERATION_VERB = (
+    r"(?:supports?|supported|creat(?:es?|ed)|establish(?:es|ed)?|launch(?:es|ed)?|funds?|funded|financed?|"
+    r"provides?|provided|trains?|trained|formed|set\s+up|signed)"
+)
+UNNAMED_INTERVENTION = re.compile(
+    rf"\b{COOPERATION_VERB}\s+(?:a|an|several|two|three|new)?\s*(?:[\w\-]+\s+){{0,3}}?"
+    r"(projects?|programs?|programmes?|task\s+forces?|initiatives?|agreements?|units?)\b"
+    r"(?!\s+(?:called|named|known\s+as|dubbed)\b)"
+)
+"""A clause setting up an intervention it does not name ("created a task force", "supports
+pilot projects"); not one naming it next ("an initiative called X")."""
+
+
+def another_unnamed_clause(text: str, names: list[ProgramName]) -> int | None:
+    """Where a sentence naming a program also sets up another it leaves unnamed ("In 2004 the
+    bureau created a task force, while in 2005 the department launched the X"); else None."""
+    for m in UNNAMED_INTERVENTION.finditer(text):
+        if any(n.start < m.end() and m.start() < n.end for n in names):
+            continue  # the name's own words
+        if any(n.start >= m.end() and UMBRELLA.search(text, m.end(), n.start) for n in names):
+            continue  # "initiatives …, including the X project": the kind of the named one
+        return m.start()
+    return None
+
+
+UMBRELLA = re.compile(r"\b(?:including|such\s+as|like|notably|among\s+them)\b")
+"""Between an unnamed kind and a name, "including …": the kind is the named program's own."""
 
 
 def years_before_name(name: ProgramName, item: SentenceMentions) -> list[YearMention]:

@@ -330,7 +330,8 @@ def test_a_name_reporting_what_it_found_is_a_cited_source_not_a_program(sentence
     ("sentence", "start"),
     [
         (  # two events dated before the name: the program's is the one its clause gives
-            "In 2004 the police set up a unit, while in 2005 donors created the Safe Streets Initiative.",
+            "In 2004 the police arrested gang leaders, while in 2005 donors created the Safe Streets "
+            "Initiative.",
             2005,
         ),
         (  # one year first may date the statement only: the earliest year stays the start
@@ -351,3 +352,29 @@ def test_registered_bodies_given_as_instances_of_cooperation_are_programs() -> N
     assert programs_named(f"The {body} met in Lima.", registry) == []
     listed = f"Other mechanisms such as the {body} and the Safe Streets Initiative deal with drugs."
     assert [n.text for n in programs_named(listed, registry)] == [body, "Safe Streets Initiative"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the unnamed clause comes first: so does its record
+            "In 2004 the police created a task force on gangs, while in 2005 donors launched the "
+            "Safe Streets Initiative.",
+            [None, "Safe Streets Initiative"],
+        ),
+        (
+            "The OAS formed the Safe Streets Initiative and supports pilot projects in Peru.",
+            ["Safe Streets Initiative", None],
+        ),
+        (  # the kind of the named program, not another one
+            "The OAS supports initiatives on asset management, including the Safe Streets Initiative.",
+            ["Safe Streets Initiative"],
+        ),
+    ],
+)
+def test_a_sentence_naming_a_program_and_setting_up_another_unnamed_states_both(
+    sentence: str, expected: list[str | None]
+) -> None:
+    drafts = _assemble(_items(sentence))
+    assert [d.name for d in drafts] == expected
+    assert all(_texts(d) == [sentence] for d in drafts)
