@@ -279,12 +279,19 @@ def assemble(lines: list[Line], vocabulary: Counter[str], skip_first_word: bool 
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A run without the punctuation its last word carries in italics ("Persons,", "Plan)")."""
-    while end > start and (
-        text[end - 1] in ",.;:"
-        or (text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end))
-    ):
-        end -= 1
+    """A run without the punctuation its words carry at its ends ("Persons,", "Plan)",
+    "(plan de barrio)", "“Safe City”")."""
+    while end > start:
+        opens, closes = text.count("(", start, end), text.count(")", start, end)
+        first, last = text[start], text[end - 1]
+        if first in "“‘\"'" or (first == "(" and opens > closes):
+            start += 1
+        elif last in ",.;:”’\"'" or (last == ")" and opens < closes):
+            end -= 1
+        elif first == "(" and last == ")" and end - start > 1:
+            start, end = start + 1, end - 1
+        else:
+            break
     return start, end
 
 

@@ -133,10 +133,16 @@ def page_words(page: PageContent, settings: ReadingSettings) -> list[Word]:
                 x1=float(w["x1"]),
                 bottom=float(w["bottom"]),
                 size=round(float(w["size"]), 2),
-                font=str(chars[0].get("fontname", "")) if chars else "",
+                font=_letters_font(chars),
             )
         )
     return words
+
+
+def _letters_font(chars: list[Obj]) -> str:
+    """A word's font is its letters': "(plan" with an upright bracket is an italic word."""
+    letter = next((c for c in chars if str(c.get("text", "")).isalnum()), chars[0] if chars else None)
+    return str(letter.get("fontname", "")) if letter is not None else ""
 
 
 def without_doubled_chars(chars: list[Obj], tolerance: float = 1.0) -> list[Obj]:

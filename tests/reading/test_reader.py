@@ -246,7 +246,7 @@ def test_an_item_of_a_list_set_line_by_line_is_its_own_block(tmp_path: Path) -> 
 
 def test_runs_of_italics_are_kept_with_their_blocks_and_sentences(tmp_path: Path) -> None:
     """Reports set titles in italics: the run is read across a line break, without the comma
-    its last word carries, and each sentence knows the runs inside it."""
+    or brackets its words carry, and each sentence knows the runs inside it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
@@ -258,7 +258,9 @@ def test_runs_of_italics_are_kept_with_their_blocks_and_sentences(tmp_path: Path
         [
             ("Helvetica", "Critics called the effort a "),
             ("Helvetica-Oblique", "tour de force"),
-            ("Helvetica", "."),
+            ("Helvetica", ", a local ("),  # an upright bracket glued to an italic word: still italic
+            ("Helvetica-Oblique", "plan de barrio"),
+            ("Helvetica", ")."),
         ],
     ]
     pdf = tmp_path / "italics.pdf"
@@ -272,9 +274,9 @@ def test_runs_of_italics_are_kept_with_their_blocks_and_sentences(tmp_path: Path
     sheet.save()
     document = read_pdf(pdf)
     runs = [b.text[s:e] for b in document.blocks for s, e in b.emphasis]
-    assert runs == ["Safe Streets Initiative", "tour de force"]
+    assert runs == ["Safe Streets Initiative", "tour de force", "plan de barrio"]
     sentences = [s for s in split_sentences(document) if s.block is not None]
     assert [[s.text[a:b] for a, b in s.emphasis] for s in sentences] == [
         ["Safe Streets Initiative"],
-        ["tour de force"],
+        ["tour de force", "plan de barrio"],
     ]
