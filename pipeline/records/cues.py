@@ -18,6 +18,10 @@ from .features import codebook, theme_lexicon, themes_in
 
 MIXED_GAIN = 0.01
 """Accuracy a wider "mixed" band must add on the training records to be chosen."""
+SIDE_SUPPORT = 3
+SIDE_SHARE = 0.8
+"""A theme off the codebook's axis joins a side when that many records, that share of them,
+take it (see :meth:`AxisClassifier._learn_sides`)."""
 
 
 class AxisClassifier(BaseEstimator, ClassifierMixin):
@@ -39,9 +43,39 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         self.source = source
 
     def _scores(self, X: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        pos = np.array([x["features"].get(f"{self.source}:{self.positive}", 0.0) for x in X])
-        neg = np.array([x["features"].get(f"{self.source}:{self.negative}", 0.0) for x in X])
+        sides = getattr(self, "sides_", {})
+        pos = np.array(
+            [
+                x["features"].get(f"{self.source}:{self.positive}", 0.0)
+                + sum(sides.get(t) == self.positive for t in x.get("themes", ()))
+                for x in X
+            ]
+        )
+        neg = np.array(
+            [
+                x["features"].get(f"{self.source}:{self.negative}", 0.0)
+                + sum(sides.get(t) == self.negative for t in x.get("themes", ()))
+                for x in X
+            ]
+        )
         return pos, neg
+
+    def _learn_sides(self, X: list[dict[str, Any]], y: list[str]) -> dict[str, str]:
+        """The side of the axis each theme the codebook leaves off it takes in the training
+        records ("drug policy" may go with transnational and neither hard nor soft): one
+        side in at least ``SIDE_SHARE`` of ``SIDE_SUPPORT`` or more records."""
+        book = codebook()
+        placed = set(book.get(self.positive, ())) | set(book.get(self.negative, ()))
+        seen: dict[str, list[str]] = {}
+        for x, label in zip(X, y, strict=True):
+            for theme in set(x.get("themes", ())) - placed:
+                seen.setdefault(theme, []).append(label)
+        sides = {}
+        for theme, labels in seen.items():
+            for side in (self.positive, self.negative):
+                if len(labels) >= SIDE_SUPPORT and labels.count(side) >= SIDE_SHARE * len(labels):
+                    sides[theme] = side
+        return sides
 
     def _decide(
         self, pos: np.ndarray, neg: np.ndarray, margin: float, tie: str, least: float = 1.0
@@ -59,6 +93,7 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         return out
 
     def fit(self, X: list[dict[str, Any]], y: list[str]) -> AxisClassifier:
+        self.sides_ = self._learn_sides(X, y)
         pos, neg = self._scores(X)
         # Without cues at all the second label stands, by the codebook's definitions: hard and
         # transnational need a named threat or means of control, soft and local do not. With as
@@ -99,10 +134,12 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
 
 
 def with_theme_axes(examples: list[dict[str, Any]], themes: list[list[tuple[str, float]]]) -> None:
-    """Add ``themes:<axis>`` counts (the chosen themes pooled into the codebook's axes)."""
+    """Add ``themes:<axis>`` counts (the chosen themes pooled into the codebook's axes) and
+    the chosen themes themselves."""
     book = codebook()
     for example, chosen in zip(examples, themes, strict=True):
         names = {t for t, _ in chosen}
+        example["themes"] = sorted(names)  # for the themes off the axes (AxisClassifier)
         for axis in ("hard", "soft", "transnational", "local"):
             example["features"][f"themes:{axis}"] = float(len(names & set(book[axis])))
 

@@ -26,10 +26,11 @@ from .build import RecordModels
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
 TRUSTED_PREFIXES = ("pipeline.", "sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-MODEL_FORMAT = 3
+MODEL_FORMAT = 4
 """Raised whenever csminer's own estimators learn new state (2: the codebook axes learn how many
 cues make "mixed"; 3: roles read the parser's grammar, with a second role model for sentences
-not parsed): models saved in another format cannot be used and must be retrained."""
+not parsed; 4: the axes learn the side of the themes the codebook leaves off them): models
+saved in another format cannot be used and must be retrained."""
 
 
 class ModelError(RuntimeError):

@@ -103,3 +103,21 @@ def test_one_theme_each_way_is_never_mixed_whatever_the_training_says() -> None:
     labels = ["mixed"] * 6 + ["hard", "soft"]
     model = AxisClassifier("hard", "soft").fit([one_each] * 6 + [HARD, SOFT], labels)
     assert model.predict([one_each])[0] != "mixed"
+
+
+def _with_themes(themes: list[str]) -> dict:
+    return {"text": "", "features": {"themes:transnational": 0.0, "themes:local": 0.0}, "themes": themes}
+
+
+def test_axis_classifier_learns_the_side_of_a_theme_the_codebook_leaves_off_it() -> None:
+    policy = _with_themes(["drug-policy"])
+    records = [policy] * 4 + [_with_themes(["violence-prevention"])]
+    model = AxisClassifier("transnational", "local", source="themes").fit(
+        records, ["transnational"] * 3 + ["local", "local"]
+    )
+    assert model.sides_ == {}  # three of four is short of the share a side needs
+    model = AxisClassifier("transnational", "local", source="themes").fit(
+        records, ["transnational"] * 4 + ["local"]
+    )
+    assert model.sides_ == {"drug-policy": "transnational"}
+    assert model.predict([policy, _with_themes(["human-rights"])]).tolist() == ["transnational", "local"]
