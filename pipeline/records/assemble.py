@@ -685,7 +685,9 @@ def _with_long_form(text: str, found: list[ProgramName], long_form: str, acronym
     whole = at + len(long_form)
     bracket = re.match(rf"\s*\(\s*{re.escape(acronym)}\s*\)", text[whole:])
     end = whole + bracket.end() if bracket else whole
-    inside = [n for n in found if at <= n.start < whole]
+    # the names the long form holds, and one it ends ("… the Mérida to the Central American
+    # Intelligence Program (CAIP)": the definition says where the name starts)
+    inside = [n for n in found if at <= n.start < whole or (n.start < at and whole <= n.end <= end)]
     if not inside:
         return found
     return [n for n in found if n not in inside] + [ProgramName(at, end, long_form, acronym)]

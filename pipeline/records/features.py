@@ -182,7 +182,9 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         raw = match.group(1)
         lead = LEADING.match(raw)
         offset = lead.end() if lead else 0
-        trimmed = raw[offset:]
+        trimmed = re.sub(rf"(\s+{CONNECTORS})+$", "", raw[offset:])  # "SICA with plans": no "SICA with"
+        if ATTRIBUTIVE.search(trimmed):
+            continue  # "United States-supported programs" are the supporter's, not a name
         start = match.start(1) + offset
         overlaps = any(n.start <= start < n.end or start <= n.start < match.end() for n in names)
         if overlaps or (len(trimmed.split()) < 2 and not _rare_word(trimmed)):
@@ -236,6 +238,8 @@ def _rare_word(word: str) -> bool:
     return word[:1].isupper() and zipf_frequency(word.casefold(), "en") < 2.5
 
 
+ATTRIBUTIVE = re.compile(r"-(?:supported|funded|financed|led|backed|sponsored|based|run)$")
+"""A capitalised word made an adjective ("US-funded"): it says who, not what program."""
 LOWER_HEADS = (
     r"(?:program|programme|project|initiative|plan|strategy|fund|campaign|operation|partnership)s?\b"
 )

@@ -378,3 +378,12 @@ def test_a_sentence_naming_a_program_and_setting_up_another_unnamed_states_both(
     drafts = _assemble(_items(sentence))
     assert [d.name for d in drafts] == expected
     assert all(_texts(d) == [sentence] for d in drafts)
+
+
+def test_a_name_running_into_a_defined_long_form_is_cut_where_the_definition_starts() -> None:
+    sentence = (
+        "Responses range from an extension of Mérida to the Regional Border Intelligence Program "
+        "(RBIP) in Central America."
+    )
+    [draft] = _assemble(_items(sentence))
+    assert draft.name == "Regional Border Intelligence Program (RBIP)"

@@ -37,6 +37,11 @@ def test_named_programs_in_real_sentences() -> None:
     ]
 
 
+def test_who_supports_a_program_or_what_it_is_with_is_no_name() -> None:
+    assert names("Examples include United States-supported programs in Mexico and Peru.") == []
+    assert names("The delegation backs the Safe Streets with plans for border security.") == ["Safe Streets"]
+
+
 def test_a_word_with_a_lower_case_prefix_stays_in_a_name() -> None:
     assert names("Donors fund the Network of e-Government Leaders of the Andes.") == [
         "Network of e-Government Leaders of the Andes"
