@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..nlp.mentions import SentenceMentions
 
 CONNECTORS = r"(?:of|for|the|and|to|in|on|against|with|de|del|la|las|los|y|e|da|do|dos|das|&)"
-TAIL_CONNECTORS = r"(?:of|for|the|to|in|on|against|with|de|del|la|las|los|da|do|dos|das)"
+TAIL_CONNECTORS = r"(?:of|for|the|a|an|to|in|on|against|with|de|del|la|las|los|da|do|dos|das)"
 CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*|[a-z]{1,2}-[A-Z][\w’'\-]*)"
 """A capitalised word, an acronym, or a word with a lower-case prefix ("e-Government")."""
 LEADING = re.compile(

@@ -37,6 +37,11 @@ def test_named_programs_in_real_sentences() -> None:
     ]
 
 
+def test_an_article_inside_a_name_keeps_it_whole() -> None:
+    assert names("Donors set up the Fund for a Safer Border in 2010.") == ["Fund for a Safer Border"]
+    assert names("The Mérida Initiative a year later grew.") == ["Mérida Initiative"]
+
+
 def test_who_supports_a_program_or_what_it_is_with_is_no_name() -> None:
     assert names("Examples include United States-supported programs in Mexico and Peru.") == []
     assert names("The delegation backs the Safe Streets with plans for border security.") == ["Safe Streets"]
