@@ -48,11 +48,12 @@ def recalls_another(text: str, names: list[ProgramName]) -> bool:
 
 SEQUENCE_OPENING = re.compile(
     r"^(?:(?:shortly|soon|just|immediately|long|years|months|weeks|a\s+year|a\s+decade)\s+)?"
-    r"(?:after|before|following|prior\s+to)\b[^,;]{3,160},",
+    r"(?:after|before|following|prior\s+to|for\s+the\s+first\s+time\s+since)\b[^,;]{3,160},",
     re.IGNORECASE,
 )
 """An opening clause placing the sentence after or before another event ("Shortly after
-agreement on the Convention in 2005, …"): a program named there is that other event."""
+agreement on the Convention in 2005, …", "For the first time since the Convention, …"): a
+program named there is that other event."""
 
 
 def sequence_opening_end(text: str) -> int:

@@ -302,10 +302,9 @@ def test_a_sentence_calling_the_program_before_it_and_naming_its_parts_is_its_ev
     assert drafts[0].joined_by[drafts[0].items[1].sentence.index] == "reference"
 
 
-def test_a_program_named_in_an_opening_after_clause_is_another_event() -> None:
-    later = (
-        "Shortly after agreement on the Safe Streets Initiative in 2012, Honduras adopted a code of conduct."
-    )
+@pytest.mark.parametrize("opening", ["Shortly after agreement on", "For the first time since"])
+def test_a_program_named_in_an_opening_after_clause_is_another_event(opening: str) -> None:
+    later = f"{opening} the Safe Streets Initiative in 2012, Honduras adopted a code of conduct."
     drafts = _assemble(_items(SAFE_STREETS, later))
     assert [(d.name, _texts(d)) for d in drafts] == [
         ("Safe Streets Initiative", [SAFE_STREETS]),
