@@ -730,7 +730,7 @@ def programs_named(
     candidates = [
         n
         for n in with_emphasised_names(text, program_names(text), emphasis)
-        if not CITED_SOURCE.match(text, n.end)
+        if not CITED_SOURCE.match(text, n.end) and not CONTAINER.search(text, 0, n.start)
     ]
     created = _created(text, candidates)
     instance = INSTANCES.search(text)
@@ -754,6 +754,9 @@ INSTANCE_REACH = 200
 """Characters after "such as" within which a name is one of the instances."""
 
 
+CONTAINER = re.compile(r"\b(?:within|inside|under\s+the\s+(?:umbrella|auspices)\s+of)\s+(?:the\s+)?$")
+"""A name the program before it sits in ("the X Network within the Y Dialogue"): its frame,
+not another program the sentence states."""
 CITED_SOURCE = re.compile(
     r"\s*(?:\([^()]{1,20}\)\s*)?(?:also\s+)?(?:determine|find|found|estimate|argue|suggest|hint|conclude|"
     r"report|warn|rank|observe|claim)(?:s|d|ed)?\b"

@@ -386,3 +386,8 @@ def test_a_name_running_into_a_defined_long_form_is_cut_where_the_definition_sta
     )
     [draft] = _assemble(_items(sentence))
     assert draft.name == "Regional Border Intelligence Program (RBIP)"
+
+
+def test_the_body_a_program_sits_within_is_its_frame_not_another_program() -> None:
+    sentence = "Forums include the Safe Streets Initiative within the Regional Policy Program of the bank."
+    assert [n.text for n in programs_named(sentence, ActorRegistry.load())] == ["Safe Streets Initiative"]
