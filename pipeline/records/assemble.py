@@ -157,18 +157,18 @@ class Assembler:
         listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         for (item, probability), link in zip(kept, linked, strict=True):
-            opening = sequence_opening_end(item.text)
-            names = [n for n in names_of[item.sentence.index] if n.start >= opening]
+            frame_end = sequence_opening_end(item.text)
+            names = [n for n in names_of[item.sentence.index] if n.start >= frame_end]
             another = recalls_another(item.text, names)
             if another:
                 names = []  # the names it holds are of the later program, not of its own
-            opening = self._opening_reference(item, names, named)
-            if opening is not None:
+            referent = self._opening_reference(item, names, named)
+            if referent is not None:
                 # "Adopted in 2004, the strategy is overseen by A, B and C": the sentence speaks of
                 # the program named before; the names it goes on to are its parts
-                opening.add(item, probability, "reference")
-                by_sentence[item.sentence.index] = opening
-                previous = (item, opening)
+                referent.add(item, probability, "reference")
+                by_sentence[item.sentence.index] = referent
+                previous = (item, referent)
                 continue
             firsts = self._first_per_key(names, keys)
             if self.split_lists and len(firsts) >= 2:
@@ -207,7 +207,8 @@ class Assembler:
                     extra = Draft(at=clause)  # "… formed the X Group and supports pilot projects in …"
                     extra.add(item, probability, "start")
                     drafts.append(extra)
-                    draft.at = names[0].start if draft.items[0] is item else draft.at
+                    if draft.items[0] is item:
+                        draft.at = names[0].start
                 if keys(names[0]) == draft.key:
                     dating = years_before_name(names[0], item)
                     if dating:
