@@ -43,22 +43,13 @@ class AxisClassifier(BaseEstimator, ClassifierMixin):
         self.source = source
 
     def _scores(self, X: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        sides = getattr(self, "sides_", {})
-        pos = np.array(
-            [
-                x["features"].get(f"{self.source}:{self.positive}", 0.0)
-                + sum(sides.get(t) == self.positive for t in x.get("themes", ()))
-                for x in X
-            ]
-        )
-        neg = np.array(
-            [
-                x["features"].get(f"{self.source}:{self.negative}", 0.0)
-                + sum(sides.get(t) == self.negative for t in x.get("themes", ()))
-                for x in X
-            ]
-        )
-        return pos, neg
+        pos = np.array([self._side(x, self.positive) for x in X])
+        return pos, np.array([self._side(x, self.negative) for x in X])
+
+    def _side(self, x: dict[str, Any], label: str) -> float:
+        """The cues of one side: the codebook's count, and the themes learned to take it."""
+        learned = sum(self.sides_.get(t) == label for t in x.get("themes", ()))
+        return x["features"].get(f"{self.source}:{label}", 0.0) + learned
 
     def _learn_sides(self, X: list[dict[str, Any]], y: list[str]) -> dict[str, str]:
         """The side of the axis each theme the codebook leaves off it takes in the training
