@@ -48,6 +48,11 @@ def _assemble(items: list[SentenceMentions]) -> list[Draft]:
     return Assembler(registry=ActorRegistry.load()).assemble(items, [1.0] * len(items), [])
 
 
+def _after_safe_streets(sentence: str) -> list[Draft]:
+    """The drafts of a report whose paragraphs are the Safe Streets sentence, then ``sentence``."""
+    return _assemble(_items(SAFE_STREETS, sentence))
+
+
 def _texts(draft: Draft) -> list[str]:
     return [i.text for i in draft.items]
 
@@ -92,14 +97,12 @@ def test_each_program_of_a_listing_keeps_the_year_written_against_its_name(
 
 
 def test_a_sentence_that_names_a_program_and_goes_on_to_another_states_the_first() -> None:
-    opening = SAFE_STREETS
     spending = (
         "By 2013 spending on the Safe Streets Initiative reached $40 million, while a further "
         "$5 million went to the Border Trust Fund."
     )
-    drafts = _assemble(_items(opening, spending))
-    by_name = {d.name: d for d in drafts}
-    assert _texts(by_name["Safe Streets Initiative"]) == [opening, spending]
+    by_name = {d.name: d for d in _after_safe_streets(spending)}
+    assert _texts(by_name["Safe Streets Initiative"]) == [SAFE_STREETS, spending]
     assert _texts(by_name["Border Trust Fund"]) == [spending]
 
 
@@ -292,20 +295,19 @@ def test_a_sentence_calling_the_program_by_its_head_word_is_its_evidence() -> No
 
 
 def test_a_sentence_calling_the_program_before_it_and_naming_its_parts_is_its_evidence() -> None:
-    opening = SAFE_STREETS
     parts = (
         "Launched by donors in 2010, the initiative is run by the Regional Crime Observatory and "
         "the Youth Futures Program."
     )
-    drafts = _assemble(_items(opening, parts))
-    assert [(d.name, _texts(d)) for d in drafts] == [("Safe Streets Initiative", [opening, parts])]
+    drafts = _after_safe_streets(parts)
+    assert [(d.name, _texts(d)) for d in drafts] == [("Safe Streets Initiative", [SAFE_STREETS, parts])]
     assert drafts[0].joined_by[drafts[0].items[1].sentence.index] == "reference"
 
 
 @pytest.mark.parametrize("opening", ["Shortly after agreement on", "For the first time since"])
 def test_a_program_named_in_an_opening_after_clause_is_another_event(opening: str) -> None:
     later = f"{opening} the Safe Streets Initiative in 2012, Honduras adopted a code of conduct."
-    drafts = _assemble(_items(SAFE_STREETS, later))
+    drafts = _after_safe_streets(later)
     assert [(d.name, _texts(d)) for d in drafts] == [
         ("Safe Streets Initiative", [SAFE_STREETS]),
         (None, [later]),
