@@ -187,9 +187,10 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
 def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     """Each actor takes the role its mentions most probably play; "none" keeps it out.
 
-    Who provides is read off the sentences that state the program (its opening, its name,
-    references to it); the sentences a passage or a note adds bring who benefits, and a
-    provider only when the stating sentences name none: a passage drifts to other actors.
+    Who provides is read off the sentences that state the program (its opening, its name);
+    the sentences a passage, a note or a reference back ("the strategy is overseen by …")
+    adds bring who benefits, and a provider only when the stating sentences name none: they
+    go on to the program's parts and partners.
     """
     pairs = [
         (n, draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS, pair)
@@ -242,7 +243,7 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
 
 COMPARED = frozenset({"like", "unlike"})
 """Prepositions of comparison: their object plays no part in the intervention."""
-LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up"})
+LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up", "reference"})
 """Ways of joining a record that carry on its topic rather than state it (see :func:`_roles`)."""
 
 

@@ -139,6 +139,17 @@ def test_a_passage_adds_who_benefits_but_not_another_provider() -> None:
     assert "Guatemala" in record.recipients and "USAID" in record.funders + record.implementers
 
 
+def test_a_reference_back_adds_the_programs_partners_not_another_provider() -> None:
+    stated = "In 2009 USAID funded the Safe Schools Program in Honduras."
+    reference = "In 2011 the program was run by the Ministry of Education with Canada and Mexico."
+    drafts = _assemble(_items(f"{stated} {reference}"))
+    assert [_texts(d) for d in drafts] == [[stated, reference]]
+    assert drafts[0].joined_by[drafts[0].items[1].sentence.index] == "reference"
+    (record,) = fill_records("made-up", drafts, [_models()])
+    assert "USAID" in record.funders + record.implementers
+    assert not {"Canada", "Mexico"} & set(record.funders)
+
+
 def test_in_a_report_about_security_a_named_program_is_about_it() -> None:
     named, unnamed = _assemble(
         _items(
