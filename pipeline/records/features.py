@@ -166,7 +166,7 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         offset = lead.end() if lead else 0
         article = re.match(r"(?:the|a|an)\s+", raw[offset:])
         offset += article.end() if article else 0
-        trimmed = re.sub(rf"(\s+{CONNECTORS})+$", "", raw[offset:])
+        trimmed = _without_money_tail(re.sub(rf"(\s+{CONNECTORS})+$", "", raw[offset:]))
         if len(trimmed.split()) < 2 and not match.group(2):
             continue  # a bare "Plan" or "Program" is no name
         start = match.start(1) + offset
@@ -191,6 +191,17 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
             continue  # "the Colombian program" names none; "the Tehuan program" does
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
     return tuple(sorted(names, key=lambda n: n.start))
+
+
+MONEY_TAIL = re.compile(rf"(?:\s+{TAIL_CONNECTORS})+\s+([A-Z]{{3}})$")
+
+
+def _without_money_tail(name: str) -> str:
+    """A name without the currency it runs into ("the X Programme with EUR 25 million")."""
+    from ..nlp.amounts import is_currency_code
+
+    tail = MONEY_TAIL.search(name)
+    return name[: tail.start()] if tail and is_currency_code(tail.group(1)) else name
 
 
 @lru_cache(maxsize=1)
@@ -315,8 +326,9 @@ def _lowercase_long_form(words: str, acronym: str) -> str | None:
 def _shortest_long_form(words: str, acronym: str) -> str:
     """The shortest run of the words before "(ACRONYM)" that starts with the acronym's first
     letter and holds its letters in order as initials ("ADI was re-named the Andes Drug
-    Program (ADP)" → "Andes Drug Program"); all the words when none does (acronyms of
-    another language's words)."""
+    Program (ADP)" → "Andes Drug Program"); when none does (an acronym of another language's
+    words), the capitalised run that ends there ("the EU financed the Support Programme for
+    Security in Central America (PAIRCA)" → "Support Programme for Security in Central America")."""
     letters = [c for c in acronym.upper() if c.isalpha()]
     split = words.split()
     for k in range(len(split) - 1, -1, -1):
@@ -329,7 +341,27 @@ def _shortest_long_form(words: str, acronym: str) -> str:
                 at += 1
         if at == len(letters):
             return " ".join(split[k:])
-    return words
+    return _capitalised_tail(split)
+
+
+LONG_FORM_CONNECTORS = (
+    rf"(?:{CONNECTORS}|between|among|across|at|from|by|under|a|al|el|en|para|por|contra|sobre|des|du|et|le|les|pour)"
+)
+"""Lower-case words inside a long form, also of the region's other languages ("Fondo de Apoyo
+a la Seguridad", "Programme d'Appui pour …")."""
+
+
+def _capitalised_tail(words: list[str]) -> str:
+    """The last run of capitalised words and connectors, from a capitalised word on, with no
+    sentence opener ("The", "While") at its start."""
+    k = len(words)
+    while k > 0 and (words[k - 1][:1].isupper() or re.fullmatch(LONG_FORM_CONNECTORS, words[k - 1])):
+        k -= 1
+    while k < len(words) and not words[k][:1].isupper():
+        k += 1  # a run starts on a capitalised word, not on "of" or "the"
+    tail = " ".join(words[k:])
+    lead = LEADING.match(tail + " ")
+    return tail[lead.end() :] if lead and lead.end() < len(tail) else tail
 
 
 def starts_with_anaphor(text: str) -> bool:

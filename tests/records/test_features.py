@@ -79,6 +79,16 @@ def test_acronyms_defined_in_the_text() -> None:
     mixed = acronym_table(["The Bank has set up a border patrol fund for Central America (BPFCA) in 2010."])
     assert mixed["BPFCA"] == "border patrol fund for Central America"
     assert is_program_name(mixed["BPFCA"])
+    # an acronym of another language's words: the capitalised run before it, not the clause
+    funded = acronym_table(["In 2010 the EU financed the Support Programme for Border Safety (PAISEF)."])
+    assert funded["PAISEF"] == "Support Programme for Border Safety"
+    spanish = acronym_table(["While the bank set up the Fondo de Apoyo a la Seguridad (FOSEG) in 2012"])
+    assert spanish["FOSEG"] == "Fondo de Apoyo a la Seguridad"
+
+
+def test_a_name_ends_before_the_currency_it_runs_into() -> None:
+    text = "The EU financed the Support Programme for Border Safety with EUR 25 million in 2010."
+    assert names(text) == ["Support Programme for Border Safety"]
 
 
 def test_a_name_does_not_start_with_a_citing_verb_or_a_fiscal_year() -> None:
