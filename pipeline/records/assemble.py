@@ -729,7 +729,7 @@ def programs_named(
     leaving out organisations the registry knows (UNDP, CICAD) unless the sentence creates
     them ("the OAS created CICAD")."""
     candidates = [
-        n
+        _without_place_prefix(n, registry)
         for n in with_emphasised_names(text, program_names(text), emphasis)
         if not CITED_SOURCE.match(text, n.end) and not CONTAINER.search(text, 0, n.start)
     ]
@@ -742,6 +742,23 @@ def programs_named(
         or (instance is not None and instance.end() <= n.start <= instance.end() + INSTANCE_REACH)
         or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
     ]
+
+
+PLACE_PREFIX = re.compile(r"^(.+?)(?:’s|'s|\s+(?:for|to|in|with)(?:\s+the)?)\s+(?=[A-Z])")
+"""A place before a name's own words ("a loan to Costa Rica for the Citizen Security Program",
+"Peru's National Police Plan"): it says where or whose, not what."""
+PLACE_TYPES = frozenset({"country", "region", "city"})
+
+
+def _without_place_prefix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
+    prefix = PLACE_PREFIX.match(name.text)
+    if prefix is None:
+        return name
+    place = registry.get(prefix.group(1))
+    rest = name.text[prefix.end() :]
+    if place is None or place.type not in PLACE_TYPES or not is_program_name(rest):
+        return name
+    return ProgramName(name.start + prefix.end(), name.end, rest, name.acronym)
 
 
 INSTANCES = re.compile(

@@ -18,7 +18,7 @@ from ..nlp.actors import ActorRegistry
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
-from .assemble import Assembler, Draft, default_registry, programs_named
+from .assemble import PLACE_TYPES, Assembler, Draft, default_registry, programs_named
 from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
 from .features import security_terms
@@ -330,7 +330,6 @@ def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry)
             record.confidence[f"funder:{funder}"] = NAMED_BODY_CONFIDENCE
 
 
-PLACE_TYPES = frozenset({"country", "region", "city"})
 NAMED_BODY_CONFIDENCE = 0.8
 """Confidence of a role read off the body a program is named after (as sure as the name)."""
 

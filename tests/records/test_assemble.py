@@ -284,6 +284,24 @@ def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
     assert programs_named(standing, registry) == []
 
 
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        (
+            "In 2016 the bank lent $45 million to Costa Rica for the Citizen Safety Program.",
+            "Citizen Safety Program",
+        ),
+        ("Peru's National Police Plan was funded by Spain.", "National Police Plan"),
+        (
+            "The Partnership for the Americas Initiative trains officers.",
+            "Partnership for the Americas Initiative",
+        ),
+    ],
+)
+def test_a_place_before_a_name_says_where_or_whose_not_what(sentence: str, name: str) -> None:
+    assert [n.text for n in programs_named(sentence, ActorRegistry.load())] == [name]
+
+
 def test_a_sentence_calling_the_program_by_its_head_word_is_its_evidence() -> None:
     named = "Most governments of the region backed the Border Arms Treaty."
     passed = "Passed by a vote of 150 to 3 in 2013, the Treaty sets rules for arms transfers."
