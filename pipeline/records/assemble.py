@@ -427,6 +427,8 @@ class Assembler:
             return None, "start"
         if draft.key is not None and _calls_by_head(item, draft):
             return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
+        if _opens_on_another_actor(item, draft):
+            return None, "start"  # "… GIZ supports X. The Open Society Foundations awarded …"
         if link is not None:
             return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):
@@ -816,3 +818,21 @@ def _created(text: str, names: list[ProgramName]) -> list[bool]:
 def _has_words(text: str, words: str) -> bool:
     """``words`` occur in ``text`` as whole words ("colombia" is not in "colombian")."""
     return re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text) is not None
+
+
+OPENING_WORDS = 5
+"""Words an opening phrase takes before a sentence's subject ("Over the past decade, the US")."""
+
+
+def _opens_on_another_actor(item: SentenceMentions, draft: Draft) -> bool:
+    """Whether a sentence opens on an actor, and names none the record's sentences name: it
+    tells of what another actor does, not more of this record (a passage the linker reads as
+    one runs on through a list of donors otherwise). One that opens by pointing back ("Its
+    partners, Canada and Spain, …") carries on."""
+    if starts_with_anaphor(item.text):
+        return False
+    named = {c for i in draft.items for c in i.canonical_actors()}
+    if named & set(item.canonical_actors()):
+        return False
+    first = next((m for m in item.actors if m.canonical), None)
+    return first is not None and len(item.text[: first.start].split()) <= OPENING_WORDS

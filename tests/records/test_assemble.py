@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
@@ -300,6 +301,21 @@ def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
 )
 def test_a_place_before_a_name_says_where_or_whose_not_what(sentence: str, name: str) -> None:
     assert [n.text for n in programs_named(sentence, ActorRegistry.load())] == [name]
+
+
+def test_a_sentence_opening_on_another_actor_starts_another_record() -> None:
+    from pipeline.records.store import load_models
+
+    linker = load_models(Path(__file__).resolve().parents[2] / "models" / "records").models.linker
+    first = "Germany's GIZ has supported youth violence prevention councils in Honduras since 2015."
+    other = "The Open Society Foundations awarded grants worth $3 million to police monitors in Mexico."
+    more = "Its councils also trained 300 teachers in Tegucigalpa."
+    assembler = Assembler(registry=ActorRegistry.load(), linker=linker)
+    drafts = assembler.assemble(_items(f"{first} {other}"), [0.9, 0.9], [])
+    assert [_texts(d) for d in drafts] == [[first], [other]]
+    # a sentence pointing back carries on, whoever it goes on to name
+    (draft,) = assembler.assemble(_items(f"{first} {more}"), [0.9, 0.9], [])
+    assert _texts(draft) == [first, more]
 
 
 def test_a_sentence_calling_the_program_by_its_head_word_is_its_evidence() -> None:
