@@ -201,19 +201,33 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
+    cued: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]  # roles by the grammar alone
     for (n, is_loose, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
         if example["features"].get("syn:prep") in COMPARED:
             continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
         name = mention.canonical or mention.text
+        said = grammar_role(example["features"])
+        if said == "recipient" and role in ("funder", "implementer"):
+            role = "recipient"  # "donated helicopters to the Guatemalan army": given to, not giving
+        if said is not None and role == "none" and not is_loose:
+            cued[n][name] = (said, GRAMMAR_CONFIDENCE)
         into = loose if is_loose else best
         if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
             into[n][name] = (role, p)
+    registry = default_registry()
+    for n, extra in enumerate(cued):  # where the model found no provider or no recipient
+        found = {"recipient" if role == "recipient" else "provider" for role, _ in best[n].values()}
+        states = {registry.country_of(name) for name in best[n]} - {None}
+        for name, (role, p) in extra.items():
+            if role == "recipient" and registry.country_of(name) in states:
+                continue  # a state's support to its own agencies is no cooperation
+            if ("recipient" if role == "recipient" else "provider") not in found:
+                best[n].setdefault(name, (role, p))
     for n, extra in enumerate(loose):
         provided = any(role in ("funder", "implementer") for role, _ in best[n].values())
         for name, (role, p) in extra.items():
             if name not in best[n] and (role == "recipient" or not provided):
                 best[n][name] = (role, p)
-    registry = default_registry()
     for (record, draft), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
@@ -226,6 +240,55 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+PROVIDING_VERBS = frozenset(
+    {
+        *("fund", "finance", "donate", "grant", "provide", "support", "train", "lend", "award"),
+        *("equip", "sponsor", "assist", "deploy", "launch", "implement", "invest", "allocate"),
+        *("disburse", "deliver", "transfer", "give", "offer", "pay", "help", "establish", "create"),
+    }
+)
+"""Verbs whose subject (or passive agent) provides: "USAID funded …", "… was financed by Spain"."""
+FUNDING_NOUNS = frozenset(
+    {
+        *("support", "funding", "financing", "assistance", "aid", "grant", "loan", "backing"),
+        *("help", "contribution", "donation", "money", "resource", "sponsorship", "fund", "finance"),
+    }
+)
+"""Nouns of giving: "funding from X" names a provider, "support to X" a recipient."""
+GIVING_VERBS = frozenset(
+    {
+        *("donate", "give", "provide", "transfer", "lend", "grant", "deliver", "sell", "award"),
+        *("offer", "extend", "allocate", "disburse", "send", "channel"),
+    }
+)
+"""Verbs whose "to"/"for" object receives: "donated helicopters to the army"."""
+SERVING_VERBS = frozenset({"train", "assist", "support", "help", "equip", "fund", "finance"})
+"""Verbs whose object (or passive subject) benefits: "trained the police", "Honduras was assisted"."""
+GRAMMAR_CONFIDENCE = 0.5
+"""Confidence of a role read off the grammar alone, where the role model found none."""
+
+
+def grammar_role(features: dict[str, Any]) -> str | None:
+    """The role a mention's grammar states outright, from a role example's ``syn:`` features:
+    "funder" (subject or passive agent of a verb of providing, object of "funding from"),
+    "recipient" (object of "to"/"for" after a verb or noun of giving, object of "trained"),
+    else None. The role model learns from one report's phrasing; these hold in any report."""
+    phrase, prep, governor = features.get("syn:phrase"), features.get("syn:prep"), features.get("syn:gov")
+    if phrase is None:
+        return None  # not parsed
+    if prep is None and phrase == "nsubj" and governor in PROVIDING_VERBS:
+        return "funder"
+    if features.get("syn:agent") and governor in PROVIDING_VERBS:
+        return "funder"
+    if prep in ("from", "by") and governor in FUNDING_NOUNS:
+        return "funder"
+    if prep in ("to", "for") and governor in GIVING_VERBS | FUNDING_NOUNS:
+        return "recipient"
+    if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
+        return "recipient"
+    return None
 
 
 def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:

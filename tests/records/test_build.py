@@ -186,6 +186,24 @@ def test_roles_use_the_grammar_when_parsed_and_the_words_when_not() -> None:
     assert words.confidence != grammar.confidence  # two models, not one model asked twice
 
 
+def test_what_the_grammar_states_outright_holds_where_the_model_was_not_taught_it() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # read off the parse: nothing to check without the parser
+    given = "In 2009 the United States donated twelve helicopters to the Guatemalan army."
+    trained = (
+        "In 2012 the Colombian National Police trained Panamanian officers in anti-kidnapping "
+        "techniques with funding from the United States Department of State."
+    )
+    drafts = _assemble(_items(given)) + _assemble(_items(trained))
+    reader.annotate(i for d in drafts for i in d.items)
+    donated, funded = fill_records("made-up", drafts, [_models()] * len(drafts))
+    assert "Guatemala" in donated.recipients and "Guatemala" not in donated.funders
+    assert "US Department of State" in funded.funders and "Panama" in funded.recipients
+
+
 def test_parties_to_an_accord_fund_and_receive_it() -> None:
     from pipeline.nlp.syntax import GrammarReader
 
