@@ -189,7 +189,7 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         overlaps = any(n.start <= start < n.end or start <= n.start < match.end() for n in names)
         if overlaps or (len(trimmed.split()) < 2 and not _rare_word(trimmed)):
             continue  # "the Colombian program" names none; "the Tehuan program" does
-        names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
+        names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2) or match.group(3)))
     return tuple(sorted(names, key=lambda n: n.start))
 
 
@@ -258,10 +258,11 @@ LOWER_HEAD = re.compile(rf"\s{LOWER_HEADS}")
 NAME_BEFORE_LOWER_HEAD = re.compile(
     rf"(?<![\w-])((?:{CAPITALISED})(?:\s+(?:{CAPITALISED}|{CONNECTORS})){{0,6}}?)"
     r"(?:\s*\(([A-Z][A-Za-z\-]{1,14})\))?(?:\s*\([^()]{1,60}\))?"
-    rf"\s+{LOWER_HEADS}"
+    rf"\s+{LOWER_HEADS}(?:\s*\(([A-Z][A-Za-z\-]{{1,14}})\))?"
 )
 """A capitalised name followed by a lowercase head word ("the so-called Fast and Furious
-program", "the Security with Citizenship (Segurança com Cidadania) project")."""
+program", "the Security with Citizenship (Segurança com Cidadania) project"), and the
+acronym given before or after the head word ("the Safe Youth programme (SAFY)")."""
 
 
 @lru_cache(maxsize=1)

@@ -137,6 +137,9 @@ def test_names_before_a_lowercase_head_word() -> None:
     # one word is a name when it is no common English word ("Colombian", "UN" name nothing)
     assert names("An example is the Tehuan program launched by the city in 2010.") == ["Tehuan"]
     assert names("The Colombian program and a UN project and the Brazilian initiative grew.") == []
+    # the acronym may follow the head word
+    (acronymed,) = program_names("GIZ has supported the Safe Youth in Central America programme (SAYCA).")
+    assert (acronymed.text, acronymed.acronym) == ("Safe Youth in Central America", "SAYCA")
 
 
 def test_totals_and_denials_of_cooperation_are_features_of_a_sentence() -> None:
