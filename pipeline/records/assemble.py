@@ -640,10 +640,14 @@ def another_unnamed_clause(text: str, names: list[ProgramName]) -> int | None:
             continue  # the name's own words
         if any(n.start >= m.end() and UMBRELLA.search(text, m.end(), n.start) for n in names):
             continue  # "initiatives …, including the X project": the kind of the named one
+        if RELATIVE.search(text, 0, m.start()):
+            continue  # "… financed the X, which supports units in …": what the X does
         return m.start()
     return None
 
 
+RELATIVE = re.compile(r"\b(?:which|that|who)\s+(?:also\s+|now\s+|in\s+turn\s+)?$")
+"""A relative pronoun right before a verb: the clause tells of the noun before it."""
 UMBRELLA = re.compile(r"\b(?:including|such\s+as|like|notably|among\s+them)\b")
 """Between an unnamed kind and a name, "including …": the kind is the named program's own."""
 

@@ -405,6 +405,10 @@ def test_registered_bodies_given_as_instances_of_cooperation_are_programs() -> N
             "The OAS supports initiatives on asset management, including the Safe Streets Initiative.",
             ["Safe Streets Initiative"],
         ),
+        (  # what the named program does
+            "Spain has financed the Safe Streets Initiative, which supports policing units in Quito.",
+            ["Safe Streets Initiative"],
+        ),
     ],
 )
 def test_a_sentence_naming_a_program_and_setting_up_another_unnamed_states_both(
