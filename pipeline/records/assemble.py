@@ -312,14 +312,18 @@ class Assembler:
         force in 2004", "The plan was extended …", but not "It is worth noting that …"), and
         one giving money said of it ("$40 million has been spent since its inception"). What
         they add about a program is its evidence, however unlike a statement of cooperation
-        their words are. An unnamed record takes none: what "it" is there is less sure."""
+        their words are. An unnamed record takes only a sentence calling it by the kind of
+        intervention it brought in ("a … initiative" → "The initiative …"): what "it" is there
+        is less sure."""
         for n, (item, probability) in enumerate(zip(items, probabilities, strict=True)):
             if probability >= self.threshold or item.sentence.index in by_sentence:
                 continue
             for before in reversed(items[max(0, n - self.passage_gap) : n]):
                 draft = by_sentence.get(before.sentence.index)
                 if draft is not None and self._same_passage(before, item):
-                    if draft.key is not None and _follows_up(item, draft):
+                    if (draft.key is not None and _follows_up(item, draft)) or (
+                        draft.key is None and _calls_by_kind(item, draft)
+                    ):
                         draft.add(item, probability, "follow-up")
                         by_sentence[item.sentence.index] = draft
                     break
@@ -675,6 +679,16 @@ def _follows_up(item: SentenceMentions, draft: Draft) -> bool:
     if (starts_with_anaphor(item.text) and not EXPLETIVE.match(item.text)) or DEFINITE_REFERENCE.search(lead):
         return True
     return _calls_by_head(item, draft)
+
+
+def _calls_by_kind(item: SentenceMentions, draft: Draft) -> bool:
+    """Whether a sentence opens on "the <kind>" and the unnamed record's first sentence brought in
+    "a … <kind>" ("… jointly run a container control initiative. The initiative has led to …")."""
+    reference = DEFINITE_REFERENCE.search(" ".join(item.text.split()[:6]))
+    if reference is None:
+        return False
+    kind = re.escape(reference.group(1).casefold())
+    return re.search(rf"\b(?:a|an)\s+(?:[\w\-]+\s+){{0,3}}?{kind}\b", draft.items[0].text, re.I) is not None
 
 
 def _calls_by_head(item: SentenceMentions, draft: Draft) -> bool:

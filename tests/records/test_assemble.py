@@ -275,6 +275,18 @@ def test_a_sentence_opening_on_the_program_before_it_carries_it_on() -> None:
     assert _texts(draft) == [named, opened]  # an "it" that points at nothing stays out
 
 
+def test_an_unnamed_record_takes_a_sentence_calling_it_by_the_kind_it_brought_in() -> None:
+    run = "UNODC and the Andean Community jointly run a container control initiative in two ports."
+    result = "The initiative has led to the seizure of 20 tonnes of cocaine since 2012."
+    assembler = Assembler(registry=ActorRegistry.load())
+    (draft,) = assembler.assemble(_items(f"{run} {result}"), [0.9, 0.1], [])
+    assert _texts(draft) == [run, result]
+    assert draft.joined_by[draft.items[1].sentence.index] == "follow-up"
+    trained = "UNODC and the Andean Community trained customs officers in two ports."
+    (alone,) = assembler.assemble(_items(f"{trained} {result}"), [0.9, 0.1], [])
+    assert _texts(alone) == [trained]  # no initiative was brought in: "the initiative" is another
+
+
 def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
     from pipeline.records.assemble import programs_named
 
