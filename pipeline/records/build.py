@@ -242,14 +242,18 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
 
 
-PROVIDING_VERBS = frozenset(
+PAYING_VERBS = frozenset(
     {
-        *("fund", "finance", "donate", "grant", "provide", "support", "train", "lend", "award"),
-        *("equip", "sponsor", "assist", "deploy", "launch", "implement", "invest", "allocate"),
-        *("disburse", "deliver", "transfer", "give", "offer", "pay", "help", "establish", "create"),
+        *("fund", "finance", "donate", "grant", "provide", "support", "lend", "award", "sponsor"),
+        *("invest", "allocate", "disburse", "transfer", "give", "offer", "pay"),
     }
 )
-"""Verbs whose subject (or passive agent) provides: "USAID funded …", "… was financed by Spain"."""
+"""Verbs whose subject (or passive agent) pays: "USAID funded …", "… was financed by Spain"."""
+DOING_VERBS = frozenset(
+    {"train", "equip", "assist", "deploy", "launch", "implement", "deliver", "help", "establish", "create"}
+)
+"""Verbs whose subject carries out: it provides too, unless the sentence says who pays
+("the police trained officers with funding from X")."""
 FUNDING_NOUNS = frozenset(
     {
         *("support", "funding", "financing", "assistance", "aid", "grant", "loan", "backing"),
@@ -272,15 +276,18 @@ GRAMMAR_CONFIDENCE = 0.5
 
 def grammar_role(features: dict[str, Any]) -> str | None:
     """The role a mention's grammar states outright, from a role example's ``syn:`` features:
-    "funder" (subject or passive agent of a verb of providing, object of "funding from"),
+    "funder" (subject or passive agent of a verb of paying, object of "funding from"),
+    "implementer" (subject of a verb of doing: "trained", "deployed"),
     "recipient" (object of "to"/"for" after a verb or noun of giving, object of "trained"),
     else None. The role model learns from one report's phrasing; these hold in any report."""
     phrase, prep, governor = features.get("syn:phrase"), features.get("syn:prep"), features.get("syn:gov")
     if phrase is None:
         return None  # not parsed
-    if prep is None and phrase == "nsubj" and governor in PROVIDING_VERBS:
+    if prep is None and phrase == "nsubj" and governor in PAYING_VERBS:
         return "funder"
-    if features.get("syn:agent") and governor in PROVIDING_VERBS:
+    if prep is None and phrase == "nsubj" and governor in DOING_VERBS:
+        return "implementer"  # a provider too, when no one else pays (_implementers_fund_alone)
+    if features.get("syn:agent") and governor in PAYING_VERBS | DOING_VERBS:
         return "funder"
     if prep in ("from", "by") and governor in FUNDING_NOUNS:
         return "funder"

@@ -202,6 +202,7 @@ def test_what_the_grammar_states_outright_holds_where_the_model_was_not_taught_i
     donated, funded = fill_records("made-up", drafts, [_models()] * len(drafts))
     assert "Guatemala" in donated.recipients and "Guatemala" not in donated.funders
     assert "US Department of State" in funded.funders and "Panama" in funded.recipients
+    assert "Colombian National Police" in funded.implementers  # it trains, the State Department pays
 
 
 def test_parties_to_an_accord_fund_and_receive_it() -> None:
