@@ -49,7 +49,7 @@ from spacy.tokens import Doc
 
 from pipeline.document import BBox, Block, Document, Note
 
-SentenceSource = Literal["body", "footnote", "caption", "table_caption"]
+SentenceSource = Literal["body", "footnote", "caption", "table_caption", "table_row"]
 COMPONENT = "csminer_sentences"
 
 _CLOSERS = frozenset({")", "]", "}", "”", "’", '"', "'", "»", "›"})
@@ -87,6 +87,11 @@ class Sentence:
     """(page, box) of every line the sentence touches, as :meth:`Document.locate` gives them."""
     emphasis: tuple[tuple[int, int], ...] = ()
     """(start, end) in ``text`` of its runs of italics (body and caption sentences)."""
+
+    @property
+    def is_heading(self) -> bool:
+        """A heading's text (a title, "Box 3: The X Initiative") names a topic, states nothing."""
+        return self.source == "body" and self.section == self.text
 
 
 @dataclass(frozen=True)

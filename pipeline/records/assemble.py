@@ -94,6 +94,9 @@ class Draft:
     years_of: dict[int, list[YearMention]] = field(default_factory=dict)
     """Sentence index → the years of it that date this record, where the sentence lists several
     programs each with its own year ("A (1999), B (2000)"); absent: all its years."""
+    roles: dict[str, str] = field(default_factory=dict)
+    """Registry name → role, where the source states the roles outright (a table's columns);
+    empty: the role model reads them off the sentences."""
 
     def years(self) -> list[YearMention]:
         return [y for i in self.items for y in self.years_of.get(i.sentence.index, i.years)]
@@ -145,7 +148,8 @@ class Assembler:
         kept = [
             (item, probability)
             for item, probability in zip(items, probabilities, strict=True)
-            if probability >= self.threshold and not (is_glossary(item.text) or is_bare_citation(item.text))
+            if probability >= self.threshold
+            and not (item.sentence.is_heading or is_glossary(item.text) or is_bare_citation(item.text))
         ]
         linked = self._links([item for item, _ in kept])
         # a note recalling another intervention stays its own record, as one the linker keeps apart
