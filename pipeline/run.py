@@ -81,7 +81,13 @@ def process_document(
             timings["mentions"] = time.perf_counter() - t
             t = time.perf_counter()
             records = build_records(
-                document, data.items, data.tables, stages.models, home=data.home, grammar=stages.grammar
+                document,
+                data.items,
+                data.tables,
+                stages.models,
+                home=data.home,
+                grammar=stages.grammar,
+                rows=data.rows,
             )
             timings["records"] = time.perf_counter() - t
             sentences = len(data.items)

@@ -21,9 +21,10 @@ from ..nlp.years import mentioned_years
 from .assemble import PLACE_TYPES, Assembler, Draft, default_registry, programs_named
 from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
-from .features import security_terms
+from .features import name_key, security_terms
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
+from .rows import ROW_PROBABILITY, RowMentions
 
 FIELDS = ("hard_soft", "scope", "modality")
 
@@ -74,17 +75,37 @@ def build_records(
     detected: list[float] | None = None,
     home: str | None = None,
     grammar: GrammarReader | None = None,
+    rows: list[RowMentions] | None = None,
 ) -> list[Record]:
     """Every intervention record of one document, ids in document order; ``home`` is the
     region the report is about (see :func:`fill_records`). With a ``grammar`` reader, the
-    records' sentences are parsed so that roles can read their grammar."""
+    records' sentences are parsed so that roles can read their grammar. ``rows`` of tables
+    listing interventions each make a record after the text's."""
     assembler = assembler or Assembler(linker=models.linker)
     detected = detected if detected is not None else detect(items, models)
     on_security = report_on_security(document)
-    drafts = [d for d in assembler.assemble(items, detected, tables) if about_security(d, on_security)]
+    drafts = [
+        d
+        for d in [*assembler.assemble(items, detected, tables), *map(row_draft, rows or [])]
+        if about_security(d, on_security)
+    ]
     if grammar is not None:
-        grammar.annotate(item for draft in drafts for item in draft.items)
+        grammar.annotate(item for draft in drafts if not draft.roles for item in draft.items)
     return fill_records(document.doc, drafts, [models] * len(drafts), home)
+
+
+def row_draft(row: RowMentions) -> Draft:
+    """The draft of one row of an inventory table: named by its program column, its roles by
+    the columns they stand in, its money the row's cells."""
+    program = row.columns.get("program")
+    draft = Draft(
+        key=name_key(program) if program else None,
+        names=[program] if program else [],
+        tables=[row.table] if row.table.amounts else [],
+        roles=dict(row.roles),
+    )
+    draft.add(row.item, ROW_PROBABILITY, "table")
+    return draft
 
 
 def report_on_security(document: Document) -> bool:
@@ -195,6 +216,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     pairs = [
         (n, draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS, pair)
         for n, (_, draft) in enumerate(chosen)
+        if not draft.roles
         for item in draft.items
         for pair in role_examples(item)
     ]
@@ -214,6 +236,9 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         into = loose if is_loose else best
         if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
             into[n][name] = (role, p)
+    for n, (_, draft) in enumerate(chosen):
+        if draft.roles:  # stated outright (a table's columns)
+            best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
     registry = default_registry()
     for n, extra in enumerate(cued):  # where the model found no provider or no recipient
         found = {"recipient" if role == "recipient" else "provider" for role, _ in best[n].values()}

@@ -42,6 +42,7 @@ from .examples import (
 )
 from .model import Record
 from .models import classifier, fit_or_constant
+from .rows import RowMentions, row_mentions
 
 ALIGN_THRESHOLD = 0.75
 TOP_HEADING = re.compile(r"^(section|chapter|part)\s+([ivxlc]+|\d+)\b", re.I)
@@ -57,12 +58,15 @@ class DocumentData:
     folds: list[int] = field(default_factory=list)
     home: str | None = None
     """The region the report is about (from its title), if it names one."""
+    rows: list[RowMentions] = field(default_factory=list)
+    """Rows of the tables that list interventions one per row (see :mod:`.rows`)."""
 
 
 def prepare(document: Document, matcher: ActorMatcher, nlp: Any = None) -> DocumentData:
     sentences = split_sentences(document, nlp)
     items = extract_mentions(sentences, matcher, document.title)
     data = DocumentData(document, items, extract_table_mentions(document))
+    data.rows = row_mentions(data.tables, matcher, first_index=len(items))
     region = home_region(document.title, matcher)
     data.home = region.canonical if region else None
     data.folds = section_folds(document, items)
