@@ -47,7 +47,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.document import BBox, Block, Document, Note
+from pipeline.document import BBox, Block, Document, Note, Table
 
 SentenceSource = Literal["body", "footnote", "caption", "table_caption", "table_row"]
 COMPONENT = "csminer_sentences"
@@ -394,23 +394,30 @@ def split_sentences(document: Document, nlp: Language | None = None) -> list[Sen
     ):
         box = table.caption_bbox or table.bbox
         for s, e in spans:
-            sentences.append(
-                Sentence(
-                    index=len(sentences),
-                    text=(table.caption or "")[s:e],
-                    start=-1,
-                    end=-1,
-                    source="table_caption",
-                    block=None,
-                    note=None,
-                    notes=(),
-                    cited_by=(),
-                    pages=(table.page,),
-                    section=None,
-                    boxes=((table.page, box),),
-                )
-            )
+            text = (table.caption or "")[s:e]
+            sentences.append(table_sentence(len(sentences), text, table, "table_caption", box))
     return sentences
+
+
+def table_sentence(
+    index: int, text: str, table: Table, source: SentenceSource, box: BBox, section: str | None = None
+) -> Sentence:
+    """A sentence of a table (its caption, or a row read as one): not in the document's text,
+    grounded in the table's page and ``box``."""
+    return Sentence(
+        index=index,
+        text=text,
+        start=-1,
+        end=-1,
+        source=source,
+        block=None,
+        note=None,
+        notes=(),
+        cited_by=(),
+        pages=(table.page,),
+        section=section,
+        boxes=((table.page, box),),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..document import Table
 from ..nlp.actors import ActorMatcher
 from ..nlp.mentions import SentenceMentions, TableMentions, extract_mentions
-from ..nlp.sentences import Sentence
+from ..nlp.sentences import Sentence, table_sentence
 
 COLUMN_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("implementer", re.compile(r"\b(?:implement\w*|executing|executed\s+by|partners?)\b", re.I)),
@@ -76,20 +76,8 @@ def row_mentions(tables: list[TableMentions], matcher: ActorMatcher, first_index
             if not any(c.strip() for c in cells) or _is_total(cells):
                 continue
             text, spans = _row_text(table.header, cells)
-            sentence = Sentence(
-                index=first_index + len(rows),
-                text=text,
-                start=-1,
-                end=-1,
-                source="table_row",
-                block=None,
-                note=None,
-                notes=(),
-                cited_by=(),
-                pages=(table.page,),
-                section=table.caption,
-                boxes=((table.page, table.bbox),),
-            )
+            index = first_index + len(rows)
+            sentence = table_sentence(index, text, table, "table_row", table.bbox, section=table.caption)
             own = TableMentions(mentions.table_index, table, [a for a in mentions.amounts if a.row == r])
             columns = {role: cells[n].strip() for n, role in roles.items() if n in spans}
             rows.append((sentence, columns, own, {spans[n]: role for n, role in roles.items() if n in spans}))
