@@ -240,14 +240,8 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
     registry = default_registry()
-    for n, extra in enumerate(cued):  # where the model found no provider or no recipient
-        found = {"recipient" if role == "recipient" else "provider" for role, _ in best[n].values()}
-        states = {registry.country_of(name) for name in best[n]} - {None}
-        for name, (role, p) in extra.items():
-            if role == "recipient" and registry.country_of(name) in states:
-                continue  # a state's support to its own agencies is no cooperation
-            if ("recipient" if role == "recipient" else "provider") not in found:
-                best[n].setdefault(name, (role, p))
+    for roles, said in zip(best, cued, strict=True):
+        _fill_from_grammar(roles, said, registry)
     for n, extra in enumerate(loose):
         provided = any(role in ("funder", "implementer") for role, _ in best[n].values())
         for name, (role, p) in extra.items():
@@ -321,6 +315,24 @@ def grammar_role(features: dict[str, Any]) -> str | None:
     if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
         return "recipient"
     return None
+
+
+def _fill_from_grammar(
+    roles: dict[str, tuple[str, float]], said: dict[str, tuple[str, float]], registry: ActorRegistry
+) -> None:
+    """Where the model found no provider (or no recipient) for a record, the roles its stating
+    sentences' grammar states outright (see :func:`grammar_role`) fill in."""
+
+    def side(role: str) -> str:
+        return "recipient" if role == "recipient" else "provider"
+
+    found = {side(role) for role, _ in roles.values()}
+    states = {registry.country_of(name) for name in roles} - {None}
+    for name, (role, p) in said.items():
+        if role == "recipient" and registry.country_of(name) in states:
+            continue  # a state's support to its own agencies is no cooperation
+        if side(role) not in found:
+            roles.setdefault(name, (role, p))
 
 
 def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:
