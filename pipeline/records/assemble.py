@@ -775,6 +775,7 @@ PLACE_TYPES = frozenset({"country", "region", "city"})
 
 
 def _without_place_prefix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
+    """``name`` from its own words on, when a registered place stands before them."""
     prefix = PLACE_PREFIX.match(name.text)
     if prefix is None:
         return name
