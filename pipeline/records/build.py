@@ -7,6 +7,7 @@ gives every field a confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,6 +256,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         _created_bodies_carry_out(record, draft)
         _add_named_body_owner(record, draft, registry)
         _add_agency_states(record, registry)
+        _legislatures_leave_it_to_the_state(record, registry)
         _implementers_fund_alone(record)
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
@@ -469,6 +471,25 @@ def _add_agency_states(record: Record, registry: ActorRegistry) -> None:
                 continue
             record.funders.append(state)
             record.confidence[f"funder:{state}"] = record.confidence[f"{role}:{name}"]
+
+
+LEGISLATURE = re.compile(
+    r"\b(?:Congress|Parliament|Senate|House of Representatives|Legislat\w*|National Assembly)\b"
+)
+"""A legislature appropriates its state's money; the state, not the chamber, provides."""
+
+
+def _legislatures_leave_it_to_the_state(record: Record, registry: ActorRegistry) -> None:
+    """A legislature ("the US Congress channeled $5 billion …") votes its state's money: with
+    the state among the funders, the chamber is not another provider."""
+    for role in ("funder", "implementer"):
+        providers = getattr(record, f"{role}s")
+        for name in list(providers):
+            actor = registry.get(name)
+            legislature = actor is not None and actor.type == "government agency" and LEGISLATURE.search(name)
+            if legislature and registry.country_of(name) in record.funders:
+                providers.remove(name)
+                record.confidence.pop(f"{role}:{name}")
 
 
 def _implementers_fund_alone(record: Record) -> None:

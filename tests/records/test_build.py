@@ -89,6 +89,13 @@ def test_a_sentence_naming_a_program_is_detected_whatever_its_words() -> None:
     assert (plain, organisation) == (learned[1], learned[2])  # no name: the model's word stands
 
 
+def test_a_legislature_votes_its_states_money_the_state_provides() -> None:
+    drafts = _assemble(_items("In 2010 the US Congress funded border radios for Honduras with $35 million."))
+    (record,) = fill_records("made-up", drafts, [_models()])
+    assert "United States" in record.funders
+    assert "US Congress" not in record.funders + record.implementers
+
+
 def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
     models = _models()
     drafts = _assemble(
