@@ -150,6 +150,7 @@ class Assembler:
             for item, probability in zip(items, probabilities, strict=True)
             if probability >= self.threshold
             and not (item.sentence.is_heading or is_glossary(item.text) or is_bare_citation(item.text))
+            and not only_cites(item.text)
         ]
         linked = self._links([item for item, _ in kept])
         # a note recalling another intervention stays its own record, as one the linker keeps apart
@@ -806,6 +807,13 @@ CITED_SOURCE = re.compile(
 )
 """A name followed by a verb of reporting ("the X Unit determines that …", "the 2011 Y
 Strategy hints at …") is the source the sentence cites, not a program it states."""
+
+
+def only_cites(text: str) -> bool:
+    """Whether every program a sentence names is a source it cites ("The 2011 Y Strategy hints
+    at how donors are rethinking …"): it reports a finding and states no intervention."""
+    names = program_names(text)
+    return bool(names) and all(CITED_SOURCE.match(text, n.end) for n in names)
 
 
 MISSION_AREA_MEMBERS = 10

@@ -370,6 +370,7 @@ def test_a_program_named_in_an_opening_after_clause_is_another_event(opening: st
 )
 def test_a_name_reporting_what_it_found_is_a_cited_source_not_a_program(sentence: str) -> None:
     assert programs_named(sentence, ActorRegistry.load()) == []
+    assert _assemble(_items(sentence)) == []  # a finding reported, no intervention stated
     assert [n.text for n in programs_named(SAFE_STREETS, ActorRegistry.load())] == ["Safe Streets Initiative"]
 
 
