@@ -32,8 +32,8 @@ COLUMN_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("recipient", re.compile(r"\b(?:countr(?:y|ies)|recipients?|beneficiar(?:y|ies)|location)\b", re.I)),
 )
-"""Column roles by header words, the first that fits a header winning ("Implementing
-partner" before "partner"; "Project title" a program, "Project country" … a program too: rare)."""
+"""Column roles by header words; the first pattern that fits a header wins ("Implementing
+partner" is an implementer, not a funder's partner), and each role takes one column."""
 ROW_PROBABILITY = 0.9
 """Confidence that a row of an inventory table states an intervention (its header says so)."""
 
