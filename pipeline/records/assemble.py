@@ -754,7 +754,7 @@ def programs_named(
     leaving out organisations the registry knows (UNDP, CICAD) unless the sentence creates
     them ("the OAS created CICAD")."""
     candidates = [
-        _without_place_prefix(n, registry)
+        _without_place_suffix(_without_place_prefix(n, registry), registry)
         for n in with_emphasised_names(text, program_names(text), emphasis)
         if not CITED_SOURCE.match(text, n.end) and not CONTAINER.search(text, 0, n.start)
     ]
@@ -785,6 +785,25 @@ def _without_place_prefix(name: ProgramName, registry: ActorRegistry) -> Program
     if place is None or place.type not in PLACE_TYPES or not is_program_name(rest):
         return name
     return ProgramName(name.start + prefix.end(), name.end, rest, name.acronym)
+
+
+FOREIGN_NAME_IN_PLACE = re.compile(
+    r"^(?=.*\b(?:de|del|la|las|los|da|do|dos|das|para|por|pour|des|du)\b)(.+?)\s+in\s+(?:the\s+)?(.+)$"
+)
+"""A name in the region's other languages followed by an English "in <place>" ("Programa de
+Seguridad Ciudadana in Ecuador"): the place says where, the name ends before it."""
+
+
+def _without_place_suffix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
+    """``name`` without the English "in <registered place>" that ends a foreign-language name."""
+    suffix = FOREIGN_NAME_IN_PLACE.match(name.text)
+    if suffix is None:
+        return name
+    place = registry.get(suffix.group(2))
+    if place is None or place.type not in PLACE_TYPES or not is_program_name(suffix.group(1)):
+        return name
+    own = suffix.group(1)
+    return ProgramName(name.start, name.start + len(own), own, name.acronym)
 
 
 INSTANCES = re.compile(

@@ -305,13 +305,18 @@ def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
             "Citizen Safety Program",
         ),
         ("Peru's National Police Plan was funded by Spain.", "National Police Plan"),
+        ("Spain financed the Programa de Seguridad Ciudadana in Ecuador.", "Programa de Seguridad Ciudadana"),
+        (
+            "The Regional Police Program in Central America trains officers.",
+            "Regional Police Program in Central America",
+        ),
         (
             "The Partnership for the Americas Initiative trains officers.",
             "Partnership for the Americas Initiative",
         ),
     ],
 )
-def test_a_place_before_a_name_says_where_or_whose_not_what(sentence: str, name: str) -> None:
+def test_a_place_around_a_name_says_where_or_whose_not_what(sentence: str, name: str) -> None:
     assert [n.text for n in programs_named(sentence, ActorRegistry.load())] == [name]
 
 
