@@ -29,10 +29,36 @@ class SentenceMentions:
     years: list[YearMention] = field(default_factory=list)
     grammar: list[Grammar | None] | None = None
     """Per actor mention, its grammar (see :mod:`.syntax`); None until the sentence is parsed."""
+    focus: tuple[tuple[int, int], ...] = ()
+    """The parts of the sentence a record reads, where the sentence lists several interventions
+    (its lead-in and one item: see :meth:`narrowed`); empty: all of it."""
 
     @property
     def text(self) -> str:
         return self.sentence.text
+
+    @property
+    def read_text(self) -> str:
+        """What a record reads of the sentence: its focus, else all of it."""
+        if not self.focus:
+            return self.text
+        return " ".join(self.text[start:end].strip() for start, end in self.focus)
+
+    def narrowed(self, focus: tuple[tuple[int, int], ...]) -> SentenceMentions:
+        """This sentence as one record of several reads it: only the mentions inside ``focus``
+        (the evidence stays the whole sentence)."""
+
+        def inside(start: int) -> bool:
+            return any(a <= start < b for a, b in focus)
+
+        return replace(
+            self,
+            actors=[m for m in self.actors if inside(m.start)],
+            amounts=[m for m in self.amounts if inside(m.start)],
+            years=[y for y in self.years if inside(y.start)],
+            grammar=None,
+            focus=focus,
+        )
 
     def canonical_actors(self) -> list[str]:
         """Registry names of the actors mentioned, in text order, once each."""

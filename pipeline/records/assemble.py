@@ -161,6 +161,7 @@ class Assembler:
         }
         listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
+        enumerating: set[int] = set()  # sentences listing interventions, some unnamed
         for (item, probability), link in zip(kept, linked, strict=True):
             frame_end = sequence_opening_end(item.text)
             names = [n for n in names_of[item.sentence.index] if n.start >= frame_end]
@@ -174,6 +175,30 @@ class Assembler:
                 referent.add(item, probability, "reference")
                 by_sentence[item.sentence.index] = referent
                 previous = (item, referent)
+                continue
+            enumerated = enumerated_interventions(item, names) if self.split_lists else []
+            if enumerated:
+                # "Examples include peace laboratories in X, agreements with Y and the Z Program":
+                # each item is an intervention of its own, stated by this one sentence, read
+                # with the lead-in: who ("Examples of EU interventions include") and the item
+                listed: list[Draft] = []
+                lead_in = (0, enumerated[0][0])
+                for start, end in enumerated:
+                    inside = [n for n in names if start <= n.start < end]
+                    if inside:
+                        draft = self._draft_for(keys(inside[0]), inside[0], drafts, by_key, acronyms)
+                    else:
+                        draft = Draft(at=start)
+                        drafts.append(draft)
+                    draft.add(item.narrowed((lead_in, (start, end))), probability, "listing")
+                    if len(draft.items) == 1:
+                        draft.at = start  # the records of one list in the order it lists them
+                    listed.append(draft)
+                listing[item.sentence.index] = None
+                enumerating.add(item.sentence.index)
+                unlinked_notes.add(item.sentence.index)  # a note listing them states them
+                by_sentence[item.sentence.index] = listed[0]
+                previous = None
                 continue
             firsts = self._first_per_key(names, keys)
             if self.split_lists and len(firsts) >= 2:
@@ -226,7 +251,12 @@ class Assembler:
         # to others ("US spending on A amounted to … with a further … for B") states the first
         # it names, and stays its evidence too
         for draft in drafts:
-            own = [i for i in draft.items if listing.get(i.sentence.index, draft) is draft]
+            own = [
+                i
+                for i in draft.items
+                if listing.get(i.sentence.index, draft) is draft
+                or (draft.key is None and i.sentence.index in enumerating)
+            ]
             if own:
                 draft.items = own
         self._attach_tables(drafts, tables)
@@ -661,6 +691,78 @@ UMBRELLA = re.compile(r"\b(?:including|such\s+as|like|notably|among\s+them)\b")
 """Between an unnamed kind and a name, "including …": the kind is the named program's own."""
 
 
+ENUMERATION = re.compile(r"\b(?:include[sd]?|including|such\s+as|namely)\b:?|:(?=\s)")
+"""Where a sentence starts listing ("Examples include …", "… such as …", "…: A; B; and C")."""
+INTERVENTION_KIND = re.compile(
+    r"\b(?:program(?:me)?s?|projects?|initiatives?|agreements?|accords?|treaty|treaties|conventions?|"
+    r"protocols?|laborator(?:y|ies)|commissions?|task\s+forces?|exchanges?|training|loans?|"
+    r"missions?|facilit(?:y|ies)|partnerships?|academ(?:y|ies)|operations?|campaigns?)\b",
+    re.IGNORECASE,
+)
+"""Kinds of intervention a list item can name without naming the intervention itself (not
+"fund" or "grant": a list running into its verb, "… and Japan fund prevention", is no item)."""
+LIST_JOINT = re.compile(r"[,;]\s*(?:(?:and|or)\s+)?|\s+(?:and|or|as\s+well\s+as)\s+")
+
+
+def enumerated_interventions(item: SentenceMentions, names: list[ProgramName]) -> list[tuple[int, int]]:
+    """The spans of the items of a list of interventions ("Examples include peace laboratories
+    in X, cooperation agreements with Y, and the Z Program"), when at least two items are
+    interventions of their own and one of them is unnamed: an item naming a program, or naming a
+    kind of intervention (agreements, training, a commission) tied to an actor or a place. A list
+    of actors, places or bare kinds ("loans, grants and technical assistance") is not split, and
+    a list of named programs alone is left to the names: empty then."""
+    text = item.text
+    cue = ENUMERATION.search(text)
+    if cue is None:
+        return []
+    # an item begins at a part naming a program or a kind of intervention; the parts after it
+    # that name neither are still of it ("agreements … such as the OAS, SICA and CAN")
+    items: list[list[int]] = []
+    for start, end in _list_parts(text, cue.end(), names):
+        named = any(start <= n.start < end for n in names)
+        if named or _kinds_in(item, start, end):
+            items.append([start, end, named])
+        elif items:
+            items[-1][1] = end
+    interventions = [
+        (start, end, bool(named))
+        for start, end, named in items
+        if named or any(start <= m.start < end for m in item.actors)
+    ]
+    if len(interventions) < 2 or all(named for _, _, named in interventions):
+        return []
+    ends = [start for start, _, _ in interventions[1:]] + [len(text)]
+    return [(start, end) for (start, _, _), end in zip(interventions, ends, strict=True)]
+
+
+def _kinds_in(item: SentenceMentions, start: int, end: int) -> bool:
+    """Whether ``item.text[start:end]`` names a kind of intervention outside an actor's name
+    ("commissions", not the "Commission" of "the Inter-American Commission")."""
+    return any(
+        not any(m.start <= kind.start() < m.end for m in item.actors)
+        for kind in INTERVENTION_KIND.finditer(item.text, start, end)
+    )
+
+
+def _list_parts(text: str, start: int, names: list[ProgramName]) -> list[tuple[int, int]]:
+    """The parts of a list from ``start``, split at commas, semicolons and "and"/"or" outside
+    brackets and names ("the Fast and Furious program" is one part)."""
+    depth_at: list[int] = []
+    depth = 0
+    for char in text:
+        depth += char in "(["
+        depth = max(0, depth - (char in ")]"))
+        depth_at.append(depth)
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for joint in LIST_JOINT.finditer(text, start):
+        if depth_at[joint.start()] == 0 and not any(n.start <= joint.start() < n.end for n in names):
+            spans.append((begin, joint.start()))
+            begin = joint.end()
+    spans.append((begin, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
 def years_before_name(name: ProgramName, item: SentenceMentions) -> list[YearMention]:
     """The year that dates the clause naming a program, where a sentence dates several events
     before the name ("In 2004 the bureau set up a task force, while in 2005 the department
@@ -758,6 +860,7 @@ def programs_named(
         for n in with_emphasised_names(text, program_names(text), emphasis)
         if not CITED_SOURCE.match(text, n.end) and not CONTAINER.search(text, 0, n.start)
     ]
+    candidates = [n for n in candidates if not _names_only_actors(n.text, registry)]
     created = _created(text, candidates)
     instance = INSTANCES.search(text)
     return [
@@ -837,6 +940,16 @@ def only_cites(text: str) -> bool:
 
 MISSION_AREA_MEMBERS = 10
 """A body's area of at most this many countries makes it a field mission (see below)."""
+
+
+ACTOR_LIST_JOINT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|y|e|et)\s+")
+
+
+def _names_only_actors(text: str, registry: ActorRegistry) -> bool:
+    """Whether a capitalised run is a list of known actors ("the European Union and Japan"
+    before "fund" used as a verb), not the name of a program."""
+    parts = ACTOR_LIST_JOINT.split(text)
+    return len(parts) >= 2 and all(registry.get(re.sub(r"^the\s+", "", p)) is not None for p in parts)
 
 
 def _not_an_organisation(actor: Actor | None, registry: ActorRegistry) -> bool:

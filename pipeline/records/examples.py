@@ -151,7 +151,7 @@ def record_example(items: list[SentenceMentions], name: str | None, section: str
     Only these features reach the kind classifiers, not raw words: words tie a model to the
     sections it was trained on, the codebook's cues carry over to other reports.
     """
-    text = " ".join([name or "", *(i.text for i in items)])
+    text = " ".join([name or "", *(i.read_text for i in items)])
     types: Counter[str] = Counter()
     countries: set[str] = set()
     for item in items:

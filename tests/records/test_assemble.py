@@ -449,3 +449,47 @@ def test_a_name_running_into_a_defined_long_form_is_cut_where_the_definition_sta
 def test_the_body_a_program_sits_within_is_its_frame_not_another_program() -> None:
     sentence = "Forums include the Safe Streets Initiative within the Regional Policy Program of the bank."
     assert [n.text for n in programs_named(sentence, ActorRegistry.load())] == ["Safe Streets Initiative"]
+
+
+LISTING = (
+    "Examples of Spanish cooperation include police training in Honduras, exchange agreements "
+    "with the Guatemalan Ministry of the Interior, and the Safe Municipalities Program in El Salvador."
+)
+
+
+def test_a_sentence_listing_interventions_states_each_item_as_a_record() -> None:
+    drafts = _assemble(_items(LISTING))
+    assert len(drafts) == 3
+    assert all(_texts(d) == [LISTING] for d in drafts)  # the evidence is the whole sentence
+    actors = [[a.canonical for a in d.items[0].actors] for d in drafts]
+    # each reads the lead-in (who) and its own item (for whom): not the other items' places
+    assert actors[0] == ["Spain", "Honduras"]
+    assert "Guatemala" not in str(actors[2]) and "El Salvador" in actors[2]
+    assert drafts[2].key is not None and drafts[0].key is None
+    assert drafts[0].items[0].read_text.endswith("police training in Honduras,")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Its instruments in Honduras include loans, grants and technical assistance to the police.",
+        "Donors such as USAID, the European Union and Japan fund violence prevention in Honduras.",
+        "Examples include police exchanges between Brazil and Colombia with peers in Canada and Spain.",
+    ],
+)
+def test_a_list_of_actors_or_bare_kinds_is_one_record(sentence: str) -> None:
+    assert len(_assemble(_items(sentence))) == 1
+
+
+def test_a_note_listing_interventions_keeps_its_item_records() -> None:
+    citing = "Spain has long supported security in Central America."
+    drafts = _assemble(_items(citing, notes={0: LISTING}))
+    assert sum(_texts(d) == [LISTING] for d in drafts) == 3
+
+
+def test_known_actors_before_a_verb_fund_are_no_program_name() -> None:
+    registry = ActorRegistry.load()
+    donors = "Donors such as USAID, the European Union and Japan fund prevention."
+    assert programs_named(donors, registry) == []
+    named = programs_named("The Spain and Portugal Fund for Security supports Honduras.", registry)
+    assert [n.text for n in named] == ["Spain and Portugal Fund for Security"]
