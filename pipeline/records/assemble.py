@@ -74,6 +74,24 @@ EXPLETIVE = re.compile(
     r"difficult|unclear|true|interesting|notable|striking|telling|evident|apparent|recalling|noting))\b"
 )
 """An "it" that points at nothing: "It is worth noting that …", "It is anticipated that …"."""
+ANAPHORIC_SUBJECT = re.compile(
+    r"^(?:[A-Z][^,]{0,60},\s*)?"
+    r"(It|[Tt]he\s+(?:country|government|organi[sz]ation|agency|bank|institution|foundation|donor))\b"
+    r"(?!\s*(?:’s|'s)\b)"
+)
+"""A sentence whose subject points back to an actor ("It established …", "In 2011, the
+country supported …")."""
+ORGANISATIONS = frozenset(
+    {"government agency", "multilateral", "regional body", "non-governmental", "private"}
+)
+ANTECEDENT_KINDS = {
+    "country": frozenset({"country"}),
+    "government": frozenset({"country"}),
+    "it": ORGANISATIONS | {"country"},
+    **{noun: ORGANISATIONS for noun in ("organization", "organisation", "agency", "bank", "institution")},
+    **{noun: ORGANISATIONS for noun in ("foundation", "donor")},
+}
+"""What "the country", "the agency" or "it" can stand for."""
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
@@ -97,6 +115,9 @@ class Draft:
     roles: dict[str, str] = field(default_factory=dict)
     """Registry name → role, where the source states the roles outright (a table's columns);
     empty: the role model reads them off the sentences."""
+    antecedent: str | None = None
+    """The actor an opening "It" or "The country" of the record's first sentence stands for
+    (the one the sentences before it speak of), if any: who acts when nobody else is named."""
 
     def years(self) -> list[YearMention]:
         return [y for i in self.items for y in self.years_of.get(i.sentence.index, i.years)]
@@ -260,6 +281,8 @@ class Assembler:
             if own:
                 draft.items = own
         self._attach_tables(drafts, tables)
+        for draft in drafts:
+            draft.antecedent = self._antecedent(draft, items)
         blocks = {i.sentence.index: i.sentence.block for i in items}
         drafts = self._fold_in_satellites(drafts, blocks, unlinked_notes)
         least = self.record_threshold
@@ -269,6 +292,31 @@ class Assembler:
         return sorted(
             drafts, key=lambda d: (min((i.sentence.index for i in d.items), default=len(items)), d.at)
         )
+
+    def _antecedent(self, draft: Draft, items: list[SentenceMentions]) -> str | None:
+        """The actor the opening pronoun or "the country/agency" of a draft's first sentence
+        stands for: the first actor of a kind it can stand for in the nearest sentence before
+        it, in the same passage, that names one ("Colombia fields 34 officers in UN missions.
+        The country supports 18 police attaches …" → Colombia)."""
+        if not draft.items:
+            return None
+        first = min(draft.items, key=lambda i: i.sentence.index)
+        opening = ANAPHORIC_SUBJECT.match(first.text)
+        if opening is None or EXPLETIVE.match(first.text, opening.start(1)):
+            return None
+        kinds = ANTECEDENT_KINDS.get(opening.group(1).split()[-1].casefold(), ANTECEDENT_KINDS["it"])
+        at = next((n for n, i in enumerate(items) if i.sentence.index == first.sentence.index), None)
+        if at is None:
+            return None
+        later = first
+        for before in reversed(items[max(0, at - self.passage_gap) : at]):
+            if not self._same_passage(before, later):
+                return None
+            found = next((m.canonical for m in before.actors if m.canonical and m.type in kinds), None)
+            if found is not None:
+                return found
+            later = before
+        return None
 
     @staticmethod
     def _fold_in_satellites(

@@ -258,6 +258,10 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         _add_agency_states(record, registry)
         _legislatures_leave_it_to_the_state(record, registry)
         _implementers_fund_alone(record)
+        if draft.antecedent and not (record.funders or record.implementers):
+            # "The country supports 18 police attaches …": who "the country" is acts
+            record.funders.append(draft.antecedent)
+            record.confidence[f"funder:{draft.antecedent}"] = GRAMMAR_CONFIDENCE
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0

@@ -493,3 +493,22 @@ def test_known_actors_before_a_verb_fund_are_no_program_name() -> None:
     assert programs_named(donors, registry) == []
     named = programs_named("The Spain and Portugal Fund for Security supports Honduras.", registry)
     assert [n.text for n in named] == ["Spain and Portugal Fund for Security"]
+
+
+@pytest.mark.parametrize(
+    ("passage", "antecedent"),
+    [
+        ("Colombia became a provider of cooperation. The country trained 900 police.", "Colombia"),
+        ("Peru hosts UNODC. In 2012, the agency trained 300 prosecutors.", "UNODC"),
+        ("Peru hosts an office of UNODC. It is worth noting that training grew.", None),
+        ("Peru hosts an office of UNODC. The country's police trained 300 prosecutors.", None),
+    ],
+)
+def test_an_opening_it_or_the_country_stands_for_the_actor_named_just_before(
+    passage: str, antecedent: str | None
+) -> None:
+    second = passage.split(". ", 1)[1]
+    drafts = _assemble(_items(passage))
+    draft = next(d for d in drafts if second in _texts(d)[0] or second in _texts(d)[-1])
+    registry = ActorRegistry.load()
+    assert draft.antecedent == (registry.get(antecedent).canonical if antecedent else None)

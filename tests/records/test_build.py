@@ -262,3 +262,15 @@ def test_a_program_named_after_a_body_is_funded_by_the_top_of_its_family() -> No
     # the observatory belongs to CICAD, which belongs to the OAS: the OAS funds
     assert observatory.funders == ["Organization of American States"]
     assert "Inter-American Observatory on Drugs" in observatory.implementers
+
+
+def test_a_record_opening_on_the_country_is_provided_by_the_country_named_before() -> None:
+    drafts = _assemble(
+        _items(
+            "Colombia has become a provider of security cooperation in the region. "
+            "The country supports 18 police attaches in Central American embassies."
+        )
+    )
+    records = fill_records("made-up", drafts, [_models()] * len(drafts))
+    attaches = next(r for r in records if r.evidence[0].text.startswith("The country"))
+    assert "Colombia" in attaches.funders + attaches.implementers
