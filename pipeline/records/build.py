@@ -230,7 +230,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
             continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
         name = mention.canonical or mention.text
         said = grammar_role(example["features"])
-        if said == "recipient" and role in ("funder", "implementer"):
+        if role in ("funder", "implementer") and (said == "recipient" or _where_it_happens(example)):
             role = "recipient"  # "donated helicopters to the Guatemalan army": given to, not giving
         if said is not None and role == "none" and not is_loose:
             cued[n][name] = (said, GRAMMAR_CONFIDENCE)
@@ -321,6 +321,13 @@ def grammar_role(features: dict[str, Any]) -> str | None:
     if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
         return "recipient"
     return None
+
+
+def _where_it_happens(example: dict[str, Any]) -> bool:
+    """A place after "in" ("In El Salvador, the US assisted …", "trained police in Peru") is
+    where the intervention happens: it benefits, it does not pay."""
+    features = example["features"]
+    return features.get("syn:prep") == "in" and features.get("type") in PLACE_TYPES
 
 
 def _fill_from_grammar(

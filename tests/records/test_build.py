@@ -274,3 +274,20 @@ def test_a_record_opening_on_the_country_is_provided_by_the_country_named_before
     records = fill_records("made-up", drafts, [_models()] * len(drafts))
     attaches = next(r for r in records if r.evidence[0].text.startswith("The country"))
     assert "Colombia" in attaches.funders + attaches.implementers
+
+
+def test_a_place_after_in_is_where_the_intervention_happens_not_who_pays() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+    from pipeline.records.build import _where_it_happens
+    from pipeline.records.examples import role_examples
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # read off the parse: nothing to check without the parser
+    items = _items("In El Salvador, the United States took part in the OAS to destroy 2,000 rifles.")
+    reader.annotate(items)
+    where = {m.canonical: _where_it_happens(e) for m, e in role_examples(items[0])}
+    assert where == {"El Salvador": True, "United States": False, "Organization of American States": False}
+    drafts = _assemble(items)
+    (record,) = fill_records("made-up", drafts, [_models()])
+    assert "El Salvador" not in record.funders + record.implementers
