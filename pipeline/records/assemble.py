@@ -62,8 +62,10 @@ def sequence_opening_end(text: str) -> int:
 
 
 DEFINITE_REFERENCE = re.compile(
-    r"\b[Tt]he ((?i:program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty))\b"
+    r"\b(?:[Tt]he|[Tt]his) "
+    r"((?i:program|programme|plan|initiative|project|fund|strategy|agreement|convention|treaty))\b"
 )
+"""A program called by its kind: "the plan", "In this program, …"."""
 BACK_REFERENCE = re.compile(
     r"\b(?:[Tt]he|[Tt]his) (?:program|programme|plan|initiative|project|fund|strategy)\b|\b(?:[Ii]ts|[Ii]t)\b"
 )

@@ -512,3 +512,10 @@ def test_an_opening_it_or_the_country_stands_for_the_actor_named_just_before(
     draft = next(d for d in drafts if second in _texts(d)[0] or second in _texts(d)[-1])
     registry = ActorRegistry.load()
     assert draft.antecedent == (registry.get(antecedent).canonical if antecedent else None)
+
+
+def test_a_sentence_opening_in_this_program_carries_on_the_program_before_it() -> None:
+    follow = "In this program, UNICEF teamed up with UNESCO to prevent youth violence."
+    (draft,) = _after_safe_streets(follow)
+    assert _texts(draft) == [SAFE_STREETS, follow]
+    assert draft.joined_by[1] == "reference"
