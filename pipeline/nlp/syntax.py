@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # dependents that name a part of one phrase: the phrase's role is its head's
 PHRASE_INTERNAL = frozenset({"conj", "appos", "compound", "flat", "nmod", "amod", "nummod"})
 CLAUSE_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "attr", "poss"})
+SUBJECTS = frozenset({"nsubj", "nsubjpass"})
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
     if span is None or len(span) == 0:
         return None
     root = span.root
-    phrase = root
-    while phrase.dep_ in PHRASE_INTERNAL and phrase.head is not phrase:
-        phrase = phrase.head
+    phrase = _phrase_of(root)
+    if phrase.dep_ == "pobj" and _exemplifies(phrase.head) and _phrase_of(phrase.head.head).dep_ in SUBJECTS:
+        phrase = _phrase_of(phrase.head.head)  # "agencies such as UNDP teamed up": UNDP is a subject
     if phrase.dep_ in ("pobj", "pcomp"):
         preposition = phrase.head
         return Grammar(
@@ -85,6 +86,23 @@ def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
         )
     governor = _lemma(phrase.head) if phrase.dep_ in CLAUSE_ROLES else None
     return Grammar(root.dep_, phrase.dep_, governor=governor, subject_of=_subject_of(phrase))
+
+
+def _phrase_of(token: Token) -> Token:
+    """The head of the phrase ``token`` is part of."""
+    while token.dep_ in PHRASE_INTERNAL and token.head is not token:
+        token = token.head
+    return token
+
+
+def _exemplifies(preposition: Token) -> bool:
+    """Whether a preposition brings in examples of the noun it hangs on ("donors such as
+    Spain", "agencies including UNDP"): the examples play that noun's part."""
+    if preposition.dep_ != "prep" or preposition.head.pos_ not in ("NOUN", "PROPN"):
+        return False
+    if preposition.lower_ == "including":
+        return True
+    return preposition.lower_ == "as" and any(child.lower_ == "such" for child in preposition.children)
 
 
 def _owner_of_complement(preposition: Token) -> Token | None:

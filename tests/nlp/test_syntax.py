@@ -111,3 +111,17 @@ def test_subject_of_reaches_through_of_complements(parser: spacy.Language, match
     other = mentions_of("The United States trained police officers from Honduras.", matcher)
     GrammarReader(parser).annotate([other])
     assert [g.subject_of for g in other.grammar or [] if g] == ["train", None]
+
+
+def test_examples_of_a_subject_are_subjects(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    text = "In this program, agencies such as UNICEF and UNDP teamed up with UNESCO to prevent violence."
+    item = mentions_of(text, matcher)
+    GrammarReader(parser).annotate([item])
+    found = grammar_by_actor(item)
+    for agency in ("UNICEF", "United Nations Development Programme"):
+        assert found[agency]["syn:phrase"] == "nsubj" and found[agency]["syn:gov"] == "team"
+    assert found["UNESCO"]["syn:prep"] == "with"
+    # examples of an object keep their own place: "support from donors such as Spain"
+    other = mentions_of("The program received support from donors such as Spain.", matcher)
+    GrammarReader(parser).annotate([other])
+    assert grammar_by_actor(other)["Spain"]["syn:phrase"] == "pobj"
