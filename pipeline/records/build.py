@@ -244,7 +244,9 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     for roles, said in zip(best, cued, strict=True):
         _fill_from_grammar(roles, said, registry)
     for n, extra in enumerate(loose):
-        provided = any(role in ("funder", "implementer") for role, _ in best[n].values())
+        provided = any(role in ("funder", "implementer") for role, _ in best[n].values()) or any(
+            _is_organisation(name, registry) for name in _actors_in_names(chosen[n][1])
+        )  # a program named after a body is that body's (see _add_named_body_owner)
         for name, (role, p) in extra.items():
             if name not in best[n] and (role == "recipient" or not provided):
                 best[n][name] = (role, p)
@@ -430,9 +432,9 @@ def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry)
     out; a body that belongs to none funds it itself. Countries, regions and cities in a name
     ("Plan Colombia") say where, not who."""
     for canonical in _actors_in_names(draft):
-        actor = registry.get(canonical)
-        if actor is None or actor.type in PLACE_TYPES:
+        if not _is_organisation(canonical, registry):
             continue
+        actor = registry[canonical]
         # the organisation at the top of the body's family funds (OID → CICAD → OAS)
         owners = [registry.get(p) for p in registry.parents(actor.canonical)]
         owner = next((o for o in reversed(owners) if o is not None and o.type not in PLACE_TYPES), None)
@@ -448,6 +450,11 @@ def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry)
         if funder not in record.funders:
             record.funders.append(funder)
             record.confidence[f"funder:{funder}"] = NAMED_BODY_CONFIDENCE
+
+
+def _is_organisation(name: str, registry: ActorRegistry) -> bool:
+    actor = registry.get(name)
+    return actor is not None and actor.type not in PLACE_TYPES
 
 
 NAMED_BODY_CONFIDENCE = 0.8

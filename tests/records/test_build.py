@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from pipeline.document import Document, Table
 from pipeline.nlp.amounts import amounts_from_table
@@ -291,3 +294,25 @@ def test_a_place_after_in_is_where_the_intervention_happens_not_who_pays() -> No
     drafts = _assemble(items)
     (record,) = fill_records("made-up", drafts, [_models()])
     assert "El Salvador" not in record.funders + record.implementers
+
+
+class _FundersOutsideNames:
+    """A role model calling every mention a funder except those inside a program's name."""
+
+    classes_ = ("funder", "none")
+
+    def predict_proba(self, examples: list[dict]) -> np.ndarray:
+        return np.array([[0.0, 1.0] if e["features"]["in_name"] else [0.9, 0.1] for e in examples])
+
+
+def test_a_program_named_after_a_body_takes_no_provider_from_the_sentences_referring_back() -> None:
+    drafts = _assemble(
+        _items(
+            "Most countries report under the CICAD Multilateral Evaluation Mechanism. "
+            "Adopted in 1998, the mechanism is overseen by UNODC and the World Bank."
+        )
+    )
+    models = replace(_models(), roles=_FundersOutsideNames(), roles_unparsed=None)
+    (record,) = fill_records("made-up", drafts, [models])
+    assert record.funders == ["Organization of American States"]  # CICAD's organisation
+    assert not {"United Nations Office on Drugs and Crime", "World Bank"} & set(record.funders)
