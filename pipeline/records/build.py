@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import __version__
 from ..document import Document
-from ..nlp.actors import ActorRegistry
+from ..nlp.actors import ActorMention, ActorRegistry
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
@@ -215,17 +215,17 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
     go on to the program's parts and partners.
     """
     pairs = [
-        (n, draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS, pair)
+        (n, draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS, item.sentence.index, pair)
         for n, (_, draft) in enumerate(chosen)
         if not draft.roles
         for item in draft.items
         for pair in role_examples(item)
     ]
-    labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
+    labelled = _predict_roles(models, [e for _, _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     cued: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]  # roles by the grammar alone
-    for (n, is_loose, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
+    for (n, is_loose, _, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
         if example["features"].get("syn:prep") in COMPARED:
             continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
         name = mention.canonical or mention.text
@@ -237,6 +237,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         into = loose if is_loose else best
         if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
             into[n][name] = (role, p)
+    _subjects_share_the_role(best, [(n, at, m, e) for n, is_loose, at, (m, e) in pairs if not is_loose])
     for n, (_, draft) in enumerate(chosen):
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
@@ -323,6 +324,26 @@ def grammar_role(features: dict[str, Any]) -> str | None:
     if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
         return "recipient"
     return None
+
+
+def _subjects_share_the_role(
+    best: list[dict[str, tuple[str, float]]],
+    stating: list[tuple[int, int, ActorMention, dict[str, Any]]],
+) -> None:
+    """Actors that are one subject of one verb ("Colombia, Guatemala and Mexico issued a joint
+    declaration", "Both Colombia and Mexico developed …") do what it says together: where the
+    role model makes one of them a funder, the others fund too. ``stating``: (record, sentence,
+    mention, role example) of the records' stating sentences."""
+    subjects: dict[tuple[int, int, str], list[str]] = {}
+    for n, sentence, mention, example in stating:
+        features = example["features"]
+        if features.get("syn:phrase") == "nsubj" and "syn:prep" not in features and mention.canonical:
+            subjects.setdefault((n, sentence, features.get("syn:gov") or ""), []).append(mention.canonical)
+    for (n, _, _), names in subjects.items():
+        funded = [best[n][name][1] for name in names if best[n].get(name, ("", 0.0))[0] == "funder"]
+        for name in names if funded else []:
+            if best[n].get(name, ("", 0.0))[0] != "funder":
+                best[n][name] = ("funder", min(funded))
 
 
 def _where_it_happens(example: dict[str, Any]) -> bool:

@@ -316,3 +316,27 @@ def test_a_program_named_after_a_body_takes_no_provider_from_the_sentences_refer
     (record,) = fill_records("made-up", drafts, [models])
     assert record.funders == ["Organization of American States"]  # CICAD's organisation
     assert not {"United Nations Office on Drugs and Crime", "World Bank"} & set(record.funders)
+
+
+class _FirstMentionFunds:
+    """A role model calling a sentence's first actor the funder and every other one nobody."""
+
+    classes_ = ("funder", "none")
+
+    def predict_proba(self, examples: list[dict]) -> np.ndarray:
+        first = [e["features"]["position"] == "first" for e in examples]
+        return np.array([[0.9, 0.1] if is_first else [0.0, 1.0] for is_first in first])
+
+
+def test_actors_that_are_one_subject_share_the_funders_role() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # read off the parse: nothing to check without the parser
+    drafts = _assemble(_items("In 2012, Colombia, Guatemala and Mexico opened a police school for Honduras."))
+    reader.annotate(i for d in drafts for i in d.items)
+    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    (record,) = fill_records("made-up", drafts, [models])
+    assert {"Colombia", "Guatemala", "Mexico"} <= set(record.funders)
+    assert "Honduras" not in record.funders
