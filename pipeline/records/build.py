@@ -232,9 +232,12 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         said = grammar_role(example["features"])
         if role in ("funder", "implementer") and (said == "recipient" or _where_it_happens(example)):
             role = "recipient"  # "donated helicopters to the Guatemalan army": given to, not giving
-        if said is not None and role == "none" and not is_loose:
-            cued[n][name] = (said, GRAMMAR_CONFIDENCE)
         into = loose if is_loose else best
+        if said is not None and role == "none":
+            if not is_loose:
+                cued[n][name] = (said, GRAMMAR_CONFIDENCE)
+            elif name not in loose[n]:  # "The program is supported by X": a passage says who pays
+                role, p = said, GRAMMAR_CONFIDENCE
         if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
             into[n][name] = (role, p)
     _subjects_share_the_role(best, [(n, at, m, e) for n, is_loose, at, (m, e) in pairs if not is_loose])

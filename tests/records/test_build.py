@@ -340,3 +340,18 @@ def test_actors_that_are_one_subject_share_the_funders_role() -> None:
     (record,) = fill_records("made-up", drafts, [models])
     assert {"Colombia", "Guatemala", "Mexico"} <= set(record.funders)
     assert "Honduras" not in record.funders
+
+
+def test_a_note_saying_who_supports_the_program_gives_its_provider() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # read off the parse: nothing to check without the parser
+    stating = "Business groups have backed public authorities in Guatemala through the Safer Streets program."
+    drafts = _assemble(_items(stating, notes={0: "The program is supported by FUNDESA and CACIF."}))
+    reader.annotate(i for d in drafts for i in d.items)
+    assert [d.joined_by for d in drafts] == [{0: "start", 1: "footnote"}]
+    models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
+    (record,) = fill_records("made-up", drafts, [models])
+    assert {"FUNDESA", "CACIF"} <= set(record.funders)
