@@ -74,6 +74,8 @@ def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
     phrase = _phrase_of(root)
     if phrase.dep_ == "pobj" and _exemplifies(phrase.head) and _phrase_of(phrase.head.head).dep_ in SUBJECTS:
         phrase = _phrase_of(phrase.head.head)  # "agencies such as UNDP teamed up": UNDP is a subject
+    elif phrase.dep_ == "pobj" and _stands_for_its_complement(phrase.head):
+        phrase = _phrase_of(phrase.head.head)  # "funded by the Government of Canada": Canada funds
     if phrase.dep_ in ("pobj", "pcomp"):
         preposition = phrase.head
         return Grammar(
@@ -103,6 +105,21 @@ def _exemplifies(preposition: Token) -> bool:
     if preposition.lower_ == "including":
         return True
     return preposition.lower_ == "as" and any(child.lower_ == "such" for child in preposition.children)
+
+
+STATE_NOUNS = frozenset(
+    {"government", "governments", "authorities", "administration", "state", "people", "presidency"}
+)
+"""Nouns whose "of" complement is the actor itself: "the Government of Canada" is Canada."""
+
+
+def _stands_for_its_complement(preposition: Token) -> bool:
+    return (
+        preposition.lower_ == "of"
+        and preposition.dep_ == "prep"
+        and preposition.head.pos_ in ("NOUN", "PROPN")
+        and preposition.head.lower_ in STATE_NOUNS
+    )
 
 
 def _owner_of_complement(preposition: Token) -> Token | None:

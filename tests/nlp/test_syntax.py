@@ -125,3 +125,14 @@ def test_examples_of_a_subject_are_subjects(parser: spacy.Language, matcher: Act
     other = mentions_of("The program received support from donors such as Spain.", matcher)
     GrammarReader(parser).annotate([other])
     assert grammar_by_actor(other)["Spain"]["syn:phrase"] == "pobj"
+
+
+def test_the_government_of_a_country_is_the_country(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    item = mentions_of("The police reform in Honduras was funded by the Government of Canada.", matcher)
+    GrammarReader(parser).annotate([item])
+    canada = grammar_by_actor(item)["Canada"]
+    assert canada.get("syn:agent") == 1 and canada["syn:gov"] == "fund"
+    # an "of" complement of any other noun keeps its place: "officials of Honduras"
+    other = mentions_of("The program trained officials of Honduras.", matcher)
+    GrammarReader(parser).annotate([other])
+    assert grammar_by_actor(other)["Honduras"]["syn:prep>gov"] == "of>official"
