@@ -475,6 +475,21 @@ def themes_in(text: str) -> set[str]:
     return {theme for theme, pattern in _theme_patterns().items() if pattern.search(low)}
 
 
+def theme_cues_in(text: str) -> set[tuple[str, str]]:
+    """(theme, cue word) for every codebook cue that begins a word of the text."""
+    low = text.casefold()
+    return {(theme, cue) for (theme, cue), pattern in _theme_cue_patterns().items() if pattern.search(low)}
+
+
+@lru_cache(maxsize=1)
+def _theme_cue_patterns() -> dict[tuple[str, str], re.Pattern[str]]:
+    return {
+        (theme, word.strip()): re.compile(r"(?<![\w])" + re.escape(word.strip()))
+        for theme, words in theme_lexicon().items()
+        for word in words
+    }
+
+
 @lru_cache(maxsize=1)
 def _theme_patterns() -> dict[str, re.Pattern[str]]:
     return {

@@ -26,10 +26,11 @@ from .build import RecordModels
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
 TRUSTED_PREFIXES = ("pipeline.", "sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-MODEL_FORMAT = 4
+MODEL_FORMAT = 5
 """Raised whenever csminer's own estimators learn new state (2: the codebook axes learn how many
 cues make "mixed"; 3: roles read the parser's grammar, with a second role model for sentences
-not parsed; 4: the axes learn the side of the themes the codebook leaves off them): models
+not parsed; 4: the axes learn the side of the themes the codebook leaves off them; 5: themes
+learn each cue word's precision, not each theme's): models
 saved in another format cannot be used and must be retrained."""
 
 

@@ -121,3 +121,13 @@ def test_axis_classifier_learns_the_side_of_a_theme_the_codebook_leaves_off_it()
     )
     assert model.sides_ == {"drug-policy": "transnational"}
     assert model.predict([policy, _with_themes(["human-rights"])]).tolist() == ["transnational", "local"]
+
+
+def test_cue_themes_drop_a_loose_cue_word_but_keep_the_themes_sharper_ones() -> None:
+    # "police" fired on twenty records that were not police reform; "law enforcement" held up
+    loose = example("police commissions exchange intelligence on cocaine shipments")
+    sharp = example("training of police and law enforcement officers in Honduras")
+    labels = [["counter-narcotics"]] * 20 + [["police-reform"]] * 3
+    model = CueThemes().fit([loose] * 20 + [sharp] * 3, labels)
+    assert "police-reform" not in [t for t, _ in model.predict([loose])[0]]
+    assert "police-reform" in [t for t, _ in model.predict([sharp])[0]]
