@@ -72,7 +72,7 @@ def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
         return None
     root = span.root
     phrase = _phrase_of(root)
-    if phrase.dep_ == "pobj" and _exemplifies(phrase.head) and _phrase_of(phrase.head.head).dep_ in SUBJECTS:
+    if phrase.dep_ == "pobj" and _exemplifies(phrase.head) and _plays_for_its_examples(phrase.head.head):
         phrase = _phrase_of(phrase.head.head)  # "agencies such as UNDP teamed up": UNDP is a subject
     elif phrase.dep_ == "pobj" and _stands_for_its_complement(phrase.head):
         phrase = _phrase_of(phrase.head.head)  # "funded by the Government of Canada": Canada funds
@@ -95,6 +95,24 @@ def _phrase_of(token: Token) -> Token:
     while token.dep_ in PHRASE_INTERNAL and token.head is not token:
         token = token.head
     return token
+
+
+OF_ROLE_NOUNS = frozenset(
+    {"auspices", "aegis", "sponsorship", "patronage", "creation", "establishment", "formation", "launch"}
+)
+"""Nouns whose "of" complement plays a part: "under the auspices of the OAS" sponsors, "the
+creation of commissions such as X" creates X."""
+
+
+def _plays_for_its_examples(noun: Token) -> bool:
+    """Whether the examples of ``noun`` play its part: as a subject ("agencies such as UNDP
+    teamed up"), a sponsor ("under the auspices of bodies such as the OAS") or what is created
+    ("the creation of commissions such as X"); the examples of other objects keep their own
+    place."""
+    phrase = _phrase_of(noun)
+    if phrase.dep_ in SUBJECTS:
+        return True
+    return phrase.dep_ == "pobj" and phrase.head.lower_ == "of" and phrase.head.head.lower_ in OF_ROLE_NOUNS
 
 
 def _exemplifies(preposition: Token) -> bool:

@@ -239,6 +239,10 @@ class Assembler:
                 by_sentence[item.sentence.index] = listed[0]
                 previous = (item, listed[0])
                 continue
+            if enumerating.intersection(item.sentence.cited_by):
+                # a note to a sentence listing several interventions belongs to none of them:
+                # it is a record of its own if it states one
+                unlinked_notes.add(item.sentence.index)
             draft: Draft | None = None
             joined_by = "start"
             if not another:

@@ -292,6 +292,8 @@ FUNDING_NOUNS = frozenset(
     }
 )
 """Nouns of giving: "funding from X" names a provider, "support to X" a recipient."""
+SPONSORING = frozenset({"auspex", "auspices", "aegis", "sponsorship", "patronage"})
+"""Nouns (as lemmatised) whose "of" object sponsors the intervention."""
 GIVING_VERBS = frozenset(
     {
         *("donate", "give", "provide", "transfer", "lend", "grant", "deliver", "sell", "award"),
@@ -307,7 +309,8 @@ GRAMMAR_CONFIDENCE = 0.5
 
 def grammar_role(features: dict[str, Any]) -> str | None:
     """The role a mention's grammar states outright, from a role example's ``syn:`` features:
-    "funder" (subject or passive agent of a verb of paying, object of "funding from"),
+    "funder" (subject or passive agent of a verb of paying, object of "funding from" or of
+    "under the auspices of"),
     "implementer" (subject of a verb of doing: "trained", "deployed"),
     "recipient" (object of "to"/"for" after a verb or noun of giving, object of "trained"),
     else None. The role model learns from one report's phrasing; these hold in any report."""
@@ -322,6 +325,8 @@ def grammar_role(features: dict[str, Any]) -> str | None:
         return "funder"
     if prep in ("from", "by") and governor in FUNDING_NOUNS:
         return "funder"
+    if prep == "of" and governor in SPONSORING:
+        return "funder"  # "under the auspices of the OAS"
     if prep in ("to", "for") and governor in GIVING_VERBS | FUNDING_NOUNS:
         return "recipient"
     if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
@@ -426,6 +431,8 @@ def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -
 
 
 CREATING_VERBS = frozenset({"create", "establish", "form", "launch", "found", "set"})
+CREATION_NOUNS = frozenset({"creation", "establishment", "formation", "launch", "founding"})
+"""Nouns whose "of" object is created: "the creation of police commissions such as X"."""
 
 
 def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
@@ -439,8 +446,10 @@ def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
         for mention, grammar in zip(item.actors, item.grammar, strict=True)
         if mention.canonical
         and grammar is not None
-        and grammar.phrase_dep in ("dobj", "nsubjpass")
-        and grammar.governor in CREATING_VERBS
+        and (
+            (grammar.phrase_dep in ("dobj", "nsubjpass") and grammar.governor in CREATING_VERBS)
+            or (grammar.preposition == "of" and grammar.governor in CREATION_NOUNS)
+        )
     }
     for name in created & set(record.funders):
         record.funders.remove(name)
@@ -448,6 +457,9 @@ def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
         if name not in record.implementers:
             record.implementers.append(name)
             record.confidence[f"implementer:{name}"] = p
+    for name in created - set(record.implementers) - set(record.recipients):
+        record.implementers.append(name)  # the body set up does the work, whoever else is named
+        record.confidence[f"implementer:{name}"] = GRAMMAR_CONFIDENCE
 
 
 def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry) -> None:

@@ -136,3 +136,14 @@ def test_the_government_of_a_country_is_the_country(parser: spacy.Language, matc
     other = mentions_of("The program trained officials of Honduras.", matcher)
     GrammarReader(parser).annotate([other])
     assert grammar_by_actor(other)["Honduras"]["syn:prep>gov"] == "of>official"
+
+
+def test_examples_of_a_sponsor_sponsor(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    from pipeline.records.build import grammar_role
+
+    text = "Extradition accords were signed under the auspices of regional bodies such as the OAS and SICA."
+    item = mentions_of(text, matcher)
+    GrammarReader(parser).annotate([item])
+    found = grammar_by_actor(item)
+    for body in ("Organization of American States", "Central American Integration System"):
+        assert found[body]["syn:prep"] == "of" and grammar_role(found[body]) == "funder"

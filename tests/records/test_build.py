@@ -355,3 +355,16 @@ def test_a_note_saying_who_supports_the_program_gives_its_provider() -> None:
     models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
     (record,) = fill_records("made-up", drafts, [models])
     assert {"FUNDESA", "CACIF"} <= set(record.funders)
+
+
+def test_a_body_whose_creation_a_list_item_names_carries_it_out() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    reader = GrammarReader()
+    if not reader.available:
+        return  # read off the parse: nothing to check without the parser
+    drafts = _assemble(_items("Examples include the creation of police commissions such as Ameripol."))
+    reader.annotate(i for d in drafts for i in d.items)
+    models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
+    (record,) = fill_records("made-up", drafts, [models])
+    assert "Ameripol" in record.funders  # it carries it out, and with no one else named, it provides
