@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pipeline.document import Document, Table
 from pipeline.nlp.amounts import amounts_from_table
@@ -31,6 +32,18 @@ from .test_assemble import _assemble, _items, _texts
 @lru_cache(maxsize=1)
 def _models() -> RecordModels:
     return load_models(Path(__file__).resolve().parents[2] / "models" / "records").models
+
+
+def _parsed_drafts(*paragraphs: str, notes: dict[int, str] | None = None) -> list[Draft]:
+    """The drafts of a made-up report, their sentences parsed (skipped without the parser)."""
+    from pipeline.nlp.syntax import GrammarReader
+
+    reader = GrammarReader()
+    if not reader.available:
+        pytest.skip("pretrained parser package not installed")
+    drafts = _assemble(_items(*paragraphs, notes=notes))
+    reader.annotate(i for d in drafts for i in d.items)
+    return drafts
 
 
 def test_a_government_agency_brings_its_state_in_as_a_funder() -> None:
@@ -329,13 +342,7 @@ class _FirstMentionFunds:
 
 
 def test_actors_that_are_one_subject_share_the_funders_role() -> None:
-    from pipeline.nlp.syntax import GrammarReader
-
-    reader = GrammarReader()
-    if not reader.available:
-        return  # read off the parse: nothing to check without the parser
-    drafts = _assemble(_items("In 2012, Colombia, Guatemala and Mexico opened a police school for Honduras."))
-    reader.annotate(i for d in drafts for i in d.items)
+    drafts = _parsed_drafts("In 2012, Colombia, Guatemala and Mexico opened a police school for Honduras.")
     models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
     (record,) = fill_records("made-up", drafts, [models])
     assert {"Colombia", "Guatemala", "Mexico"} <= set(record.funders)
@@ -343,14 +350,8 @@ def test_actors_that_are_one_subject_share_the_funders_role() -> None:
 
 
 def test_a_note_saying_who_supports_the_program_gives_its_provider() -> None:
-    from pipeline.nlp.syntax import GrammarReader
-
-    reader = GrammarReader()
-    if not reader.available:
-        return  # read off the parse: nothing to check without the parser
     stating = "Business groups have backed public authorities in Guatemala through the Safer Streets program."
-    drafts = _assemble(_items(stating, notes={0: "The program is supported by FUNDESA and CACIF."}))
-    reader.annotate(i for d in drafts for i in d.items)
+    drafts = _parsed_drafts(stating, notes={0: "The program is supported by FUNDESA and CACIF."})
     assert [d.joined_by for d in drafts] == [{0: "start", 1: "footnote"}]
     models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
     (record,) = fill_records("made-up", drafts, [models])
@@ -358,13 +359,7 @@ def test_a_note_saying_who_supports_the_program_gives_its_provider() -> None:
 
 
 def test_a_body_whose_creation_a_list_item_names_carries_it_out() -> None:
-    from pipeline.nlp.syntax import GrammarReader
-
-    reader = GrammarReader()
-    if not reader.available:
-        return  # read off the parse: nothing to check without the parser
-    drafts = _assemble(_items("Examples include the creation of police commissions such as Ameripol."))
-    reader.annotate(i for d in drafts for i in d.items)
+    drafts = _parsed_drafts("Examples include the creation of police commissions such as Ameripol.")
     models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
     (record,) = fill_records("made-up", drafts, [models])
     assert "Ameripol" in record.funders  # it carries it out, and with no one else named, it provides
