@@ -164,6 +164,9 @@ def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
     assert "organized-crime" in themes_in("The committee against terrorism sponsors exchanges.")
     assert "arms-control" in themes_in("The mission demobilized armed groups in Honduras.")
     assert "money-laundering" in themes_in("Four states passed forfeiture laws with OAS support.")
+    assert "counter-narcotics" in themes_in("Agreements control precursor chemicals.")
+    assert "organized-crime" in themes_in("Treaties on extradition were signed.")
+    assert "intelligence" in themes_in("Police forces set up information exchange between capitals.")
 
 
 def _italic(text: str, *runs: str) -> list[tuple[str, str | None]]:
