@@ -763,12 +763,13 @@ def enumerated_interventions(item: SentenceMentions, names: list[ProgramName]) -
     in X, cooperation agreements with Y, and the Z Program"), when at least two items are
     interventions of their own and one of them is unnamed: an item naming a program, or naming a
     kind of intervention (agreements, training, a commission) tied to an actor or a place. A list
-    of actors, places or bare kinds ("loans, grants and technical assistance") is not split, and
+    of actors, places or bare kinds ("loans, grants and technical assistance") is not split, nor
+    are the parts of a program the lead-in names ("The X Program's activities include …"), and
     a list of named programs alone is left to the names: empty then."""
     text = item.text
     cue = ENUMERATION.search(text)
-    if cue is None:
-        return []
+    if cue is None or any(n.start < cue.start() for n in names):
+        return []  # "The X Program's activities include A and B": the items are its parts
     # an item begins at a part naming a program or a kind of intervention; the parts after it
     # that name neither are still of it ("agreements … such as the OAS, SICA and CAN")
     items: list[list[int]] = []

@@ -519,3 +519,12 @@ def test_a_sentence_opening_in_this_program_carries_on_the_program_before_it() -
     (draft,) = _after_safe_streets(follow)
     assert _texts(draft) == [SAFE_STREETS, follow]
     assert draft.joined_by[1] == "reference"
+
+
+def test_the_parts_of_a_program_the_lead_in_names_stay_its_record() -> None:
+    parts = (
+        "The Safe Streets Initiative's activities include police training in Honduras and "
+        "exchange agreements with the Guatemalan Ministry of the Interior."
+    )
+    (draft,) = _assemble(_items(parts))
+    assert draft.key is not None and not draft.items[0].focus
