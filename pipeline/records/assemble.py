@@ -94,6 +94,9 @@ ANTECEDENT_KINDS = {
     **{noun: ORGANISATIONS for noun in ("foundation", "donor")},
 }
 """What "the country", "the agency" or "it" can stand for."""
+PARALLEL_OPENING = re.compile(r"^(?:Likewise|Similarly|Related(?:ly)?|In\s+a\s+similar\s+vein),")
+"""A sentence opening on a word of likeness brings in another instance of what came before:
+another intervention, not more of the same one."""
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
@@ -520,8 +523,9 @@ class Assembler:
             return None, "start"
         if draft.key is not None and _calls_by_head(item, draft):
             return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
-        if _opens_on_another_actor(item, draft):
-            return None, "start"  # "… GIZ supports X. The Open Society Foundations awarded …"
+        if _opens_on_another_actor(item, draft) or PARALLEL_OPENING.match(item.text):
+            # "… GIZ supports X. The Open Society Foundations awarded …", "… Likewise, Brazil …"
+            return None, "start"
         if link is not None:
             return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):

@@ -528,3 +528,11 @@ def test_the_parts_of_a_program_the_lead_in_names_stay_its_record() -> None:
     )
     (draft,) = _assemble(_items(parts))
     assert draft.key is not None and not draft.items[0].focus
+
+
+def test_a_sentence_opening_on_likewise_brings_in_another_intervention() -> None:
+    likewise = "Likewise, in Honduras 200 prosecutors were trained in 2012."
+    drafts = _assemble(_items(f"{SAFE_STREETS} {likewise}"))  # one paragraph: one passage
+    assert [_texts(d) for d in drafts] == [[SAFE_STREETS], [likewise]]
+    same = "In Honduras 200 prosecutors were also trained in 2012."
+    assert [_texts(d) for d in _assemble(_items(f"{SAFE_STREETS} {same}"))] == [[SAFE_STREETS, same]]
