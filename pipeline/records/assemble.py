@@ -97,6 +97,13 @@ ANTECEDENT_KINDS = {
 PARALLEL_OPENING = re.compile(r"^(?:Likewise|Similarly|Related(?:ly)?|In\s+a\s+similar\s+vein),")
 """A sentence opening on a word of likeness brings in another instance of what came before:
 another intervention, not more of the same one."""
+SETS_UP = re.compile(
+    r"\b(?:launch(?:ed|es)?|creat(?:ed|es|ion)|establish(?:ed|es|ment)|set\s+up|form(?:ed|ation))\s+"
+    r"(?:of\s+)?(?:a|an)\s+(?:new\s+)?(?:[\w\-]+\s+){0,3}?"
+    r"(?:facility|fund|program|programme|project|initiative|task\s+force|unit|network|cent(?:er|re)|mechanism)\b"
+)
+"""A passage sentence setting up a new intervention ("It has also announced the launch of a
+citizen security facility"): another record."""
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
@@ -523,8 +530,7 @@ class Assembler:
             return None, "start"
         if draft.key is not None and _calls_by_head(item, draft):
             return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
-        if _opens_on_another_actor(item, draft) or PARALLEL_OPENING.match(item.text):
-            # "… GIZ supports X. The Open Society Foundations awarded …", "… Likewise, Brazil …"
+        if _brings_in_another(item, draft):
             return None, "start"
         if link is not None:
             return (draft if link else None), "passage"
@@ -1044,6 +1050,16 @@ def _has_words(text: str, words: str) -> bool:
 
 OPENING_WORDS = 5
 """Words an opening phrase takes before a sentence's subject ("Over the past decade, the US")."""
+
+
+def _brings_in_another(item: SentenceMentions, draft: Draft) -> bool:
+    """Whether a passage sentence brings in another intervention than the record before it:
+    it opens on an actor the record does not name ("… GIZ supports X. The Open Society
+    Foundations awarded …"), on a word of likeness ("Likewise, …") or sets one up ("… announced
+    the launch of a facility")."""
+    return bool(
+        _opens_on_another_actor(item, draft) or PARALLEL_OPENING.match(item.text) or SETS_UP.search(item.text)
+    )
 
 
 def _opens_on_another_actor(item: SentenceMentions, draft: Draft) -> bool:

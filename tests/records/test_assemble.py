@@ -536,3 +536,9 @@ def test_a_sentence_opening_on_likewise_brings_in_another_intervention() -> None
     assert [_texts(d) for d in drafts] == [[SAFE_STREETS], [likewise]]
     same = "In Honduras 200 prosecutors were also trained in 2012."
     assert [_texts(d) for d in _assemble(_items(f"{SAFE_STREETS} {same}"))] == [[SAFE_STREETS, same]]
+
+
+def test_a_passage_sentence_setting_up_a_new_facility_is_another_record() -> None:
+    launch = "In 2013 it announced the launch of a regional training facility in Honduras."
+    drafts = _assemble(_items(f"{SAFE_STREETS} {launch}"))
+    assert [_texts(d) for d in drafts] == [[SAFE_STREETS], [launch]]
