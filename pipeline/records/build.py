@@ -338,16 +338,23 @@ def _subjects_share_the_role(
     best: list[dict[str, tuple[str, float]]],
     stating: list[tuple[int, int, ActorMention, dict[str, Any]]],
 ) -> None:
-    """Actors that are one subject of one verb ("Colombia, Guatemala and Mexico issued a joint
-    declaration", "Both Colombia and Mexico developed …") do what it says together: where the
-    role model makes one of them a funder, the others fund too. ``stating``: (record, sentence,
-    mention, role example) of the records' stating sentences."""
-    subjects: dict[tuple[int, int, str], list[str]] = {}
+    """Actors that are one subject (or passive agent) of one verb ("Colombia, Guatemala and
+    Mexico issued a joint declaration", "… launched by the governments of A, B and C") do what
+    it says together: where the role model makes one of them a funder, the others fund too.
+    ``stating``: (record, sentence, mention, role example) of the records' stating sentences."""
+    subjects: dict[tuple[int, int, str, str], list[str]] = {}
     for n, sentence, mention, example in stating:
         features = example["features"]
-        if features.get("syn:phrase") == "nsubj" and "syn:prep" not in features and mention.canonical:
-            subjects.setdefault((n, sentence, features.get("syn:gov") or ""), []).append(mention.canonical)
-    for (n, _, _), names in subjects.items():
+        if features.get("syn:phrase") == "nsubj" and "syn:prep" not in features:
+            part = "subject"
+        elif features.get("syn:agent"):
+            part = "agent"
+        else:
+            continue
+        if mention.canonical:
+            key = (n, sentence, features.get("syn:gov") or "", part)
+            subjects.setdefault(key, []).append(mention.canonical)
+    for (n, _, _, _), names in subjects.items():
         funded = [best[n][name][1] for name in names if best[n].get(name, ("", 0.0))[0] == "funder"]
         for name in names if funded else []:
             if best[n].get(name, ("", 0.0))[0] != "funder":
