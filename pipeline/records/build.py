@@ -452,6 +452,7 @@ def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
         if item.grammar is not None
         for mention, grammar in zip(item.actors, item.grammar, strict=True)
         if mention.canonical
+        and mention.type not in PLACE_TYPES  # "the Andean … Program was launched": the program is
         and grammar is not None
         and (
             (grammar.phrase_dep in ("dobj", "nsubjpass") and grammar.governor in CREATING_VERBS)

@@ -367,3 +367,10 @@ def test_a_body_whose_creation_a_list_item_names_carries_it_out() -> None:
     models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
     (record,) = fill_records("made-up", drafts, [models])
     assert "Ameripol" in record.funders  # it carries it out, and with no one else named, it provides
+
+
+def test_a_place_in_the_name_of_a_program_launched_is_not_a_body_created() -> None:
+    text = "The Andean Border Program was launched in 2010 by the United Kingdom to train customs officers."
+    (record,) = fill_records("made-up", _parsed_drafts(text), [_models()])
+    assert "United Kingdom" in record.funders
+    assert "Andean region" not in record.implementers + record.funders
