@@ -22,7 +22,7 @@ from ..nlp.years import mentioned_years
 from .assemble import PLACE_TYPES, Assembler, Draft, default_registry, programs_named
 from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
-from .features import name_key, security_terms
+from .features import name_key, security_terms, states_cooperation
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
 from .rows import ROW_PROBABILITY, RowMentions
@@ -54,12 +54,16 @@ def section_of(items: list[SentenceMentions]) -> str | None:
 
 def detect(items: list[SentenceMentions], models: RecordModels) -> list[float]:
     """P(the sentence states an intervention). A sentence that names a program (not an
-    organisation the registry knows) states one by the codebook's definition: it is kept at
-    least at ``NAMED_FLOOR`` whatever the words say."""
+    organisation the registry knows) states one by the codebook's definition, and so does a
+    body sentence whose actor does a cooperation verb towards a place on a security matter
+    ("Taiwan donated 40 patrol cars to the police of Honduras"): both are kept at least at
+    ``NAMED_FLOOR`` whatever the words say (words learned from one report's phrasing)."""
     scores = probabilities(models.detector, detection_examples(items), 1)
     registry = default_registry()
     return [
-        max(p, NAMED_FLOOR) if programs_named(item.text, registry, item.sentence.emphasis) else p
+        max(p, NAMED_FLOOR)
+        if programs_named(item.text, registry, item.sentence.emphasis) or states_cooperation(item)
+        else p
         for item, p in zip(items, scores, strict=True)
     ]
 

@@ -426,6 +426,30 @@ def cooperation_structure(item: SentenceMentions) -> dict[str, int]:
     return {"actor_does": doer, "reaches_country": reach}
 
 
+DOERS = frozenset(
+    {"country", "government agency", "multilateral", "regional body", "non-governmental", "private"}
+)
+"""Actor types that can provide (not places, not names the registry does not know)."""
+
+
+def states_cooperation(item: SentenceMentions) -> bool:
+    """Whether a body sentence has the plain shape of a cooperation statement: a registered
+    country or organisation doing a cooperation verb, a country or region after it, security words,
+    and no negation ("Taiwan donated 40 patrol cars to the police of Honduras")."""
+    if item.sentence.source != "body" or not security_terms(item.text):
+        return False
+    if any(p.search(item.text.casefold()) for p in _cue_patterns("negation")):
+        return False
+    does, _ = cooperation_patterns()
+    for mention in item.actors:
+        if mention.type not in DOERS:
+            continue
+        verb = does.match(item.text, mention.end, min(len(item.text), mention.end + 60))
+        if verb and any(m.start >= verb.end() and m.type in ("country", "region") for m in item.actors):
+            return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def cooperation_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A cue verb right after an actor (auxiliaries allowed); a cue verb whose clause ends in

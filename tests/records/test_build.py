@@ -374,3 +374,12 @@ def test_a_place_in_the_name_of_a_program_launched_is_not_a_body_created() -> No
     (record,) = fill_records("made-up", _parsed_drafts(text), [_models()])
     assert "United Kingdom" in record.funders
     assert "Andean region" not in record.implementers + record.funders
+
+
+def test_a_plain_cooperation_statement_is_detected_whatever_its_words() -> None:
+    items = _items(
+        "In addition, Taiwan donated 40 patrol cars to the police of Honduras in 2015.",
+        "Crime in Honduras fell sharply after 2015, the police said.",
+    )
+    donated, trend = detect(items, _models())
+    assert donated >= NAMED_FLOOR > trend

@@ -9,6 +9,7 @@ from pipeline.records.features import (
     program_names,
     security_terms,
     sentence_features,
+    states_cooperation,
     themes_in,
     with_emphasised_names,
 )
@@ -194,3 +195,17 @@ def test_italics_give_a_name_its_whole_extent_and_acronym() -> None:
 def test_a_sentence_set_in_italics_names_nothing_by_its_italics() -> None:
     text = "The task force helps the police plan patrols along the river."
     assert _italic(text, text[:-1]) == []
+
+
+def test_a_country_or_body_doing_cooperation_towards_a_place_states_an_intervention() -> None:
+    (donated,) = _items("In addition, Taiwan donated 40 patrol cars to the police of Honduras in 2015.")
+    assert states_cooperation(donated)
+    (tradition,) = _items(
+        "There is a long tradition of North-South bilateral cooperation in the security field "
+        "between European Union members and Latin American counterparts."
+    )
+    assert not states_cooperation(tradition)  # no registered actor does anything
+    (never,) = _items("Taiwan never donated patrol cars to the police of Honduras.")
+    assert not states_cooperation(never)
+    (off,) = _items("Taiwan donated 40 tractors to the farmers of Honduras in 2015.")
+    assert not states_cooperation(off)  # no security matter
