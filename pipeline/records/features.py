@@ -435,11 +435,14 @@ DOERS = frozenset(
 def states_cooperation(item: SentenceMentions) -> bool:
     """Whether a body sentence has the plain shape of a cooperation statement: a registered
     country or organisation doing a cooperation verb, a country or region after it, security words,
-    and no negation ("Taiwan donated 40 patrol cars to the police of Honduras")."""
+    and no negation ("Taiwan donated 40 patrol cars to the police of Honduras"); or a list entry
+    headed by such a donor (see :func:`_donor_entry`)."""
     if item.sentence.source != "body" or not security_terms(item.text):
         return False
     if any(p.search(item.text.casefold()) for p in _cue_patterns("negation")):
         return False
+    if _donor_entry(item):
+        return True
     does, _ = cooperation_patterns()
     for mention in item.actors:
         if mention.type not in DOERS:
@@ -448,6 +451,24 @@ def states_cooperation(item: SentenceMentions) -> bool:
         if verb and any(m.start >= verb.end() and m.type in ("country", "region") for m in item.actors):
             return True
     return False
+
+
+ENTRY_HEAD = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*[:\u2013\u2014]\s")
+"""After a donor's name at the head of a list entry: "USAID: …", "Spain (AECID): …"."""
+
+
+def _donor_entry(item: SentenceMentions) -> bool:
+    """A list entry headed by a donor and naming a place ("USAID: community policing in San
+    Pedro Sula, Honduras (2010-2014)"): an inventory line, with no verb to state it."""
+    if not item.actors:
+        return False
+    head = item.actors[0]
+    return (
+        head.type in DOERS
+        and not item.text[: head.start].strip(" \u2022\u00b7*-")
+        and ENTRY_HEAD.match(item.text, head.end) is not None
+        and any(m.type in ("country", "region", "city") for m in item.actors[1:])
+    )
 
 
 @lru_cache(maxsize=1)

@@ -209,3 +209,13 @@ def test_a_country_or_body_doing_cooperation_towards_a_place_states_an_intervent
     assert not states_cooperation(never)
     (off,) = _items("Taiwan donated 40 tractors to the farmers of Honduras in 2015.")
     assert not states_cooperation(off)  # no security matter
+
+
+def test_a_list_entry_headed_by_a_donor_and_naming_a_place_states_an_intervention() -> None:
+    (usaid,) = _items("USAID: community policing in San Pedro Sula, Honduras (2010-2014), US$12 million.")
+    (spain,) = _items("Spain (AECID): violence prevention in schools in El Salvador (2011-2013).")
+    assert states_cooperation(usaid) and states_cooperation(spain)
+    (glossary,) = _items("USAID: the United States Agency for International Development.")
+    assert not states_cooperation(glossary)  # no place, no security matter
+    (later,) = _items("The main partners were these: USAID in Honduras for police reform.")
+    assert not states_cooperation(later)  # the donor does not head the entry
