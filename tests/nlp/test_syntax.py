@@ -113,37 +113,37 @@ def test_subject_of_reaches_through_of_complements(parser: spacy.Language, match
     assert [g.subject_of for g in other.grammar or [] if g] == ["train", None]
 
 
-def test_examples_of_a_subject_are_subjects(parser: spacy.Language, matcher: ActorMatcher) -> None:
-    text = "In this program, agencies such as UNICEF and UNDP teamed up with UNESCO to prevent violence."
+def parsed_grammar(text: str, parser: spacy.Language, matcher: ActorMatcher) -> dict[str, dict]:
+    """Registry name → grammar features of each actor in ``text``, parsed."""
     item = mentions_of(text, matcher)
     GrammarReader(parser).annotate([item])
-    found = grammar_by_actor(item)
+    return grammar_by_actor(item)
+
+
+def test_examples_of_a_subject_are_subjects(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    text = "In this program, agencies such as UNICEF and UNDP teamed up with UNESCO to prevent violence."
+    found = parsed_grammar(text, parser, matcher)
     for agency in ("UNICEF", "United Nations Development Programme"):
         assert found[agency]["syn:phrase"] == "nsubj" and found[agency]["syn:gov"] == "team"
     assert found["UNESCO"]["syn:prep"] == "with"
     # examples of an object keep their own place: "support from donors such as Spain"
-    other = mentions_of("The program received support from donors such as Spain.", matcher)
-    GrammarReader(parser).annotate([other])
-    assert grammar_by_actor(other)["Spain"]["syn:phrase"] == "pobj"
+    other = parsed_grammar("The program received support from donors such as Spain.", parser, matcher)
+    assert other["Spain"]["syn:phrase"] == "pobj"
 
 
 def test_the_government_of_a_country_is_the_country(parser: spacy.Language, matcher: ActorMatcher) -> None:
-    item = mentions_of("The police reform in Honduras was funded by the Government of Canada.", matcher)
-    GrammarReader(parser).annotate([item])
-    canada = grammar_by_actor(item)["Canada"]
+    text = "The police reform in Honduras was funded by the Government of Canada."
+    canada = parsed_grammar(text, parser, matcher)["Canada"]
     assert canada.get("syn:agent") == 1 and canada["syn:gov"] == "fund"
     # an "of" complement of any other noun keeps its place: "officials of Honduras"
-    other = mentions_of("The program trained officials of Honduras.", matcher)
-    GrammarReader(parser).annotate([other])
-    assert grammar_by_actor(other)["Honduras"]["syn:prep>gov"] == "of>official"
+    other = parsed_grammar("The program trained officials of Honduras.", parser, matcher)
+    assert other["Honduras"]["syn:prep>gov"] == "of>official"
 
 
 def test_examples_of_a_sponsor_sponsor(parser: spacy.Language, matcher: ActorMatcher) -> None:
     from pipeline.records.build import grammar_role
 
     text = "Extradition accords were signed under the auspices of regional bodies such as the OAS and SICA."
-    item = mentions_of(text, matcher)
-    GrammarReader(parser).annotate([item])
-    found = grammar_by_actor(item)
+    found = parsed_grammar(text, parser, matcher)
     for body in ("Organization of American States", "Central American Integration System"):
         assert found[body]["syn:prep"] == "of" and grammar_role(found[body]) == "funder"
