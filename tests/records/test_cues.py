@@ -91,6 +91,21 @@ def test_axis_classifier_learns_that_one_cue_each_way_is_not_yet_mixed() -> None
     assert list(model.predict([one_each, both])) == ["hard", "mixed"]
 
 
+def test_axis_classifier_learns_that_two_cues_each_way_may_still_lean_one_way() -> None:
+    # a counter-narcotics program with a prevention aside and a police mention is hard;
+    # only a record whose soft half is as broad as its hard half is mixed
+    two_each = example("counter-narcotics interdiction of cocaine with police training and prevention talks")
+    three_each = example(
+        "counter-narcotics, border interdiction and arms control alongside youth violence prevention"
+        " and prison reform"
+    )
+    model = AxisClassifier("hard", "soft").fit(
+        [two_each] * 3 + [three_each] * 2 + [HARD, SOFT], ["hard"] * 3 + ["mixed"] * 2 + ["hard", "soft"]
+    )
+    assert model.mixed_least_ == 3
+    assert list(model.predict([two_each, three_each])) == ["hard", "mixed"]
+
+
 def test_a_mixed_band_must_earn_its_place() -> None:
     few = AxisClassifier("hard", "soft").fit(
         [HARD] * 100 + [SOFT] * 100 + [BOTH] * 3, ["hard"] * 100 + ["soft"] * 100 + ["mixed", "mixed", "hard"]
