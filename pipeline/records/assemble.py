@@ -16,13 +16,15 @@ from itertools import pairwise
 
 from wordfreq import zipf_frequency
 
-from ..nlp.actors import Actor, ActorRegistry, fold_text
+from ..nlp.actors import Actor, ActorMention, ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import YearMention
 from .examples import link_example
 from .features import (
+    DOERS,
     ProgramName,
     acronym_table,
+    cooperation_patterns,
     is_bare_citation,
     is_glossary,
     is_program_name,
@@ -209,11 +211,16 @@ class Assembler:
                 by_sentence[item.sentence.index] = referent
                 previous = (item, referent)
                 continue
-            enumerated = enumerated_interventions(item, names) if self.split_lists else []
+            enumerated = (
+                enumerated_interventions(item, names) or contrasted_interventions(item)
+                if self.split_lists
+                else []
+            )
             if enumerated:
-                # "Examples include peace laboratories in X, agreements with Y and the Z Program":
-                # each item is an intervention of its own, stated by this one sentence, read
-                # with the lead-in: who ("Examples of EU interventions include") and the item
+                # "Examples include peace laboratories in X, agreements with Y and the Z Program",
+                # "A lent …, while B provided grants …": each item is an intervention of its
+                # own, stated by this one sentence, read with the lead-in: who ("Examples of EU
+                # interventions include") and the item
                 listed: list[Draft] = []
                 lead_in = (0, enumerated[0][0])
                 for start, end in enumerated:
@@ -798,6 +805,36 @@ def enumerated_interventions(item: SentenceMentions, names: list[ProgramName]) -
         return []
     ends = [start for start, _, _ in interventions[1:]] + [len(text)]
     return [(start, end) for (start, _, _), end in zip(interventions, ends, strict=True)]
+
+
+CONTRAST = re.compile(r",?\s+(?:while|whereas)\s+(?:the\s+)?", re.IGNORECASE)
+"""Where a sentence turns to a second doer ("A lent …, while the B provided grants …")."""
+
+
+def contrasted_interventions(item: SentenceMentions) -> list[tuple[int, int]]:
+    """The two clauses of a sentence that gives two providers each their own intervention ("In
+    Colombia, the IDB lent USD 100 million to reform the justice system, while the European Union
+    provided grants for victims' assistance"): each clause has a registered country or
+    organisation doing a cooperation verb, and the second clause opens on its doer; the words
+    before the first doer are the lead-in of both. Empty when
+    the turn is to a time or a place ("while in 2005 …") or both clauses have one doer."""
+    does, _ = cooperation_patterns()
+    text = item.text
+
+    def does_something(mention: ActorMention) -> bool:
+        verb = does.match(text, mention.end, min(len(text), mention.end + 60))
+        return mention.type in DOERS and verb is not None
+
+    for turn in CONTRAST.finditer(text):
+        second = next((m for m in item.actors if m.start == turn.end()), None)
+        if second is None or not does_something(second):
+            continue
+        before = [m for m in item.actors if m.end <= turn.start() and m.canonical != second.canonical]
+        first = next((m for m in before if does_something(m)), None)
+        if first is not None:
+            # what opens the sentence before the first doer ("In Colombia, …") frames both
+            return [(first.start, turn.start()), (turn.start(), len(text))]
+    return []
 
 
 def _kinds_in(item: SentenceMentions, start: int, end: int) -> bool:

@@ -469,15 +469,38 @@ def test_a_sentence_listing_interventions_states_each_item_as_a_record() -> None
     assert drafts[0].items[0].read_text.endswith("police training in Honduras,")
 
 
+CONTRASTED = (
+    "In Honduras, the Inter-American Development Bank financed a USD 40 million loan for the police "
+    "in 2012, while the European Union provided grants for prison reform."
+)
+
+
+def test_a_sentence_giving_two_providers_their_own_interventions_is_two_records() -> None:
+    first, second = _assemble(_items(CONTRASTED))
+    assert _texts(first) == _texts(second) == [CONTRASTED]
+    # each clause reads the opening frame ("In Honduras") and its own doer, money and year
+    assert [a.canonical for a in first.items[0].actors] == ["Honduras", "Inter-American Development Bank"]
+    assert [a.canonical for a in second.items[0].actors] == ["Honduras", "European Union"]
+    assert first.items[0].amounts and not second.items[0].amounts
+    assert first.items[0].years and not second.items[0].years
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
+        # lists of bare kinds or of actors
         "Its instruments in Honduras include loans, grants and technical assistance to the police.",
         "Donors such as USAID, the European Union and Japan fund violence prevention in Honduras.",
         "Examples include police exchanges between Brazil and Colombia with peers in Canada and Spain.",
+        # a turn to a time, not to another doer
+        "In 2004 the bank financed a police academy in Honduras, while in 2005 it funded prisons.",
+        # the same doer in both clauses
+        "The European Union funded courts in Honduras, while the European Union also supported police.",
+        # the second party is a place that does nothing
+        "The bank financed prisons in Honduras, while Guatemala has seen little support.",
     ],
 )
-def test_a_list_of_actors_or_bare_kinds_is_one_record(sentence: str) -> None:
+def test_lists_of_actors_or_kinds_and_turns_to_no_other_provider_are_one_record(sentence: str) -> None:
     assert len(_assemble(_items(sentence))) == 1
 
 
