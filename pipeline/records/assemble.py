@@ -25,6 +25,7 @@ from .features import (
     ProgramName,
     acronym_table,
     cooperation_patterns,
+    denies_cooperation,
     is_bare_citation,
     is_glossary,
     is_program_name,
@@ -186,6 +187,7 @@ class Assembler:
             if probability >= self.threshold
             and not (item.sentence.is_heading or is_glossary(item.text) or is_bare_citation(item.text))
             and not only_cites(item.text)
+            and not denies_cooperation(item, names_of[item.sentence.index])
         ]
         linked = self._links([item for item, _ in kept])
         # a note recalling another intervention stays its own record, as one the linker keeps apart

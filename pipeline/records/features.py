@@ -404,9 +404,21 @@ def sentence_features(item: SentenceMentions) -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _cue_patterns(kind: str) -> tuple[re.Pattern[str], ...]:
-    """The cue lexicon's patterns of one kind: "negation" (cooperation said not to exist)
-    and "aggregate" (totals and shares: statements about cooperation as a whole)."""
+    """The cue lexicon's patterns of one kind: "negation" (words that may deny cooperation),
+    "absence" (a clause saying there is none: "provides no assistance") and "aggregate"
+    (totals and shares: statements about cooperation as a whole)."""
     return tuple(re.compile(p) for p in cue_lexicon()[kind])
+
+
+def denies_cooperation(item: SentenceMentions, names: list[ProgramName]) -> bool:
+    """Whether a sentence says cooperation is absent ("India … thus provides no assistance",
+    "Russian cooperation is non-existent") and names no program and no amount that would make
+    it a statement about one: a finding about a donor, whatever cue words it shares with
+    cooperation statements."""
+    if names or item.amounts:
+        return False
+    low = item.text.casefold()
+    return any(p.search(low) for p in _cue_patterns("absence"))
 
 
 def cooperation_structure(item: SentenceMentions) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.records.features import (
     acronym_table,
+    denies_cooperation,
     is_program_name,
     name_key,
     program_names,
@@ -219,3 +220,25 @@ def test_a_list_entry_headed_by_a_donor_and_naming_a_place_states_an_interventio
     assert not states_cooperation(glossary)  # no place, no security matter
     (later,) = _items("The main partners were these: USAID in Honduras for police reform.")
     assert not states_cooperation(later)  # the donor does not head the entry
+
+
+def test_a_sentence_saying_cooperation_is_absent_states_none() -> None:
+    absent = [
+        "Likewise, India does not list the region among its priorities and thus provides no assistance.",
+        "Russian, Turkish and South African cooperation is non-existent.",
+        "There is virtually no investment in citizen security cooperation with Africa.",
+        "Peru has explored police training with Russia, but no agreements exist at present.",
+    ]
+    for text in absent:
+        (item,) = _items(text)
+        assert denies_cooperation(item, program_names(text)), text
+    stated = [
+        # a program or an amount makes it a statement about one
+        "The Safe Streets Program provides no funding for weapons and trained 300 police in Honduras.",
+        "Spain provided no more than USD 2 million in aid to Honduras in 2012.",
+        # "no" that denies nothing about cooperation
+        "USAID provided assistance to Honduras with no conditions attached.",
+    ]
+    for text in stated:
+        (item,) = _items(text)
+        assert not denies_cooperation(item, program_names(text)), text
