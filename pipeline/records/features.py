@@ -490,7 +490,9 @@ def cooperation_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     cues = {c for c in cue_lexicon()["intervention"] if c.isalpha() and len(c) > 3}
     verbs = "|".join(re.escape(v) for v in sorted(cues, key=len, reverse=True))
     aux = r"(?:has|have|had|is|was|were|also|jointly|recently|directly|further|then)"
-    does = re.compile(rf"\W*(?:{aux}\s+){{0,3}}(?:{verbs})\b", re.IGNORECASE)
+    # "the Colombian government supported …": a country's adjective is the government's
+    head = r"(?:governments?|authorities)\s+"
+    does = re.compile(rf"\W*(?:{head})?(?:{aux}\s+){{0,3}}(?:{verbs})\b", re.IGNORECASE)
     reaches = re.compile(rf"\b(?:{verbs})\b[^.;]*\b(?:to|in|for|with)\s+(?:the\s+)?$", re.IGNORECASE)
     return does, reaches
 

@@ -210,6 +210,8 @@ def test_a_country_or_body_doing_cooperation_towards_a_place_states_an_intervent
     assert not states_cooperation(never)
     (off,) = _items("Taiwan donated 40 tractors to the farmers of Honduras in 2015.")
     assert not states_cooperation(off)  # no security matter
+    (government,) = _items("The Mexican government donated 20 patrol vehicles to the police of Guatemala.")
+    assert states_cooperation(government)  # a country's adjective before "government" is the country
 
 
 def test_a_list_entry_headed_by_a_donor_and_naming_a_place_states_an_intervention() -> None:
