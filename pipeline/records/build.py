@@ -267,6 +267,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         _add_named_body_owner(record, draft, registry)
         _add_agency_states(record, registry)
         _legislatures_leave_it_to_the_state(record, registry)
+        _regions_do_not_provide(record, registry)
         _implementers_fund_alone(record)
         if draft.antecedent and not (record.funders or record.implementers):
             # "The country supports 18 police attaches …": who "the country" is acts
@@ -556,6 +557,16 @@ def _legislatures_leave_it_to_the_state(record: Record, registry: ActorRegistry)
             if legislature and registry.country_of(name) in record.funders:
                 providers.remove(name)
                 record.confidence.pop(f"{role}:{name}")
+
+
+def _regions_do_not_provide(record: Record, registry: ActorRegistry) -> None:
+    """A region is a place, not a party ("Latin American governments are cooperating through
+    the OAS"): RECORDS.md's providers are countries, agencies, banks, foundations and firms."""
+    for role in ("funders", "implementers"):
+        names = getattr(record, role)
+        for name in [n for n in names if (a := registry.get(n)) is not None and a.type == "region"]:
+            names.remove(name)
+            record.confidence.pop(f"{role[:-1]}:{name}", None)
 
 
 def _implementers_fund_alone(record: Record) -> None:

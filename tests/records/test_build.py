@@ -383,3 +383,15 @@ def test_a_plain_cooperation_statement_is_detected_whatever_its_words() -> None:
     )
     donated, trend = detect(items, _models())
     assert donated >= NAMED_FLOOR > trend
+
+
+def test_a_region_is_never_who_provides() -> None:
+    # a role model that makes the first actor the funder: here a region
+    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    named = "Central American governments cooperate on gangs through the Safe Borders Program."
+    (record,) = fill_records("made-up", _assemble(_items(named)), [models])
+    assert record.name == "Safe Borders Program"
+    assert record.funders == [] and "funder:Central America" not in record.confidence
+    # with neither a name nor another provider, nothing is left to be a record
+    unnamed = "Central American governments cooperate on gang prevention."
+    assert fill_records("made-up", _assemble(_items(unnamed)), [models]) == []
