@@ -224,6 +224,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         if not draft.roles
         for item in draft.items
         for pair in role_examples(item)
+        if not VENUE.search(item.text, 0, pair[0].start)  # "at the 67th session of the UN General …"
     ]
     labelled = _predict_roles(models, [e for _, _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
@@ -404,6 +405,13 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
     return out
 
 
+VENUE = re.compile(
+    r"\b(?:at|during|on\s+the\s+(?:sidelines|margins)\s+of)\s+(?:the\s+|a\s+|its\s+)?(?:[\w'-]+\s+){0,3}"
+    r"(?:session|meeting|summit|conference|forum|assembly)s?\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+"""Words before a body that hosts the occasion of an act ("issued a declaration at the 67th
+session of the UN General Assembly"): where it happened, not who acts or pays."""
 COMPARED = frozenset({"like", "unlike"})
 """Prepositions of comparison: their object plays no part in the intervention."""
 LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up", "reference"})

@@ -395,3 +395,24 @@ def test_a_region_is_never_who_provides() -> None:
     # with neither a name nor another provider, nothing is left to be a record
     unnamed = "Central American governments cooperate on gang prevention."
     assert fill_records("made-up", _assemble(_items(unnamed)), [models]) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "venue"),
+    [
+        (
+            "In 2012, Colombia and Mexico issued a joint declaration on drug policy at the 67th session "
+            "of the United Nations General Assembly.",
+            "United Nations General Assembly",
+        ),
+        (
+            "Chile and Peru signed a police cooperation agreement during a meeting of the OAS in 2011.",
+            "Organization of American States",
+        ),
+    ],
+)
+def test_the_body_hosting_the_occasion_is_not_a_party(sentence: str, venue: str) -> None:
+    models = replace(_models(), roles=_FundersOutsideNames(), roles_unparsed=None)
+    (record,) = fill_records("made-up", _assemble(_items(sentence)), [models])
+    assert venue not in record.funders + record.implementers + record.recipients
+    assert len(record.funders) == 2  # the two parties still act
