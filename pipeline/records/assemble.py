@@ -648,14 +648,18 @@ class NameKeys:
         while key in self.renamed and self.renamed[key] not in seen:  # follow chains, never loop
             key = self.renamed[key]
             seen.add(key)
-        return key if acronym else self._same_program(key)
+        if acronym:
+            return self._same_program(key, _long_form_key(name.text, key))
+        return self._same_program(key)
 
-    def _same_program(self, key: str) -> str:
+    def _same_program(self, key: str, long_form: str | None = None) -> str:
         """A name that is a shortened or longer form of exactly one name met before, with the
-        same head word ("Firearms Protocol", "United Nations Firearms Protocol"), is its key."""
+        same head word ("Firearms Protocol", "United Nations Firearms Protocol"), is its key. A
+        name given with its acronym is compared by its long form ("Global Safer Cities Network
+        (GSCN)" after "the Global Network on Safer Cities")."""
         if key in self.words:
             return key
-        words = frozenset(_actors_abbreviated(key).split()) - NAME_FILLERS
+        words = frozenset(_actors_abbreviated(long_form or key).split()) - NAME_FILLERS
         heads = words & program_heads()
         if len(words) < 2 or not heads:
             self.words[key] = words
@@ -690,6 +694,13 @@ class NameKeys:
 @lru_cache(maxsize=1)
 def default_registry() -> ActorRegistry:
     return ActorRegistry.load()
+
+
+def _long_form_key(text: str, acronym_key: str) -> str:
+    """The key of a name given with its acronym, the acronym left out ("Global Safer Cities
+    Network (GSCN)" → "global safer cities network"); the acronym's own key when given alone."""
+    words = [w for w in name_key(text).split() if w != acronym_key]
+    return " ".join(words) or acronym_key
 
 
 def _actors_abbreviated(key: str) -> str:

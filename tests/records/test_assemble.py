@@ -176,6 +176,15 @@ def test_a_shortened_name_is_the_program_it_shortens_when_only_one_fits() -> Non
     assert len(border) == 3  # two programs fit "Border Security Initiative": it joins neither
 
 
+def test_a_name_given_with_its_acronym_joins_the_same_words_in_another_order() -> None:
+    first = "Finally, the recently launched Global Network on Safer Cities is chaired by a former mayor."
+    second = "UN-Habitat set up the Global Safer Cities Network (GSCN) in 2012 with funding from Spain."
+    third = "The GSCN now has members in Bogota and Lima."
+    drafts = _assemble(_items(first, "Unrelated police reforms went ahead in Chile.", second, third))
+    (network,) = [d for d in drafts if d.key]
+    assert _texts(network) == [first, second, third]
+
+
 def test_a_body_created_or_called_a_program_is_a_record_and_a_body_that_acts_is_an_actor() -> None:
     created = (
         "In 2004 the OAS created the Inter-American Drug Abuse Control Commission (CICAD) and "
