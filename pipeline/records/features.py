@@ -227,8 +227,7 @@ def with_emphasised_names(
     for start, end in emphasis:
         if end - start > 0.7 * len(text.strip()):
             continue  # a sentence set in italics (a quote, a box) is no title
-        article = re.match(r"(?:[Tt]he|[Aa]n?)\s+", text[start:end])
-        start += article.end() if article else 0
+        start = _after_article(text, start, end)
         inside = [n for n in out if start <= n.start and n.end <= end]
         tail = EMPHASIS_TAIL.search(text, start, end)
         acronym = tail.group(1) if tail else None
@@ -241,6 +240,41 @@ def with_emphasised_names(
         acronym = acronym or next((n.acronym for n in inside if n.acronym), None)
         out = [n for n in out if n not in inside]
         out.append(ProgramName(start, end, run, acronym))
+    return _listed_titles(text, sorted(out, key=lambda n: n.start), emphasis)
+
+
+def _after_article(text: str, start: int, end: int) -> int:
+    """Where an italic run's title starts: after its "the" or "a"."""
+    article = ARTICLE.match(text, start, end)
+    return article.end() if article else start
+
+
+ARTICLE = re.compile(r"(?:[Tt]he|[Aa]n?)\s+")
+TITLE_LIST_GAP = re.compile(
+    r"\s*(?:\([^()]{1,30}\))?\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?"
+)
+"""Between two titles of one list: a note in brackets ("(1999)"), then a comma or "and"."""
+
+
+def _listed_titles(
+    text: str, names: list[ProgramName], emphasis: tuple[tuple[int, int], ...]
+) -> list[ProgramName]:
+    """A title in italics that lacks a head word names a program too when it goes on a list of
+    titles that have one ("*the X Convention* (1999), *the Y Convention* (2000) and *the United
+    Nations against Corruption* (2003)"): the list says what kind of thing it is."""
+    out = list(names)
+    for start, end in emphasis:
+        start = _after_article(text, start, end)
+        run = text[start:end].rstrip()
+        if len(run.split()) < 2 or not run[:1].isupper() or any(n.start < end and start < n.end for n in out):
+            continue
+        before = [n for n in out if n.end <= start]
+        in_italics = [any(a <= n.start and n.end <= b for a, b in emphasis) for n in before[-2:]]
+        if len(before) < 2 or not all(in_italics):
+            continue  # a list of titles set in italics, two of them named by their head words
+        gap = TITLE_LIST_GAP.fullmatch(text, before[-1].end, start)
+        if gap is not None:
+            out.append(ProgramName(start, start + len(run), run, None))
     return sorted(out, key=lambda n: n.start)
 
 

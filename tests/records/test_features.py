@@ -193,6 +193,19 @@ def test_italics_give_a_name_its_whole_extent_and_acronym() -> None:
     assert _italic(text, "Regional Border Compact of 2004 (RBC)") == [("Regional Border Compact", "RBC")]
 
 
+def test_a_title_in_italics_without_a_head_word_is_a_name_on_a_list_of_titles_that_have_one() -> None:
+    text = (
+        "Treaties such as the Andean Arms Convention (1997), the Coastal Patrol Protocol (2001) and "
+        "the United Nations against Kidnapping (2004) frame the work of the Ruta Segura circle."
+    )
+    titles = ("Andean Arms Convention", "Coastal Patrol Protocol", "United Nations against Kidnapping")
+    assert [n for n, _ in _italic(text, *titles)] == list(titles)
+    # after a list whose titles are not all in italics, the title names nothing
+    assert [n for n, _ in _italic(text, titles[1], titles[2])] == list(titles[:2])
+    # italics after a list, not on it (a publication cited later), name nothing
+    assert [n for n, _ in _italic(text, *titles[:2], "Ruta Segura circle")] == list(titles[:2])
+
+
 def test_a_sentence_set_in_italics_names_nothing_by_its_italics() -> None:
     text = "The task force helps the police plan patrols along the river."
     assert _italic(text, text[:-1]) == []
