@@ -307,6 +307,8 @@ GIVING_VERBS = frozenset(
     }
 )
 """Verbs whose "to"/"for" object receives: "donated helicopters to the army"."""
+SERVICE_NOUNS = frozenset({"training", "equipment", "expertise", "advice", "mentoring", "cooperation"})
+"""Nouns of a service rendered: their "to"/"for" object receives ("training to the police of X")."""
 SERVING_VERBS = frozenset({"train", "assist", "support", "help", "equip", "fund", "finance"})
 """Verbs whose object (or passive subject) benefits: "trained the police", "Honduras was assisted"."""
 GRAMMAR_CONFIDENCE = 0.5
@@ -318,7 +320,8 @@ def grammar_role(features: dict[str, Any]) -> str | None:
     "funder" (subject or passive agent of a verb of paying, object of "funding from" or of
     "under the auspices of"),
     "implementer" (subject of a verb of doing: "trained", "deployed"),
-    "recipient" (object of "to"/"for" after a verb or noun of giving, object of "trained"),
+    "recipient" (object of "to"/"for" after a verb or noun of giving or of a service —
+    "training to the police of X" — object of "trained"),
     else None. The role model learns from one report's phrasing; these hold in any report."""
     phrase, prep, governor = features.get("syn:phrase"), features.get("syn:prep"), features.get("syn:gov")
     if phrase is None:
@@ -333,7 +336,7 @@ def grammar_role(features: dict[str, Any]) -> str | None:
         return "funder"
     if prep == "of" and governor in SPONSORING:
         return "funder"  # "under the auspices of the OAS"
-    if prep in ("to", "for") and governor in GIVING_VERBS | FUNDING_NOUNS:
+    if prep in ("to", "for") and governor in GIVING_VERBS | FUNDING_NOUNS | SERVICE_NOUNS:
         return "recipient"
     if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
         return "recipient"

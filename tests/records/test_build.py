@@ -416,3 +416,11 @@ def test_the_body_hosting_the_occasion_is_not_a_party(sentence: str, venue: str)
     (record,) = fill_records("made-up", _assemble(_items(sentence)), [models])
     assert venue not in record.funders + record.implementers + record.recipients
     assert len(record.funders) == 2  # the two parties still act
+
+
+def test_whom_a_service_is_rendered_to_receives_it() -> None:
+    sentence = "In 2005, JICA provided community policing training to the Brazilian Military Police."
+    drafts = _parsed_drafts(sentence)
+    models = replace(_models(), roles="none", roles_unparsed=None)  # the words say nothing
+    (record,) = fill_records("made-up", drafts, [models])
+    assert "Brazil" in record.recipients and "Brazil" not in record.funders
