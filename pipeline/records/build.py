@@ -147,8 +147,11 @@ def fill_records(
         chosen = [(records[i], drafts[i]) for i in indices]
         _roles(chosen, models)
         _classify(chosen, models)
+    registry = default_registry()
+    for record, draft in zip(records, drafts, strict=True):
+        if not record.recipients:
+            _name_says_where(record, draft, registry)
     if home is not None:
-        registry = default_registry()
         for record in records:
             if not record.recipients:
                 served = _served_area(record, home, registry) or home
@@ -159,6 +162,18 @@ def fill_records(
     for number, record in enumerate(records, 1):
         record.id = f"{doc}-{number:04d}"
     return records
+
+
+def _name_says_where(record: Record, draft: Draft, registry: ActorRegistry) -> None:
+    """A record naming no recipient is for the country or region its program's name holds
+    ("Plan Colombia", "the Caribbean Anti-Corruption Initiative"); not a city, which in a
+    name is more often where it was signed ("the Mérida Initiative", "the Cartagena
+    Declaration")."""
+    for name in _actors_in_names(draft):
+        actor = registry.get(name)
+        if actor is not None and actor.type in ("country", "region") and name not in record.funders:
+            record.recipients.append(name)
+            record.confidence[f"recipient:{name}"] = record.confidence["recipients"] = HOME_CONFIDENCE
 
 
 HOME_CONFIDENCE = 0.5
