@@ -22,7 +22,7 @@ from ..nlp.years import mentioned_years
 from .assemble import PLACE_TYPES, Assembler, Draft, default_registry, programs_named
 from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
-from .features import name_key, security_terms, states_cooperation
+from .features import is_reference_entry, name_key, security_terms, states_cooperation
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
 from .rows import ROW_PROBABILITY, RowMentions
@@ -119,10 +119,13 @@ def report_on_security(document: Document) -> bool:
 
 
 def about_security(draft: Draft, on_security: bool = False) -> bool:
-    """A record has to speak of security somewhere in its evidence (its tables count). In a
+    """A record has to speak of security somewhere in its evidence (its tables count; a note
+    giving a bibliographic reference does not: its title's words name the cited work). In a
     report about security (``on_security``), a named program is about it whatever its
     sentences say ("UN-Habitat promotes safer cities through its Global Network …")."""
-    text = " ".join([*(i.text for i in draft.items), *(t.table.caption or "" for t in draft.tables)])
+    cited = [i for i in draft.items if i.sentence.source == "footnote" and is_reference_entry(i.text)]
+    said = [i.text for i in draft.items if i not in cited]
+    text = " ".join([*said, *(t.table.caption or "" for t in draft.tables)])
     return security_terms(text) > 0 or bool(draft.key and (draft.tables or on_security))
 
 

@@ -549,6 +549,20 @@ def is_bare_citation(text: str) -> bool:
     return bool(BARE_CITATION.match(text.strip()))
 
 
+PUBLICATION = re.compile(
+    r"\((?:[A-Z][\w.]*[ ,.]*){1,4}:\s*[^()]{0,60}?[A-Za-z][^()]{0,60}?\b(?:19|20)\d{2}\)"
+)
+"""Where and when a cited work came out: "(Washington, D.C.: Dec. 19, 2005)", "(New York:
+UNDP, 2013)"."""
+
+
+def is_reference_entry(text: str) -> bool:
+    """A note giving a bibliographic reference ("GAO, Defense Acquisitions: …, GAO-06-66
+    (Washington, D.C.: Dec. 19, 2005).") names a work: its title's words say what the work
+    is about, not what the intervention is."""
+    return PUBLICATION.search(text) is not None
+
+
 def security_terms(text: str) -> int:
     """How many of the codebook's security words begin a word of the text (0: not about
     security at all). "Social security" is welfare, not security."""

@@ -441,3 +441,12 @@ def test_a_record_naming_no_recipient_is_for_the_country_or_region_its_name_hold
     models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
     (record,) = fill_records("made-up", _assemble(_items(sentence)), [models])
     assert record.recipients == recipients
+
+
+def test_the_title_of_a_work_a_note_cites_does_not_make_a_record_about_security() -> None:
+    stating = "In 1995, the transit agency established a new enforcement policy for its grantees."
+    reference = "GAO, Defense Acquisitions: Fees Paid, GAO-06-66 (Washington, D.C.: Dec. 19, 2005)."
+    (cited,) = _assemble(_items(stating, notes={0: reference}))
+    assert len(cited.items) == 2 and not about_security(cited)
+    (said,) = _assemble(_items(stating, notes={0: "The policy also covers the defense of bus drivers."}))
+    assert about_security(said)

@@ -171,3 +171,15 @@ def test_the_source_digest_follows_the_code(tmp_path: Path) -> None:
     (package / "stage.py").write_text("THRESHOLD = 0.5\n")
     assert source_digest.__wrapped__(package) != before
     assert len(source_digest()) == 64
+
+
+def test_an_off_topic_report_yields_almost_no_records(shared_dir: Path, tmp_path: Path) -> None:
+    # a government audit of transit grants: grants and programs, but no security cooperation
+    report = shared_dir / "corpus" / "layouts" / "gao-06-1046-grants-management-2006.pdf"
+    result = runner.invoke(
+        app, ["run", str(report), "--out", str(tmp_path), "--db", str(tmp_path / "inv.sqlite")]
+    )
+    assert result.exit_code == 0, result.output
+    (document,) = [json.loads(line) for line in (tmp_path / "documents.jsonl").read_text().splitlines()]
+    assert document["status"] == "success" and document["pages"] > 20
+    assert len(records(tmp_path)) <= 1
