@@ -153,6 +153,8 @@ def test_totals_and_denials_of_cooperation_are_features_of_a_sentence() -> None:
     assert sentence_features(total)["aggregate"] >= 1 and sentence_features(total)["negation"] == 0
     assert sentence_features(denied)["negation"] == 1 and sentence_features(denied)["aggregate"] == 0
     assert (sentence_features(stated)["aggregate"], sentence_features(stated)["negation"]) == (0, 0)
+    (most,) = _items("In Central America, most resources from multilateral agencies come as grants.")
+    assert sentence_features(most)["aggregate"] == 1  # a statement about cooperation as a whole
 
 
 def test_theme_cues_begin_words_and_know_the_field_s_terms() -> None:
