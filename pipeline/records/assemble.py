@@ -829,8 +829,8 @@ def contrasted_interventions(item: SentenceMentions) -> list[tuple[int, int]]:
     Colombia, the IDB lent USD 100 million to reform the justice system, while the European Union
     provided grants for victims' assistance"): each clause has a registered country or
     organisation doing a cooperation verb, and the second clause opens on its doer; the words
-    before the first doer are the lead-in of both. Empty when
-    the turn is to a time or a place ("while in 2005 …") or both clauses have one doer."""
+    before the first doer are the lead-in of both. Empty when the turn is to a time or a place
+    ("while in 2005 …") or both clauses have one doer."""
     does, _ = cooperation_patterns()
     text = item.text
 
