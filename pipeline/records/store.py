@@ -1,10 +1,11 @@
 """Saving and loading the records stage's models: skops files plus a model card.
 
-skops (not pickle) refuses to build types nobody vouched for; csminer vouches for its own
-classes and scikit-learn's, and refuses anything else. The card says what the models were
-trained on (file and sha256), with which features, how well they did under cross-
-validation, and with which library versions; loading models made under other versions says
-so instead of failing later in odd ways.
+skops (not pickle) refuses to build types nobody vouched for. csminer vouches for exactly the
+types its own models hold beyond skops' defaults (:data:`TRUSTED_TYPES`, named one by one): a
+prefix such as ``builtins.`` would let a tampered file call ``builtins.exec`` while it loads.
+The card says what the models were trained on (file and sha256), with which features, how well
+they did under cross-validation, and with which library versions; loading models made under
+other versions says so instead of failing later in odd ways.
 """
 
 from __future__ import annotations
@@ -25,7 +26,18 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from .build import RecordModels
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
-TRUSTED_PREFIXES = ("pipeline.", "sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+TRUSTED_TYPES = frozenset(
+    {
+        "pipeline.records.cues.AxisClassifier",
+        "pipeline.records.cues.CueThemes",
+        "pipeline.records.models.FeaturesOf",
+        "pipeline.records.models.TextOf",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+    }
+)
+"""The types csminer's models hold that skops does not trust by itself, and nothing else. A
+model that needs another type fails when it is saved, so the list is grown on purpose."""
 MODEL_FORMAT = 5
 """Raised whenever csminer's own estimators learn new state (2: the codebook axes learn how many
 cues make "mixed"; 3: roles read the parser's grammar, with a second role model for sentences
@@ -84,7 +96,12 @@ def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Pat
         "meta": models.meta,
         "format": MODEL_FORMAT,
     }
-    sio.dump(payload, folder / "records.skops", compression=ZIP_DEFLATED, compresslevel=9)
+    path = folder / "records.skops"
+    sio.dump(payload, path, compression=ZIP_DEFLATED, compresslevel=9)
+    unlisted = sorted(set(sio.get_untrusted_types(file=path)) - TRUSTED_TYPES)
+    if unlisted:  # the file would be refused on loading: say so now, to whoever added the type
+        path.unlink()
+        raise ModelError(f"the models hold types not in store.TRUSTED_TYPES: {', '.join(unlisted)}")
     full = {
         "name": "csminer records models",
         "version": models.version,
@@ -98,16 +115,22 @@ def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Pat
 
 
 def load_models(folder: Path) -> LoadedModels:
-    """Load the models, trusting only csminer's and scikit-learn's own types."""
+    """Load the models, trusting skops' defaults and :data:`TRUSTED_TYPES`, nothing else."""
     path = folder / "records.skops"
     if not path.exists():
         raise ModelError(f"no trained models at {path}; run `csminer train` first")
-    untrusted = sio.get_untrusted_types(file=path)
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-    if refused:
-        raise ModelError(f"{path} holds types csminer does not trust: {', '.join(refused)}")
     try:
-        payload = sio.load(path, trusted=untrusted)
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # not a zip, or a schema skops cannot read
+        raise ModelError(f"{path} is not a skops model file: {type(exc).__name__}: {exc}") from exc
+    refused = sorted(set(untrusted) - TRUSTED_TYPES)
+    if refused:
+        raise ModelError(
+            f"{path} holds types csminer does not trust, so it was not loaded: {', '.join(refused)}"
+            " (a model file from elsewhere, or tampered with; retrain with `csminer train`)"
+        )
+    try:
+        payload = sio.load(path, trusted=sorted(TRUSTED_TYPES & set(untrusted)))
     except Exception as exc:  # a model file from another library version can fail anywhere
         raise ModelError(f"{path} could not be loaded: {type(exc).__name__}: {exc}") from exc
     saved = payload.get("format", 1)

@@ -183,3 +183,51 @@ def test_an_off_topic_report_yields_almost_no_records(shared_dir: Path, tmp_path
     (document,) = [json.loads(line) for line in (tmp_path / "documents.jsonl").read_text().splitlines()]
     assert document["status"] == "success" and document["pages"] > 20
     assert len(records(tmp_path)) <= 1
+
+
+def _tampered_copy(folder: Path, marker: Path) -> None:
+    """The shipped models with one more entry: a node that calls ``builtins.exec`` as it loads."""
+    import zipfile
+
+    folder.mkdir()
+    with zipfile.ZipFile(MODELS / "records.skops") as source:
+        schema = json.loads(source.read("schema.json"))
+        rest = {name: source.read(name) for name in source.namelist() if name != "schema.json"}
+    code = {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
+            "content": json.dumps(f"open({str(marker)!r}, 'w').write('ran')"), "is_json": True,
+            "__id__": 1}  # fmt: skip
+    schema["content"]["meta"] = {
+        "__class__": "exec", "__module__": "builtins", "__loader__": "ConstructorFromReduceNode",
+        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+                    "content": [code], "__id__": 2},
+        "__id__": 3,
+    }  # fmt: skip
+    with zipfile.ZipFile(folder / "records.skops", "w") as target:
+        target.writestr("schema.json", json.dumps(schema))
+        for name, data in rest.items():
+            target.writestr(name, data)
+    (folder / "card.json").write_bytes((MODELS / "card.json").read_bytes())
+
+
+def test_a_tampered_model_file_is_refused_before_anything_in_it_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran.txt"
+    _tampered_copy(tmp_path / "evil", marker)
+    with pytest.raises(ModelError, match=r"does not trust.*builtins\.exec"):
+        load_models(tmp_path / "evil")
+    assert not marker.exists()
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["run", str(REPORT), "--out", str(out), "--db", str(tmp_path / "inv.sqlite"),
+         "--models", str(tmp_path / "evil")],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "builtins.exec" in result.output
+    assert not marker.exists() and not (out / "records.jsonl").exists()
+
+
+def test_the_shipped_models_hold_only_the_listed_types() -> None:
+    import skops.io as sio
+
+    from pipeline.records.store import TRUSTED_TYPES
+
+    assert set(sio.get_untrusted_types(file=MODELS / "records.skops")) <= TRUSTED_TYPES
