@@ -56,7 +56,11 @@ MESSAGES: dict[ErrorCode, str] = {
         "page {page}: text in font {font} extracts as unreadable glyphs "
         "({share:.0%} of its {chars} characters); that text cannot be trusted"
     ),
-    ErrorCode.NOTE_UNRESOLVED: "{count} note marker(s) point to no note: {numbers}",
+    ErrorCode.NOTE_UNRESOLVED: (
+        "{count} note marker(s) in the text match no note that was read, the first on page "
+        "{first_page}: see what the reader found there with `csminer debug-page <pdf> --page "
+        "{first_page}`; if the notes are on the page, their layout was missed (report it with the PDF)"
+    ),
     ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
     ErrorCode.PARSER_UNAVAILABLE: "no pretrained parser installed: actor roles are read from the words"
     " around each mention, not from the sentence's grammar",

@@ -29,6 +29,10 @@ INLINE_ENUMERATOR = re.compile(r"^\((?:[ivx]+|[a-h]|\d{1,2})\)$")
 URL_START = re.compile(r"https?://|^<?www\.|^<http")
 URL_CHARS = re.compile(r"[/_%=&?~#>]|\.\w")
 MARKER = re.compile(r"^\d{1,3}(,\d{1,3})*$")
+HYPHENS = "-\u2010\u2011"
+"""Hyphen-minus, Unicode hyphen and non-breaking hyphen: typesetters break words with any."""
+SOFT_HYPHEN = "\u00ad"
+"""Shown only where a word is broken at a line end: always a break, never part of the word."""
 
 
 @dataclass
@@ -106,7 +110,14 @@ def _breaks(
 ) -> bool:
     if not _same_flow(prev, line):
         return True
-    if abs(prev.size - line.size) > 0.6 or abs(prev.share("bold") - line.share("bold")) > 0.5:
+    if _ends_with_hyphen(prev.words[-1].text) and line.plain_text[:1].islower():
+        return False  # a word broken across the two lines
+    if abs(prev.size - line.size) > 0.6:
+        return True
+    # a line in bold opens or closes a block; a run-in bold label ("Job Creation: In 2021 …")
+    # goes on in regular type on the next line
+    bold = (prev.share("bold"), line.share("bold"))
+    if abs(bold[0] - bold[1]) > 0.5 and max(bold) >= 0.9:
         return True
     # an italic line opens a block (a run-in subheading, a quote) only after a finished line:
     # mid-sentence, a whole italic line is a title set in italics ("… launched a / *Declaration
@@ -209,7 +220,7 @@ def _continuation_target(
     if block.kind != "paragraph" or not out:
         return None
     for prev in reversed(out[-3:]):
-        if prev.kind == "paragraph":
+        if prev.kind in ("paragraph", "list_item"):
             break
         if prev.kind not in ("caption", "aside"):  # a figure's caption and its photo credit
             return None
@@ -218,6 +229,12 @@ def _continuation_target(
     last, first = prev.last, block.first
     if _same_flow(last, first) or abs(last.size - first.size) > 0.6:
         return None
+    if _ends_with_hyphen(last.words[-1].text) and first.plain_text[:1].islower():
+        return prev  # a word broken across the break, whatever the indent (a list's hanging one)
+    if prev.kind == "list_item":
+        # an item goes on after the break in its hanging indent, mid-sentence
+        unfinished = not last.plain_text.endswith((*TERMINAL, ";"))
+        return prev if unfinished and first.plain_text[:1].islower() else None
     cx0, _cx1 = _column_span(first, columns)
     if first.x0 - cx0 > 0.8 * first.size:
         return None
@@ -257,12 +274,17 @@ def assemble(lines: list[Line], vocabulary: Counter[str], skip_first_word: bool 
             glue_next = False
             in_url = continuing_url or bool(URL_START.search(token))
             if wi == last_index and li + 1 < len(lines):
-                if in_url and _url_goes_on(token, lines[li + 1]):
+                if in_url and token[-1] in "\u2010\u2011" + SOFT_HYPHEN:
+                    glue_next = True  # a URL holds ASCII hyphens only: this one is the break's
+                    token = token[:-1]
+                elif in_url and _url_goes_on(token, lines[li + 1]):
                     glue_next = True  # a URL broken across lines: no space, keep its hyphens
                 elif _ends_with_hyphen(token):
                     glue_next = True
-                    if _hyphen_joins(token, lines[li + 1], vocabulary):
+                    if token.endswith(SOFT_HYPHEN) or _hyphen_joins(token, lines[li + 1], vocabulary):
                         token = token[:-1]
+                    elif token[-1] != "-":
+                        token = token[:-1] + "-"  # one spelling of a kept hyphen, whichever was set
             if ">" in token:
                 in_url = False
             if line_start is None:
@@ -314,7 +336,7 @@ def _url_goes_on(token: str, next_line: Line) -> bool:
 
 
 def _ends_with_hyphen(token: str) -> bool:
-    return token.endswith("-") and len(token) > 1 and token[-2].isalpha()
+    return token[-1:] in (*HYPHENS, SOFT_HYPHEN) and len(token) > 1 and token[-2].isalpha()
 
 
 def _hyphen_joins(token: str, next_line: Line, vocabulary: Counter[str]) -> bool:
@@ -335,7 +357,11 @@ def _hyphen_joins(token: str, next_line: Line, vocabulary: Counter[str]) -> bool
         return joined >= hyphenated
     if nxt[:1].isupper() and not token[:-1].isupper():
         return False
-    if word_frequency(head + tail) >= 1.5:
+    # a compound ("state-of-" + "the-art") is broken at one of its own hyphens when the pieces
+    # that meet at the break are words ("of", "the"), whatever their run-together spelling
+    compound = "-" in head or "-" in tail
+    head, tail = head.rsplit("-", 1)[-1], tail.split("-", 1)[0]
+    if not compound and word_frequency(head + tail) >= 1.5:
         return True
     return not (word_frequency(head) >= 2.0 and word_frequency(tail) >= 2.0)
 

@@ -15,6 +15,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..document import BBox
 from .words import Row, Word, WordRun
 
@@ -70,27 +72,49 @@ def margin_zone(line: Line, height: float, margin: float) -> str | None:
 
 
 def find_gutters(rows: list[Row], width: float, min_gutter: float) -> list[tuple[float, float]]:
-    """Vertical white channels that separate columns on this page."""
+    """Vertical white channels that separate columns on this page.
+
+    A channel is white where few rows put ink across it. Rows are counted inside the stretch
+    of the page the channel actually divides (from the first row with text on both of its
+    sides to the last): a full-width title above two columns, or page-foot notes below them,
+    do not close the gutter between the columns.
+    """
     if len(rows) < 6:
         return []
-    cover = [0] * (int(width) + 2)
-    for row in rows:
-        marked = set()
+    size = int(width) + 2
+    ink = np.zeros((len(rows), size), dtype=bool)
+    left = np.zeros((len(rows), size), dtype=bool)
+    right = np.zeros((len(rows), size), dtype=bool)
+    for r, row in enumerate(rows):
         for w in row.words:
-            marked.update(range(max(0, int(w.x0)), min(len(cover), int(w.x1) + 1)))
-        for x in marked:
-            cover[x] += 1
-    xs = [x for x, c in enumerate(cover) if c]
-    if not xs:
+            ink[r, max(0, int(w.x0)) : min(size, int(w.x1) + 1)] = True
+        left[r, min(size, int(min(w.x1 for w in row.words)) + 1) :] = True
+        right[r, : max(0, int(max(w.x0 for w in row.words)))] = True
+    cover = ink.sum(axis=0)
+    xs = np.flatnonzero(cover)
+    if not len(xs):
         return []
-    lo, hi = xs[0], xs[-1]
+    lo, hi = int(xs[0]), int(xs[-1])
     allowed = max(1, int(0.06 * len(rows)))
+    # the stretch a channel at x divides: from where rows clear of x have text on both of its
+    # sides to where they stop having it; rows inked at x are counted inside it only
+    left &= ~ink
+    right &= ~ink
+    n = len(rows)
+    first = np.maximum(np.argmax(left, axis=0), np.argmax(right, axis=0))
+    last = np.minimum(n - 1 - np.argmax(left[::-1], axis=0), n - 1 - np.argmax(right[::-1], axis=0))
+    need = max(3, 0.2 * n)
+    sided = (left.sum(axis=0) >= need) & (right.sum(axis=0) >= need) & (last > first)
+    running = np.vstack([np.zeros((1, size), dtype=int), np.cumsum(ink, axis=0)])
+    span = np.arange(size)
+    between = running[np.maximum(last, first) + 1, span] - running[first, span]
+    white = (cover <= allowed) | (sided & (between <= allowed))
     gutters: list[tuple[float, float]] = []
     x = lo
     while x <= hi:
-        if cover[x] <= allowed:
+        if white[x]:
             start = x
-            while x <= hi and cover[x] <= allowed:
+            while x <= hi and white[x]:
                 x += 1
             if x - start >= min_gutter and start > lo and x <= hi:
                 gutters.append((float(start), float(x)))
@@ -98,14 +122,24 @@ def find_gutters(rows: list[Row], width: float, min_gutter: float) -> list[tuple
     return [g for g in gutters if _sides_filled(rows, g)]
 
 
+def _has_text(words: list[Word]) -> bool:
+    """Words that read as text, not a lone bullet or list number hanging in the margin."""
+    return sum(c.isalpha() for w in words for c in w.text) >= 3
+
+
 def _sides_filled(rows: list[Row], gutter: tuple[float, float]) -> bool:
-    """Both sides of a gutter carry text over a shared height: columns, not a margin note."""
-    left = [r for r in rows if any(w.x1 <= gutter[0] + 1 for w in r.words)]
-    right = [r for r in rows if any(w.x0 >= gutter[1] - 1 for w in r.words)]
+    """Both sides of a gutter carry text over a shared height: columns, not a margin note
+    nor the hanging bullets of a list (a side needs some rows of words, not marks only)."""
+    left = [[w for w in r.words if w.x1 <= gutter[0] + 1] for r in rows]
+    right = [[w for w in r.words if w.x0 >= gutter[1] - 1] for r in rows]
+    left_rows = [r for r, words in zip(rows, left, strict=True) if words]
+    right_rows = [r for r, words in zip(rows, right, strict=True) if words]
     need = max(3, 0.2 * len(rows))
-    if len(left) < need or len(right) < need:
+    if len(left_rows) < need or len(right_rows) < need:
         return False
-    shared = min(left[-1].bottom, right[-1].bottom) - max(left[0].top, right[0].top)
+    if sum(map(_has_text, left)) < 3 or sum(map(_has_text, right)) < 3:
+        return False
+    shared = min(left_rows[-1].bottom, right_rows[-1].bottom) - max(left_rows[0].top, right_rows[0].top)
     return shared > 0.3 * (rows[-1].bottom - rows[0].top)
 
 
@@ -166,23 +200,28 @@ def reading_order(lines: list[Line]) -> list[Line]:
 def split_footnote_zone(
     lines: list[Line], rules: list[BBox], columns: list[tuple[float, float]], body_size: float
 ) -> tuple[list[Line], list[Line]]:
-    """Separate the notes at the foot of each column from the body lines.
+    """Separate the notes at the foot of each column, or of the page, from the body lines.
 
-    A short rule starting at the column's left edge opens the zone (TeX, Word, most DTP);
-    without one, a trailing run of smaller lines whose first starts with a number does.
+    A short rule starting at the column's left edge opens the zone (TeX, Word, most DTP) when
+    the lines under it are smaller than the body, or when they are set at body size but open
+    on a note number (a raised or smaller figure); without a rule, a trailing run of smaller
+    lines whose first starts with a number does. Notes set across the columns are looked for at
+    the page's foot first, when some line there spans the columns.
     """
     body: list[Line] = []
     notes: list[Line] = []
+    if any(ln.spanning for ln in lines) and columns:
+        # notes set across the columns: a zone at the page's foot that some spanning line is in
+        page_limit = _rule_limit(lines, rules, columns[0][0], columns[-1][1], body_size)
+        under = [ln for ln in lines if page_limit is not None and ln.top >= page_limit]
+        if not under or not _starts_with_number(min(under, key=_top)):  # a table's rules open none
+            page_limit = _small_tail(lines, body_size, whole=False)
+        if page_limit is not None and any(ln.spanning and ln.top >= page_limit for ln in lines):
+            notes = [ln for ln in lines if ln.top >= page_limit]
+            lines = [ln for ln in lines if ln.top < page_limit]
     for index, (cx0, cx1) in enumerate(columns):
         col = [ln for ln in lines if ln.column == index and not ln.spanning]
-        width = cx1 - cx0
-        starts = [r[1] for r in rules if abs(r[0] - cx0) <= 6 and 0.08 * width <= r[2] - r[0] <= 0.6 * width]
-        limit: float | None = None
-        for y in sorted(starts):
-            below = sorted((ln for ln in col if ln.top >= y), key=lambda ln: ln.top)
-            if below and all(ln.size < body_size * 0.95 for ln in below):
-                limit = y
-                break
+        limit = _rule_limit(col, rules, cx0, cx1, body_size)
         if limit is None:
             limit = _small_tail(col, body_size)
         for ln in col:
@@ -191,8 +230,36 @@ def split_footnote_zone(
     return body, notes
 
 
+def _rule_limit(col: list[Line], rules: list[BBox], cx0: float, cx1: float, body_size: float) -> float | None:
+    """The top of a note zone opened by a short rule at the column's left edge."""
+    width = cx1 - cx0
+    starts = [r[1] for r in rules if abs(r[0] - cx0) <= 6 and 0.08 * width <= r[2] - r[0] <= 0.6 * width]
+    for y in sorted(starts):
+        below = sorted((ln for ln in col if ln.top >= y), key=lambda ln: ln.top)
+        if not below:
+            continue
+        if all(ln.size < body_size * 0.95 for ln in below):
+            return y
+        if _opens_on_note_number(below[0]) and all(ln.size < body_size * 1.05 for ln in below):
+            return y
+    return None
+
+
+def _opens_on_note_number(line: Line) -> bool:
+    """A line led by a note number set as notes set it: raised, or smaller than its text."""
+    first = line.words[0]
+    if not re.match(r"^\d{1,3}[.)]?$", first.text):
+        return False
+    return first.superscript or first.size < 0.9 * line.size or len(line.words) == 1
+
+
 def merge_number_lines(lines: list[Line]) -> list[Line]:
-    """Rejoin a note number that layout left apart from its text ("²  See …" with an indent)."""
+    """Rejoin a note number that layout left apart from its text.
+
+    The number may stand beside its text ("²  See …" with an indent), or on a line of its own
+    just above it, where a word processor wrapped a long first word (an address) to the next
+    line; either way the number alone on its line opens the note that follows it.
+    """
     out: list[Line] = []
     for line in sorted(lines, key=lambda ln: (ln.page, ln.column, ln.top, ln.x0)):
         prev = out[-1] if out else None
@@ -202,9 +269,7 @@ def merge_number_lines(lines: list[Line]) -> list[Line]:
             and re.match(r"^\d{1,3}\.?$", prev.words[0].text)
             and prev.page == line.page
             and prev.column == line.column
-            and line.x0 > prev.x1
-            and line.top < prev.bottom
-            and line.bottom > prev.top
+            and (_beside_number(prev, line) or _under_number(prev, line))
         ):
             prev.words[0].superscript = prev.words[0].size < line.size
             out[-1] = Line([*prev.words, *line.words], line.page, line.column, line.spanning)
@@ -213,11 +278,29 @@ def merge_number_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _beside_number(number: Line, line: Line) -> bool:
+    return line.x0 > number.x1 and line.top < number.bottom and line.bottom > number.top
+
+
+def _under_number(number: Line, line: Line) -> bool:
+    """The line right under a lone number, starting where the number does."""
+    return 0 <= line.top - number.bottom < 0.8 * line.size and abs(line.x0 - number.x0) < line.size
+
+
+def _top(line: Line) -> float:
+    return line.top
+
+
 def _starts_with_number(line: Line) -> bool:
     return bool(re.match(r"^\d{1,3}\.?$", line.words[0].text))
 
 
-def _small_tail(col: list[Line], body_size: float) -> float | None:
+def _small_tail(col: list[Line], body_size: float, whole: bool = True) -> float | None:
+    """The top of a trailing run of small lines opening on a note number.
+
+    ``whole``: ``col`` is a whole column, and a column of nothing but small text is a text of
+    its own (references), not notes; lines spanning a page's foot are only part of the page.
+    """
     ordered = sorted(col, key=lambda ln: ln.top)
     tail: list[Line] = []
     for ln in reversed(ordered):
@@ -225,7 +308,7 @@ def _small_tail(col: list[Line], body_size: float) -> float | None:
             tail.insert(0, ln)
         else:
             break
-    if len(tail) == len(ordered):
+    if whole and len(tail) == len(ordered):
         return None  # a whole column of small text is a text of its own (references), not notes
     for i, ln in enumerate(tail):
         if _starts_with_number(ln) and (i == 0 or not tail[i - 1].plain_text.endswith(TERMINAL) or i < 3):

@@ -17,6 +17,9 @@ made to agree with what pdfminer gives for the same page:
   mistaken for a glyph printed twice.
 * A character with no Unicode mapping becomes U+FFFD (pdfminer writes "(cid:N)"), so the
   text-layer check still counts it as garbage.
+* A figure drawn with a font's own superscript glyph (a note marker set at full size, with no
+  rise) is marked ``raised``: its ink is small and clear of the baseline. pdfminer cannot
+  tell, and gives no such key.
 * Lines, rectangles and curves are told apart from path segments the way pdfminer does it,
   with Form XObjects flattened and /Rotate and the MediaBox origin applied like pdfplumber.
 
@@ -101,6 +104,7 @@ _MAY_BE_GENERATED = frozenset(" \r\n\t\x00")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HYPHEN_MARKS = frozenset("\x02\ufffe")
 """How PDFium marks a hyphen at the end of a line (per character, and in bulk text)."""
+_DIGITS = frozenset("0123456789")
 
 
 def _handle(obj: Any) -> int:
@@ -318,6 +322,14 @@ class _CharReader:
             widths[ch] = width
         return width
 
+    def raised_glyph(self, index: int, baseline: float, size: float) -> bool:
+        """Is the glyph a superscript form (a font's own raised figure, "Strategy,¹" set as
+        "Strategy,1" at full size)? Its ink is small and stands clear of the baseline."""
+        left, right, low, high = self._glyph
+        _char_box(self.textpage, index, byref(left), byref(right), byref(low), byref(high))
+        _x0, top, _x1, bottom = self._shown(left.value, low.value, right.value, high.value)
+        return baseline - bottom > 0.2 * size and 0 < bottom - top < 0.5 * size
+
     def _ligature_piece(self, index: int) -> bool:
         """Does the next character come from the same glyph (PDFium splits "ﬁ" into "f" + "i")?"""
         if index + 1 >= _count_chars(self.textpage):
@@ -392,6 +404,7 @@ class _CharReader:
                     "size": size,
                     "fontname": fontname,
                     "upright": True,
+                    "raised": ch in _DIGITS and self.raised_glyph(i, bottom + descent, size),
                 }
             else:  # turned text: pdfminer's "size" is then the box's height on the page
                 x0, top, x1, bottom = self.loose_box(i)
@@ -405,6 +418,7 @@ class _CharReader:
                     "size": round(bottom - top, 4),
                     "fontname": fontname,
                     "upright": False,
+                    "raised": False,
                 }
             chars.append(last)
         return chars

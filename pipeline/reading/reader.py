@@ -40,6 +40,7 @@ from .pdfium_pages import PdfiumPages
 from .tables import find_tables, table_regions
 from .words import build_rows, page_words
 
+UNICODE_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 PAGE_NUMBER = re.compile(r"^(page\s*)?#(\s*(of|/)\s*#)?$|^[-–]\s*#\s*[-–]$", re.I)
 
 
@@ -365,20 +366,24 @@ def _vocabulary(lines: list[Line]) -> Counter[str]:
     vocabulary: Counter[str] = Counter()
     for ln in lines:
         for w in ln.words[:-1]:
-            vocabulary[re.sub(r"^\W+|\W+$", "", w.text).casefold()] += 1
+            # a Unicode hyphen inside a word is the hyphen line-end breaks are compared with
+            text = w.text.translate(UNICODE_HYPHENS)
+            vocabulary[re.sub(r"^\W+|\W+$", "", text).casefold()] += 1
     return vocabulary
 
 
 def _link_markers(document: Document) -> None:
     by_number = {n.n: n for n in document.footnotes}
     missing: list[int] = []
+    first_page: int | None = None
     for index, block in enumerate(document.blocks):
         for number in block.notes:
             note = by_number.get(number)
             if note is None:
                 missing.append(number)
+                if first_page is None:
+                    first_page = block.page
             elif index not in note.referenced_by:
                 note.referenced_by.append(index)
     if missing:
-        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
-        document.errors.append(problem(ErrorCode.NOTE_UNRESOLVED, count=len(missing), numbers=shown))
+        document.errors.append(problem(ErrorCode.NOTE_UNRESOLVED, count=len(missing), first_page=first_page))

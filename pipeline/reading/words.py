@@ -10,6 +10,7 @@ while an italic full stop stays glued to its word.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import statistics
@@ -115,16 +116,26 @@ def page_words(page: PageContent, settings: ReadingSettings) -> list[Word]:
     Characters are grouped by pdfplumber's word extractor, whichever library read them, so
     both backends cut words by the same rules.
     """
+    chars = without_doubled_chars(page.chars)
+    # a backend that tells superscript glyphs apart (``raised``) cuts words where they begin
+    raised = bool(chars) and "raised" in chars[0]
     extractor = WordExtractor(
         x_tolerance=settings.x_tolerance,
         y_tolerance=settings.y_tolerance,
         keep_blank_chars=False,
-        extra_attrs=["size", "upright"],
+        extra_attrs=["size", "upright", "raised"] if raised else ["size", "upright"],
     )
-    words = []
-    for w, chars in extractor.iter_extract_tuples(without_doubled_chars(page.chars)):
+    words: list[Word] = []
+    last_chars: list[Obj] = []
+    for w, word_chars in extractor.iter_extract_tuples(chars):
         if not w["upright"] or not w["text"].strip():
             continue
+        if words and _tracking_split(words[-1], last_chars, w, word_chars):
+            words[-1].text += w["text"]
+            words[-1].x1 = float(w["x1"])
+            last_chars = last_chars + word_chars
+            continue
+        last_chars = word_chars
         words.append(
             Word(
                 text=w["text"],
@@ -133,10 +144,27 @@ def page_words(page: PageContent, settings: ReadingSettings) -> list[Word]:
                 x1=float(w["x1"]),
                 bottom=float(w["bottom"]),
                 size=round(float(w["size"]), 2),
-                font=_letters_font(chars),
+                font=_letters_font(word_chars),
+                superscript=bool(w.get("raised")),
             )
         )
     return words
+
+
+def _tracking_split(prev: Word, prev_chars: list[Obj], word: Obj, chars: list[Obj]) -> bool:
+    """Two pieces of one letter-spaced word ("T HE WHITE HOUSE"): the gap between them is the
+    gap between the letters inside them, a tracking wider than the word-gap tolerance."""
+    if abs(float(word["top"]) - prev.top) > 0.1 or round(float(word["size"]), 2) != prev.size:
+        return False
+    if bool(word.get("raised")) != prev.superscript:
+        return False
+    inside = prev_chars if len(prev_chars) > len(chars) else chars
+    gaps = [float(b["x0"]) - float(a["x1"]) for a, b in itertools.pairwise(inside)]
+    if not gaps:
+        return False
+    tracking = statistics.median(gaps)
+    gap = float(word["x0"]) - prev.x1
+    return tracking > 0.05 * prev.size and abs(gap - tracking) <= 0.1 * tracking
 
 
 def _letters_font(chars: list[Obj]) -> str:
