@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from .config import Config
-from .document import Document, Status
+from .document import Document, Problem, Status
+from .errors import ErrorCode, problem
+from .reading import opening
 from .reading.debug import render_page
+from .reading.opening import shown_path
 from .reading.reader import read_pdf
+
+if TYPE_CHECKING:
+    from .batch import Found
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Mine citizen-security interventions from PDFs."
@@ -27,22 +33,43 @@ PasswordOption = Annotated[str | None, typer.Option("--password", help="Password
 
 def pdf_paths(inputs: list[Path]) -> list[Path]:
     """Files as given, folders expanded to the PDFs below them, in a stable order."""
-    paths: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            paths.extend(sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
-        else:
-            paths.append(item)
-    return paths
+    from .batch import find_pdfs
+
+    return find_pdfs(inputs).paths
+
+
+def _found_or_exit(inputs: list[Path]) -> Found:
+    """The PDFs to work on, folders that could not be read said; no PDF at all is a usage error
+    (exit 2), not an empty success."""
+    from .batch import find_pdfs
+
+    found = find_pdfs(inputs)
+    for note in found.notes:
+        typer.echo(f"warning: {note}", err=True)
+    if not found.paths:
+        typer.echo("no PDF found in the inputs", err=True)
+        raise typer.Exit(2)
+    return found
 
 
 def _pdfs_or_exit(inputs: list[Path]) -> list[Path]:
     """The PDFs to work on; no PDF at all is a usage error (exit 2), not an empty success."""
-    paths = pdf_paths(inputs)
-    if not paths:
-        typer.echo("no PDF found in the inputs", err=True)
+    return _found_or_exit(inputs).paths
+
+
+def _fail(issue: Problem, status: int = 2) -> NoReturn:
+    """Say a coded error and leave with ``status``: the user gets a code and a sentence, never a traceback."""
+    typer.echo(f"error: {issue.code} {issue.message}", err=True)
+    raise typer.Exit(status)
+
+
+def _inventory_or_exit(db: Path) -> None:
+    """Exit with a coded message unless ``db`` is an existing file (status and export only read)."""
+    if not db.exists():
+        typer.echo(f"no inventory at {shown_path(db)}", err=True)
         raise typer.Exit(2)
-    return paths
+    if not db.is_file():
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail="it is a directory"))
 
 
 def _config(assignments: list[str] | None) -> Config:
@@ -53,7 +80,7 @@ def _config(assignments: list[str] | None) -> Config:
 
 
 def _summary(document: Document) -> str:
-    head = f"{document.path}: {document.status.value}, {document.pages} page(s)"
+    head = f"{shown_path(document.path)}: {document.status.value}, {document.pages} page(s)"
     if document.status != Status.FAILURE:
         head += (
             f", {len(document.blocks)} blocks, {len(document.footnotes)} notes, {len(document.tables)} tables"
@@ -73,24 +100,45 @@ def parse(
     settings: SetOption = None,
 ) -> None:
     """Read PDFs into the document model: blocks in reading order, notes, tables, furniture."""
+    from .batch import RunError, assign_identities, check_output, make_entries
+
     config = _config(settings)
-    paths = _pdfs_or_exit(inputs)
-    failures = 0
+    opening.configure(config.limits)
+    found = _found_or_exit(inputs)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        document = read_pdf(path, config.reading, password=password)
-        failures += document.status == Status.FAILURE
+        try:
+            check_output(out)
+        except RunError as exc:
+            _fail(exc.problem)
+    entries = make_entries(found.paths, found.roots)
+    assign_identities(entries)  # x.pdf beside x.PDF: two files, two DOC.json
+    failures = 0
+    for entry in entries:
+        if entry.problem is not None:
+            document = Document(doc=entry.doc, path=entry.shown, errors=[entry.problem])
+            document.status = Status.FAILURE
+        else:
+            document = read_pdf(entry.path, config.reading, password=password)
+            document.doc, document.path = entry.doc, entry.shown
         if out is not None:
-            (out / f"{document.doc}.json").write_text(
-                json.dumps(document.to_dict(fragments=fragments), ensure_ascii=False, indent=1),
-                encoding="utf-8",
-            )
+            target = out / f"{entry.doc}.json"
+            try:
+                target.write_text(
+                    json.dumps(document.to_dict(fragments=fragments), ensure_ascii=False, indent=1),
+                    encoding="utf-8",
+                )
+            except OSError as exc:  # a name too long for the file system: this document only
+                issue = problem(
+                    ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(target), detail=exc.strerror or exc
+                )
+                document.errors.append(issue)
+                document.status = Status.FAILURE
+        failures += document.status == Status.FAILURE
         if as_json:
             sys.stdout.write(json.dumps(document.to_dict(fragments=fragments), ensure_ascii=False) + "\n")
         else:
             typer.echo(_summary(document), err=as_json)
-    if failures == len(paths):
+    if failures == len(entries):
         raise typer.Exit(1)
 
 
@@ -104,16 +152,30 @@ def debug_page(
     settings: SetOption = None,
 ) -> None:
     """Draw what the parser saw on one page: blocks, notes, furniture, tables, asides."""
+    from .batch import precheck
+    from .reading.debug import RenderError
+
     config = _config(settings)
+    opening.configure(config.limits)
+    issue = precheck(pdf, None, True)
+    if issue is not None:
+        _fail(issue, 1)
     document = read_pdf(pdf, config.reading, password=password)
     if document.status == Status.FAILURE:
         typer.echo(_summary(document), err=True)
         raise typer.Exit(1)
     if not 1 <= page <= document.pages:
-        typer.echo(f"{pdf}: page {page} is out of range 1-{document.pages}", err=True)
+        typer.echo(f"{shown_path(pdf)}: page {page} is out of range 1-{document.pages}", err=True)
         raise typer.Exit(2)
-    render_page(pdf, document, page, output, resolution=resolution, password=password)
-    typer.echo(f"wrote {output}")
+    try:
+        notes = render_page(pdf, document, page, output, resolution=resolution, password=password)
+    except RenderError as exc:
+        _fail(exc.problem, 1)
+    except OSError as exc:
+        _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(output), detail=exc.strerror or exc))
+    for note in notes:
+        typer.echo(f"warning: {note.code} {note.message}", err=True)
+    typer.echo(f"wrote {shown_path(output)}")
 
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models" / "records"
@@ -145,16 +207,22 @@ def run(
         str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Mine documents already in the inventory.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option("--follow-symlinks", help="Read .pdf links that point out of the input folders."),
+    ] = False,
     password: PasswordOption = None,
     settings: SetOption = None,
 ) -> None:
     """Mine intervention records from PDFs: read, find mentions, detect, assemble, classify, export."""
     from rich.console import Console
 
-    from .batch import run_batch, summary_table
+    from .batch import RunError, run_batch, summary_table
+    from .inventory import InventoryError
 
     config = _config(settings)
-    paths = _pdfs_or_exit(inputs)
+    found = _found_or_exit(inputs)
+    paths = found.paths
     if not (models / "card.json").is_file():
         typer.echo(f"error: no trained models in {models} (run csminer train)", err=True)
         raise typer.Exit(2)
@@ -193,7 +261,15 @@ def run(
             force=force,
             on_outcome=show,
             before_mining=check_models,
+            roots=found.roots,
+            follow_symlinks=follow_symlinks,
         )
+    except RunError as exc:
+        _fail(exc.problem, 130 if exc.problem.code == ErrorCode.INTERRUPTED.value else 2)
+    except InventoryError as exc:
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
+    except KeyboardInterrupt:
+        _fail(problem(ErrorCode.INTERRUPTED), 130)
     except (OSError, TimeoutError) as exc:  # the Dask scheduler cannot be reached
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -205,7 +281,9 @@ def run(
         for error in s["errors"]:
             typer.echo(f"  {error['code']} {error['message']}")
     Console(file=sys.stdout, width=100).print(summary_table(result))
-    typer.echo(f"{len(result.records)} records from {len(result.outcomes)} document(s) written to {out}/")
+    typer.echo(
+        f"{len(result.records)} records from {len(result.outcomes)} document(s) written to {shown_path(out)}/"
+    )
     if all(o.summary["status"] == "failure" for o in result.outcomes):
         raise typer.Exit(1)
 
@@ -217,15 +295,20 @@ def export(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Write the inventory's records (RECORDS.md shape) with their intervention and sources."""
-    from .inventory import export_inventory
+    from .inventory import InventoryError, export_inventory
 
     if fmt not in ("jsonl", "csv", "parquet"):
         raise typer.BadParameter("expected jsonl, csv or parquet", param_hint="--format")
-    if not db.exists():
-        typer.echo(f"no inventory at {db}", err=True)
-        raise typer.Exit(2)
-    count = export_inventory(db, out, fmt)
-    typer.echo(f"{count} records written to {out}")
+    _inventory_or_exit(db)
+    if out.is_dir():
+        _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail="it is a directory"))
+    try:
+        count = export_inventory(db, out, fmt)
+    except InventoryError as exc:
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
+    except OSError as exc:
+        _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail=exc.strerror or exc))
+    typer.echo(f"{count} records written to {shown_path(out)}")
 
 
 @app.command()
@@ -234,13 +317,14 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     from rich.console import Console
 
     from .batch import status_table
-    from .inventory import Inventory
+    from .inventory import Inventory, InventoryError
 
-    if not db.exists():
-        typer.echo(f"no inventory at {db}", err=True)
-        raise typer.Exit(2)
-    with Inventory(db) as inventory:
-        Console(file=sys.stdout, width=160).print(status_table(inventory))
+    _inventory_or_exit(db)
+    try:
+        with Inventory(db) as inventory:
+            Console(file=sys.stdout, width=160).print(status_table(inventory))
+    except InventoryError as exc:
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
 
 
 @app.command()

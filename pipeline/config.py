@@ -34,7 +34,6 @@ class ReadingSettings:
     backend: str = "pdfium"
     """What reads the pages' characters and strokes: "pdfium" (fast; pdfminer takes over any page
     it cannot read) or "pdfminer" (pdfplumber's own parser, several times slower)."""
-
     def __post_init__(self) -> None:
         if self.backend not in READING_BACKENDS:
             choices = ", ".join(READING_BACKENDS)
@@ -42,8 +41,37 @@ class ReadingSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """What one document and one worker may spend; the limit that stops a document is its status."""
+
+    seconds_per_page: float = 60.0
+    """Time budget per page (the page count PDFium gives; 1 when it cannot count them)."""
+    max_document_seconds: float = 3600.0
+    """No document gets more than this, however many pages it claims."""
+    worker_memory_mb: int = 1536
+    """A worker process over this resident size is stopped and replaced; its document fails."""
+    max_stream_mb: int = 256
+    """A page content stream that decompresses to more than this is not parsed (a flate bomb)."""
+    open_seconds: float = 30.0
+    """pdfminer's parse of a file's structure stops after this (PDFium, when it reads the file,
+    carries on without it)."""
+    dask_no_worker_seconds: float = 120.0
+    """A Dask run with no live worker for this long fails instead of waiting forever."""
+
+    def __post_init__(self) -> None:
+        for name in ("seconds_per_page", "max_document_seconds", "worker_memory_mb", "max_stream_mb"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"limits.{name} must be positive")
+
+    def document_budget(self, pages: int) -> float:
+        """Seconds a document of ``pages`` pages may take."""
+        return min(self.max_document_seconds, self.seconds_per_page * max(1, pages))
+
+
+@dataclass(frozen=True)
 class Config:
     reading: ReadingSettings = field(default_factory=ReadingSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
     def override(self, *assignments: str) -> Config:
         """Return a copy with ``section.key=value`` assignments applied (values typed by the field)."""
@@ -55,14 +83,21 @@ class Config:
             if section is None or name not in {f.name for f in fields(section)}:
                 raise ValueError(f"unknown setting {key!r}")
             current = getattr(section, name)
-            value: Any = _coerce(raw.strip(), current)
+            declared = next(str(f.type) for f in fields(section) if f.name == name)
+            value: Any = _coerce(raw.strip(), current, declared)
             config = replace(config, **{section_name: replace(section, **{name: value})})
         return config
 
 
-def _coerce(raw: str, current: object) -> object:
+def _coerce(raw: str, current: object, declared: str = "") -> object:
     if raw.lower() in {"none", "null"}:
         return None
+    if current is None:  # an optional setting left unset: its declared type says what to make
+        kinds = {part.strip() for part in declared.split("|")}
+        if "int" in kinds:
+            return int(raw)
+        if "float" in kinds:
+            return float(raw)
     if isinstance(current, bool):
         return raw.lower() in {"1", "true", "yes", "on"}
     if isinstance(current, int):

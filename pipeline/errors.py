@@ -22,6 +22,19 @@ class ErrorCode(StrEnum):
     NO_PAGES = "E107"
     NEEDS_OCR = "E108"
     ENCRYPTION_UNSUPPORTED = "E109"
+    TIME_LIMIT = "E110"
+    MEMORY_LIMIT = "E111"
+    CONTENT_LIMIT = "E112"
+    PERMISSION_DENIED = "E113"
+    NOT_REGULAR_FILE = "E114"
+    SYMLINK_OUTSIDE = "E115"
+    CONTENT_DAMAGED = "E116"
+    WORKER_DIED = "E117"
+    OUTPUT_UNWRITABLE = "E120"
+    NOT_AN_INVENTORY = "E121"
+    INTERRUPTED = "E122"
+    NO_WORKERS = "E123"
+    IMAGE_TOO_LARGE = "E124"
     INTERNAL = "E199"
     PAGE_UNREADABLE = "W201"
     PAGES_WITHOUT_TEXT = "W202"
@@ -29,6 +42,8 @@ class ErrorCode(StrEnum):
     REPAIRED = "W204"
     NOTE_UNRESOLVED = "W205"
     GARBLED_FONT = "W206"
+    PAGES_DAMAGED = "W207"
+    IMAGE_SCALED = "W208"
     NER_UNAVAILABLE = "W301"
     PARSER_UNAVAILABLE = "W302"
 
@@ -47,6 +62,36 @@ MESSAGES: dict[ErrorCode, str] = {
         "the PDF is encrypted with a scheme this reader cannot open ({detail}); "
         "decrypt it first (e.g. qpdf --decrypt) and retry"
     ),
+    ErrorCode.TIME_LIMIT: (
+        "stopped after {seconds:.0f} s: over its time budget of {budget:.0f} s "
+        "({pages} page(s) × limits.seconds_per_page, at most limits.max_document_seconds)"
+    ),
+    ErrorCode.MEMORY_LIMIT: (
+        "stopped: its worker used {used:,} MB, over the memory budget of {budget:,} MB "
+        "(limits.worker_memory_mb)"
+    ),
+    ErrorCode.CONTENT_LIMIT: (
+        "page {page}: a content stream decompresses to more than {limit:,} MB "
+        "(limits.max_stream_mb); the document was not parsed"
+    ),
+    ErrorCode.PERMISSION_DENIED: "permission denied: {path} cannot be read ({detail})",
+    ErrorCode.NOT_REGULAR_FILE: "not a regular file ({kind}): {path}; it was not opened",
+    ErrorCode.SYMLINK_OUTSIDE: (
+        "{path} is a symbolic link to {target}, outside the input folders: not followed "
+        "(give --follow-symlinks to read it)"
+    ),
+    ErrorCode.CONTENT_DAMAGED: (
+        "the content of every one of its {pages} page(s) is damaged ({detail}): no text can be read"
+    ),
+    ErrorCode.WORKER_DIED: "the worker reading it died ({detail}); the next run retries it",
+    ErrorCode.OUTPUT_UNWRITABLE: "cannot write {path}: {detail}",
+    ErrorCode.NOT_AN_INVENTORY: "{path} is not a csminer inventory: {detail}",
+    ErrorCode.INTERRUPTED: "interrupted: finished documents are in the inventory; run again to complete",
+    ErrorCode.NO_WORKERS: (
+        "the Dask scheduler {address} has had no live worker for {seconds:.0f} s "
+        "(limits.dask_no_worker_seconds): start workers and run again"
+    ),
+    ErrorCode.IMAGE_TOO_LARGE: "page {page} is {width:g} × {height:g} pt: {detail}",
     ErrorCode.INTERNAL: "internal error while reading: {detail}",
     ErrorCode.PAGE_UNREADABLE: "page {page} could not be read: {detail}",
     ErrorCode.PAGES_WITHOUT_TEXT: "{count} page(s) have no text layer and need OCR: {pages}",
@@ -60,6 +105,11 @@ MESSAGES: dict[ErrorCode, str] = {
         "{count} note marker(s) in the text match no note that was read, the first on page "
         "{first_page}: see what the reader found there with `csminer debug-page <pdf> --page "
         "{first_page}`; if the notes are on the page, their layout was missed (report it with the PDF)"
+    ),
+    ErrorCode.PAGES_DAMAGED: "{count} page(s) have damaged content and no text was read from them: {pages}",
+    ErrorCode.IMAGE_SCALED: (
+        "page {page} is {width:g} × {height:g} pt: drawn at {resolution:.3g} pixels per inch "
+        "to stay within {pixels:,} pixels"
     ),
     ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
     ErrorCode.PARSER_UNAVAILABLE: "no pretrained parser installed: actor roles are read from the words"

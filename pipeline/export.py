@@ -211,9 +211,32 @@ def write_csv(records: Iterable[Record | dict[str, Any]], path: Path) -> Path:
     return _frame_to_csv(flat_rows(records), path)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet takes a cell starting with one of these as a formula (OWASP, CSV injection)."""
+
+
+def escape_formula(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: a leading apostrophe before a formula start
+    (and before an apostrophe, so that :func:`unescape_formula` gives back exactly the text)."""
+    if isinstance(value, str) and value[:1] in (*FORMULA_STARTS, "'"):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in (*FORMULA_STARTS, "'"):
+        return value[1:]
+    return value
+
+
 def _frame_to_csv(frame: pd.DataFrame, path: Path) -> Path:
+    text_columns = [c for c in frame.columns if frame[c].dtype == "string"]
+    safe = frame.copy()
+    for column in text_columns:  # records quote PDFs, and a PDF may hold "=cmd|' /C calc'!A0"
+        safe[column] = safe[column].map(escape_formula, na_action="ignore")
+
     def write(tmp: Path) -> None:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n")
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n")
 
     return _atomic_write(path, write)
 
@@ -335,7 +358,10 @@ def read_records(path: Path, core_only: bool = False) -> list[dict[str, Any]]:
     if suffix == ".csv":
         # The csv module, not pandas: no cell is reinterpreted ("NA", "None", "0012" stay text).
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            return [_from_flat(row, core_only) for row in csv.DictReader(fh)]
+            return [
+                _from_flat({k: unescape_formula(v) for k, v in row.items()}, core_only)
+                for row in csv.DictReader(fh)
+            ]
     if suffix == ".parquet":
         frame = pd.read_parquet(path, engine="pyarrow")
         return [_from_flat(row, core_only) for row in frame.to_dict(orient="records")]

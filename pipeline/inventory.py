@@ -15,8 +15,11 @@ before the kill; the schema evolves by numbered migrations applied in order.
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -122,6 +125,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX intervention_facts_iv ON intervention_facts(intervention_id, field);
     """,
+    # v3: every path a document's file was seen at, and which run is mining which document.
+    """
+    CREATE TABLE document_paths (
+        doc TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (doc, path)
+    );
+    CREATE INDEX document_paths_path ON document_paths(path);
+    CREATE TABLE claims (
+        doc TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        claimed_at REAL NOT NULL
+    );
+    """,
 ]
 """Numbered schema migrations: script ``i`` takes the database from version ``i`` to ``i + 1``.
 Never edit a released script; append a new one."""
@@ -166,19 +188,55 @@ class StoreResult:
     unchanged: int
 
 
+class InventoryError(Exception):
+    """The inventory cannot be opened: not SQLite, a directory, unwritable, a newer schema (the
+    message says why, without the path: callers name it)."""
+
+
+BUSY_SECONDS = 60.0
+"""How long a connection waits for another process's write (creation, migration, a document)."""
+
+
 class Inventory:
-    """The SQLite inventory; one connection, owned by the one process that writes."""
+    """The SQLite inventory; one connection per process. Several processes may share one file:
+    creation and migrations run inside one ``BEGIN IMMEDIATE``, and :meth:`claim` tells a run
+    which documents another run is mining."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE … COMMIT), not the module's.
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        if self.path.is_dir():
+            raise InventoryError("it is a directory")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: transactions are ours (BEGIN IMMEDIATE … COMMIT), not the module's.
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS)
+        except (OSError, sqlite3.Error) as exc:
+            raise InventoryError(f"it cannot be opened ({exc})") from exc
+        try:
+            self.conn.row_factory = sqlite3.Row
+            self._retry_busy(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise InventoryError(f"SQLite says: {exc}") from exc
+        except BaseException:
+            self.conn.close()
+            raise
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    def _retry_busy(self, action: Any) -> Any:
+        """Run ``action``, retrying while another process holds the lock: switching to WAL takes
+        an exclusive lock that the busy timeout does not always wait for."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.conn.close()
@@ -212,28 +270,99 @@ class Inventory:
         return int(row[0] or 0)
 
     def migrate(self, target: int = SCHEMA_VERSION) -> int:
-        """Apply the missing migrations in order, each in its own transaction; return the version."""
+        """Apply the missing migrations in order; return the version.
+
+        The version is read and the migrations applied inside one ``BEGIN IMMEDIATE``: two
+        processes opening a new inventory at once take turns, and the second finds nothing to do.
+        """
+        if self.version() >= target:  # the common case takes no write lock
+            return self._check_version()
         with self.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)"
             )
-        current = self.version()
-        if current > len(MIGRATIONS):
-            raise RuntimeError(
-                f"{self.path}: schema v{current} is newer than this csminer (v{SCHEMA_VERSION})"
-            )
-        for number in range(current + 1, target + 1):
-            with self.transaction() as conn:
+            current = self.version()
+            foreign = conn.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name != 'schema_version'"
+            ).fetchone()[0]
+            if current == 0 and foreign:  # another program's database: never add tables to it
+                raise InventoryError("it is an SQLite database of another program (no csminer schema)")
+            if current > len(MIGRATIONS):
+                raise InventoryError(f"its schema v{current} is newer than this csminer (v{SCHEMA_VERSION})")
+            for number in range(current + 1, target + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, _now()))
-        return self.version()
+        return self._check_version()
+
+    def _check_version(self) -> int:
+        current = self.version()
+        if current > len(MIGRATIONS):
+            raise InventoryError(f"its schema v{current} is newer than this csminer (v{SCHEMA_VERSION})")
+        return current
 
     # --- reading -----------------------------------------------------------------------------
 
     def document(self, doc: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM documents WHERE doc = ?", (doc,)).fetchone()
         return dict(row) if row else None
+
+    def doc_at(self, path: str) -> str | None:
+        """The document last seen at ``path``."""
+        row = self.conn.execute(
+            "SELECT doc FROM document_paths WHERE path = ? ORDER BY last_seen DESC LIMIT 1", (path,)
+        ).fetchone()
+        if row is None:
+            row = self.conn.execute("SELECT doc FROM documents WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def docs_with_sha(self, sha256: str) -> list[str]:
+        """Documents whose file had these bytes, from either table."""
+        rows = self.conn.execute(
+            "SELECT doc FROM documents WHERE sha256 = ?"
+            " UNION SELECT doc FROM document_paths WHERE sha256 = ?",
+            (sha256, sha256),
+        )
+        return sorted(r[0] for r in rows)
+
+    def paths(self, doc: str) -> list[str]:
+        """Every path the document's file was seen at."""
+        rows = self.conn.execute("SELECT path FROM document_paths WHERE doc = ? ORDER BY path", (doc,))
+        return [r[0] for r in rows]
+
+    # --- claims: runs sharing one inventory ---------------------------------------------------
+
+    def claim(self, doc: str, take_over: bool = False) -> str | None:
+        """Claim ``doc`` for this run; None when claimed, else the live owner that holds it.
+
+        A claim whose process is gone (same host, no such pid) is taken over: a run killed with
+        ``kill -9`` leaves claims behind, and the next run must not wait for them. ``take_over``
+        takes any claim (one held far longer than a document may take).
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT owner, host, pid FROM claims WHERE doc = ?", (doc,)).fetchone()
+            if row and not take_over and row["owner"] != self.owner and _alive(row["host"], row["pid"]):
+                return str(row["owner"])
+            conn.execute(
+                "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                (doc, self.owner, socket.gethostname(), os.getpid(), time.time()),
+            )
+        return None
+
+    def claimed_by_other(self, doc: str) -> bool:
+        row = self.conn.execute("SELECT owner, host, pid FROM claims WHERE doc = ?", (doc,)).fetchone()
+        return bool(row and row["owner"] != self.owner and _alive(row["host"], row["pid"]))
+
+    def release(self, docs: Iterable[str] | None = None) -> None:
+        """Drop this run's claims (all of them by default)."""
+        with self.transaction() as conn:
+            if docs is None:
+                conn.execute("DELETE FROM claims WHERE owner = ?", (self.owner,))
+            else:
+                conn.executemany(
+                    "DELETE FROM claims WHERE doc = ? AND owner = ?", [(d, self.owner) for d in docs]
+                )
 
     def documents(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
@@ -284,6 +413,7 @@ class Inventory:
         records: Iterable[Record | dict[str, Any]],
         forced: bool = False,
         title: str | None = None,
+        paths: Iterable[str] = (),
     ) -> StoreResult:
         """Replace one document and its records in one transaction, and say what changed.
 
@@ -316,6 +446,14 @@ class Inventory:
             )
             for seq, data in enumerate(new):
                 self._insert_record(conn, seq, data, summary.get("sha256") or "")
+            now = _now()
+            for seen in dict.fromkeys([summary["path"], *paths]):
+                conn.execute(
+                    "INSERT INTO document_paths VALUES (?, ?, ?, ?, ?) ON CONFLICT (doc, path)"
+                    " DO UPDATE SET sha256 = excluded.sha256, last_seen = excluded.last_seen",
+                    (doc, seen, summary.get("sha256") or "", now, now),
+                )
+            conn.execute("DELETE FROM claims WHERE doc = ? AND owner = ?", (doc, self.owner))
             if reason != "unchanged" or added or removed or updated:
                 conn.execute(
                     "INSERT INTO changes (doc, at, reason, old_sha256, new_sha256, old_versions,"
@@ -337,6 +475,16 @@ class Inventory:
                 )
             self._link(conn)
         return StoreResult(doc, reason, added, removed, updated, unchanged)
+
+    def seen(self, doc: str, path: str, sha256: str) -> None:
+        """Record that ``doc``'s file was found at ``path`` (a cached document is not rewritten)."""
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO document_paths VALUES (?, ?, ?, ?, ?) ON CONFLICT (doc, path)"
+                " DO UPDATE SET sha256 = excluded.sha256, last_seen = excluded.last_seen",
+                (doc, path, sha256, now, now),
+            )
 
     def _insert_record(self, conn: sqlite3.Connection, seq: int, data: dict[str, Any], sha256: str) -> None:
         years = data.get("years") or {}
@@ -522,7 +670,23 @@ def _versions(row: dict[str, Any]) -> str:
 
 
 def _strip_versions(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in ("pipeline_version", "model_version")}
+    """The record as stored (JSON: tuples become lists, so a re-mined record compares equal to
+    its stored copy), versions aside."""
+    stored = json.loads(_dumps(record))
+    return {k: v for k, v in stored.items() if k not in ("pipeline_version", "model_version")}
+
+
+def _alive(host: str, pid: int) -> bool:
+    """Whether a claim's process still runs (claims from another host are trusted)."""
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _diff(old: dict[str, dict[str, Any]], new: list[dict[str, Any]]) -> tuple[int, int, int, int]:
@@ -544,7 +708,7 @@ def _statements(script: str) -> list[str]:
 def export_inventory(db: Path, out: Path, fmt: str) -> int:
     """The inventory's records in the RECORDS.md shape (``to_dict``), each with its intervention
     and sources (every record and document joined to it), as JSON Lines, CSV or Parquet."""
-    from .export import _atomic_write, flat_rows, write_jsonl
+    from .export import _atomic_write, _frame_to_csv, flat_rows, write_jsonl
 
     with Inventory(db) as inventory:
         records = inventory.records()
@@ -561,14 +725,7 @@ def export_inventory(db: Path, out: Path, fmt: str) -> int:
     frame["sources"] = [" | ".join(f"{s['doc']}:{s['record']}" for s in r["sources"]) for r in records]
     frame = frame.astype({"intervention": "string", "sources": "string"})
     if fmt == "csv":
-        import csv
-
-        _atomic_write(
-            out,
-            lambda tmp: frame.to_csv(
-                tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n"
-            ),
-        )
+        _frame_to_csv(frame, out)  # formulas escaped, as in every CSV csminer writes
     elif fmt == "parquet":
         _atomic_write(out, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
     else:

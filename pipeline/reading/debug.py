@@ -7,11 +7,14 @@ body shows at a glance.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-import pdfplumber
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw
 
-from ..document import BBox, Document
+from ..document import BBox, Document, Problem
+from ..errors import ErrorCode, problem
 from .pdfium_pages import PDFIUM_LOCK
 
 COLOURS: dict[str, tuple[int, int, int]] = {
@@ -45,6 +48,30 @@ def page_boxes(document: Document, page: int) -> list[tuple[str, BBox, str]]:
     return boxes
 
 
+MAX_PIXELS = 40_000_000
+"""Largest image drawn (about 160 MB of RGBA): a legal 14,400 pt page at 110 ppi would be 7 GB."""
+MIN_RESOLUTION = 1.0
+"""Below this a page is too large to draw anything useful of it."""
+
+
+class RenderError(Exception):
+    """The page cannot be drawn; carries the coded problem to show."""
+
+    def __init__(self, issue: Problem) -> None:
+        super().__init__(issue.message)
+        self.problem = issue
+
+
+def capped_resolution(width: float, height: float, resolution: float, max_pixels: int = MAX_PIXELS) -> float:
+    """The resolution at which a ``width`` × ``height`` pt page stays within ``max_pixels``."""
+    if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
+        return 0.0
+    pixels = (width * resolution / 72) * (height * resolution / 72)
+    if pixels <= max_pixels:
+        return float(resolution)
+    return resolution * math.sqrt(max_pixels / pixels)
+
+
 def render_page(
     pdf_path: str | Path,
     document: Document,
@@ -52,26 +79,67 @@ def render_page(
     out: str | Path,
     resolution: int = 110,
     password: str | None = None,
-) -> Path:
-    """Write a PNG of ``page`` (1-based) with the reader's boxes drawn over it."""
+    max_pixels: int = MAX_PIXELS,
+) -> list[Problem]:
+    """Write a PNG of ``page`` (1-based) with the reader's boxes drawn over it.
+
+    PDFium draws the page (it reads what pdfminer cannot open), at a resolution lowered so the
+    image holds at most ``max_pixels``; the returned warnings say when it was lowered. Raises
+    :class:`RenderError` for a page that cannot be drawn.
+    """
     out = Path(out)
-    with pdfplumber.open(pdf_path, password=password or "") as pdf:
-        if not 1 <= page <= len(pdf.pages):
-            raise ValueError(f"page {page} is out of range 1-{len(pdf.pages)}")
-        with PDFIUM_LOCK:  # pdfplumber renders through PDFium, which the reader may be using
-            image = pdf.pages[page - 1].to_image(resolution=resolution)
-        first_seen: set[str] = set()
-        for category, bbox, label in page_boxes(document, page):
-            colour = COLOURS[category]
-            image.draw_rect(bbox, fill=(*colour, 40), stroke=(*colour, 220), stroke_width=1)
-            if (
-                label
-                and category in {"paragraph", "heading", "caption", "list_item"}
-                and label not in first_seen
-            ):
-                first_seen.add(label)
-                image.draw.text(
-                    (bbox[0] * image.scale - 14, bbox[1] * image.scale), label, fill=(*colour, 255)
+    notes: list[Problem] = []
+    with PDFIUM_LOCK:  # PDFium is shared with the reader
+        try:
+            pdf = pdfium.PdfDocument(str(pdf_path), password=password or None)
+        except Exception as exc:
+            raise RenderError(problem(ErrorCode.MALFORMED, detail=f"PDFium cannot draw it: {exc}")) from exc
+        try:
+            if not 1 <= page <= len(pdf):
+                raise ValueError(f"page {page} is out of range 1-{len(pdf)}")
+            pdf_page = pdf[page - 1]
+            width, height = pdf_page.get_size()
+            scaled = capped_resolution(width, height, resolution, max_pixels)
+            if scaled < MIN_RESOLUTION:
+                detail = f"too large to draw within {max_pixels:,} pixels"
+                raise RenderError(
+                    problem(ErrorCode.IMAGE_TOO_LARGE, page=page, width=width, height=height, detail=detail)
                 )
-        image.save(out, format="PNG")
-    return out
+            if scaled < resolution:
+                notes.append(
+                    problem(
+                        ErrorCode.IMAGE_SCALED,
+                        page=page,
+                        width=width,
+                        height=height,
+                        resolution=scaled,
+                        pixels=max_pixels,
+                    )
+                )
+            scale = scaled / 72
+            try:
+                image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
+            except Exception as exc:
+                detail = f"PDFium cannot draw it: {exc}"
+                raise RenderError(
+                    problem(ErrorCode.IMAGE_TOO_LARGE, page=page, width=width, height=height, detail=detail)
+                ) from exc
+        finally:
+            pdf.close()
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    first_seen: set[str] = set()
+    for category, bbox, label in page_boxes(document, page):
+        colour = COLOURS[category]
+        box = [v * scale for v in bbox]
+        if not all(math.isfinite(v) and abs(v) < 1e7 for v in box):
+            continue
+        x0, y0, x1, y1 = box
+        draw.rectangle(
+            (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fill=(*colour, 40), outline=(*colour, 220)
+        )
+        if label and category in {"paragraph", "heading", "caption", "list_item"} and label not in first_seen:
+            first_seen.add(label)
+            draw.text((x0 - 14, y0), label, fill=(*colour, 255))
+    Image.alpha_composite(image, overlay).convert("RGB").save(out, format="PNG")
+    return notes

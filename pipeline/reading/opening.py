@@ -15,33 +15,42 @@ needs OCR, a blank page and a font whose text extracts as garbage apart;
 
 from __future__ import annotations
 
+import base64
 import codecs
 import contextlib
+import errno
 import functools
 import hashlib
 import itertools
 import logging
+import os
 import re
+import signal
+import stat
 import threading
 import unicodedata
 import weakref
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, BinaryIO
 
 import pdfminer
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect, PDFXRefFallback
+from pdfminer.pdftypes import PDFStream, resolve1
 from pdfminer.psexceptions import PSEOF, PSException
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+from ..config import LimitSettings
 from ..document import Problem
 from ..errors import ErrorCode, is_fatal, problem
 from .content import PageContent, as_content
+from .pdfium_pages import PDFIUM_LOCK
 
 HEAD_WINDOW = 1024
 """Like Acrobat, accept junk before ``%PDF-`` as long as the header starts in the first KB."""
@@ -54,6 +63,17 @@ GARBLED_FONT_SHARE = 0.5
 """A font whose text on a page is at least this share garbage gets ``W206`` ..."""
 GARBLED_FONT_MIN_CHARS = 20
 """... if it sets at least this many characters there (a logo's two odd glyphs are no signal)."""
+
+_LIMITS = LimitSettings()
+"""This process's limits: the reader hands the opener no settings, so a run sets them once per
+process with :func:`configure` (a worker, the ``parse`` command) before reading."""
+
+
+def configure(limits: LimitSettings) -> None:
+    """Use ``limits`` for every file this process opens from now on."""
+    global _LIMITS
+    _LIMITS = limits
+
 
 _PARSER_DIRS = tuple(str(Path(module.__file__).parent) for module in (pdfminer, pdfplumber))
 
@@ -180,14 +200,51 @@ def open_pdf(path: str | Path, password: str | None = None) -> OpenedPdf:
     """Open ``path`` with pdfplumber; every failure comes back as a coded problem, never raised."""
     try:
         return _open(Path(path), password or None)
+    except PermissionError as exc:
+        return OpenedPdf(None, [permission_problem(Path(path), exc)], sha256="")
     except Exception as exc:  # last line of defence: one bad file must not stop the batch
         return OpenedPdf(None, [problem(ErrorCode.INTERNAL, detail=_describe(exc))], sha256="")
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as text that encodes: bytes that are not UTF-8 become ``\\xNN`` (lossless, printable)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def permission_problem(path: Path, exc: OSError) -> Problem:
+    return problem(ErrorCode.PERMISSION_DENIED, path=shown_path(path), detail=exc.strerror or str(exc))
+
+
+def file_kind(mode: int) -> str | None:
+    """What a non-regular file is (None for a regular file): opening a FIFO would wait forever."""
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
 def _open(path: Path, password: str | None) -> OpenedPdf:
-    if not path.is_file():
-        shown = f"{path} (a directory)" if path.is_dir() else str(path)
-        return OpenedPdf(None, [problem(ErrorCode.NOT_FOUND, path=shown)], "", path)
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return OpenedPdf(None, [permission_problem(path, exc)], "", path)
+        return OpenedPdf(None, [problem(ErrorCode.NOT_FOUND, path=shown_path(path))], "", path)
+    kind = file_kind(mode)
+    if kind == "a directory":
+        return OpenedPdf(
+            None, [problem(ErrorCode.NOT_FOUND, path=f"{shown_path(path)} (a directory)")], "", path
+        )
+    if kind is not None:
+        return OpenedPdf(
+            None, [problem(ErrorCode.NOT_REGULAR_FILE, kind=kind, path=shown_path(path))], "", path
+        )
     sha256, size, head, tail = _fingerprint(path)
 
     def fail(code: ErrorCode, **fields: object) -> OpenedPdf:
@@ -199,34 +256,262 @@ def _open(path: Path, password: str | None) -> OpenedPdf:
     if start < 0:
         return fail(ErrorCode.NOT_PDF, head=_snippet(head), guess=_guess_kind(head))
     has_eof = b"%%EOF" in tail
+    # PDFium decides whether the file can be read at all: it reads damaged files pdfminer
+    # rejects (a cut xref, a /Prev loop, odd page boxes). pdfminer still opens it for its checks
+    # and as the page-by-page fallback, within a time bound: a file of zeros keeps it busy for minutes.
+    pdfium_pages, pdfium_error = _pdfium_page_count(path, password)
 
     stream = path.open("rb")
     log = _RecoveryLog()
     logging.getLogger("pdfminer").addHandler(log)
     pdf: pdfplumber.PDF | None = None
     try:
-        pdf = pdfplumber.open(stream, password=password)
-        pdf.path = path  # pdfplumber leaves it None for streams; keep it for display helpers
-        pages = pdf.pages  # walks the whole page tree: broken trees fail here
-        flipped = _normalise_page_boxes(pages)
-        first_page_error = _parse_first_page(pages)
-    except Exception as exc:
-        _release(pdf, stream, log)
+        with _deadline(_LIMITS.open_seconds):
+            pdf = pdfplumber.open(stream, password=password)
+            pdf.path = path  # pdfplumber leaves it None for streams; keep it for display helpers
+            pages = pdf.pages  # walks the whole page tree: broken trees fail here
+            flipped = _normalise_page_boxes(pages)
+        content = _check_content(pages, _LIMITS.max_stream_mb)
+        if content.too_large is not None:
+            _release(pdf, stream, log)
+            return fail(ErrorCode.CONTENT_LIMIT, page=content.too_large, limit=_LIMITS.max_stream_mb)
+        if content.damaged and len(content.damaged) == len(pages):
+            _release(pdf, stream, log)
+            return fail(ErrorCode.CONTENT_DAMAGED, pages=len(pages), detail=content.detail)
+        with _deadline(_LIMITS.open_seconds):
+            first_page_error = None if 1 in content.damaged else _parse_first_page(pages)
+    except (Exception, _Overtime) as exc:
+        _release(pdf, stream, log, walk=not isinstance(exc, _Overtime))
+        if pdfium_pages and not _is_password_error(exc):
+            return _pdfium_only(path, sha256, pdfium_pages, exc)
+        if isinstance(exc, _Overtime) and pdfium_error is not None:
+            detail = f"PDFium cannot load it ({pdfium_error}) and pdfminer did not finish parsing it: {exc}"
+            return fail(ErrorCode.MALFORMED, detail=detail)
         return OpenedPdf(None, [_classify(exc, password, has_eof, size)], sha256, path)
 
     opened = OpenedPdf(pdf, [], sha256, path, len(pages), stream, log)
     if not pages:
         opened.close()
+        if pdfium_pages:
+            return _pdfium_only(path, sha256, pdfium_pages, None)
         return fail(ErrorCode.NO_PAGES)
+    if first_page_error is not None and _pdfium_reads_text(path, password, 0):
+        first_page_error = None  # PDFium reads the page pdfminer cannot: nothing is lost
     if first_page_error is not None and len(pages) == 1:  # nothing readable is left
         opened.close()
         return OpenedPdf(None, [_classify(first_page_error, password, has_eof, size)], sha256, path)
+    if content.damaged:
+        opened.problems.append(
+            problem(ErrorCode.PAGES_DAMAGED, count=len(content.damaged), pages=_page_ranges(content.damaged))
+        )
     try:
         _add_warnings(opened, first_page_error, head[:start], has_eof, flipped)
     except Exception:
         opened.close()  # the caller's guard reports it; the file must not stay open
         raise
     return opened
+
+
+class _Overtime(BaseException):
+    """pdfminer took longer than ``limits.open_seconds`` over the file's structure (a
+    BaseException: pdfminer's own ``except Exception`` recovery loops must not swallow it)."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`_Overtime` in this block after ``seconds`` (pdfminer is pure Python, so an
+    alarm stops it between two bytecodes). Signals reach only the main thread: elsewhere (a Dask
+    worker's threads) the block runs unbounded and the worker's own time budget is the bound."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise _Overtime(f"pdfminer did not finish parsing the file's structure within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    # Repeat every 0.2 s after the first expiry, in case a bare ``except`` swallowed one.
+    remaining, _ = signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if remaining:  # someone else's alarm was running: give it back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
+def _pdfium_page_count(path: Path, password: str | None) -> tuple[int, str | None]:
+    """Pages PDFium finds in the file (0 and why when it cannot load it)."""
+    import pypdfium2 as pdfium
+
+    try:
+        with PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(str(path), password=password or None)
+            try:
+                return len(pdf), None
+            finally:
+                pdf.close()
+    except Exception as exc:
+        return 0, _describe(exc)
+
+
+def _pdfium_reads_text(path: Path, password: str | None, index: int) -> bool:
+    """Whether PDFium finds characters on page ``index`` (0-based)."""
+    import pypdfium2 as pdfium
+
+    try:
+        with PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(str(path), password=password or None)
+            try:
+                page = pdf[index]
+                textpage = page.get_textpage()
+                found = textpage.count_chars() > 0
+                textpage.close()
+                page.close()
+                return found
+            finally:
+                pdf.close()
+    except Exception:
+        return False
+
+
+def _is_password_error(exc: BaseException) -> bool:
+    return isinstance(_root_cause(exc), PDFPasswordIncorrect | PDFEncryptionError)
+
+
+class _UnparsedPage:
+    """A page pdfminer could not give: the reader's pdfminer fallback for it fails, and says so."""
+
+    def __init__(self, number: int, reason: str) -> None:
+        self.page_number = number
+        self._reason = reason
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"pdfminer cannot parse this page: {self._reason}")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class _PdfiumOnly:
+    """Stands for the pdfplumber document when only PDFium can read the file: as many pages
+    as PDFium counts, each read by PDFium (pdfminer has none to fall back on)."""
+
+    def __init__(self, pages: int, reason: str) -> None:
+        self.pages = [_UnparsedPage(n + 1, reason) for n in range(pages)]
+        self.doc = type("NoXref", (), {"xrefs": ()})()
+        self.path: Path | None = None
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _pdfium_only(path: Path, sha256: str, pages: int, exc: BaseException | None) -> OpenedPdf:
+    reason = _describe(_root_cause(exc)) if exc is not None else "pdfminer finds no pages in it"
+    stand_in: Any = _PdfiumOnly(pages, reason)
+    opened = OpenedPdf(stand_in, [], sha256, path, pages)
+    opened.problems.append(
+        problem(
+            ErrorCode.REPAIRED, detail=f"pdfminer cannot open it ({reason}); PDFium reads its {pages} page(s)"
+        )
+    )
+    return opened
+
+
+@dataclass
+class _ContentCheck:
+    too_large: int | None = None
+    """The first page whose content decompresses past the limit."""
+    damaged: list[int] = field(default_factory=list)
+    """Pages whose every content stream is zeroed or cannot be decoded."""
+    detail: str = ""
+
+
+_SIMPLE_FILTERS = {"FlateDecode", "Fl", "ASCII85Decode", "A85", "ASCIIHexDecode", "AHx"}
+
+
+def _check_content(pages: Sequence[Page], limit_mb: int) -> _ContentCheck:
+    """Decompress each page's content streams with a cap, before any is parsed: a flate bomb
+    is refused after ``limit_mb`` MB, not after gigabytes, and a page whose streams are zeroed
+    or undecodable is known to have lost its text (an empty page decodes fine)."""
+    check = _ContentCheck()
+    limit = limit_mb << 20
+    seen: dict[int, tuple[int, bool]] = {}
+    for page in pages:
+        try:
+            contents = resolve1(page.page_obj.attrs.get("Contents"))
+        except Exception:
+            continue
+        streams = contents if isinstance(contents, list) else [contents]
+        total, verdicts = 0, []
+        for item in streams:
+            key = id(item)
+            if key not in seen:
+                try:
+                    seen[key] = _decoded_size(resolve1(item), limit - total)
+                except Exception:
+                    seen[key] = (0, True)
+            size, damaged = seen[key]
+            total += size
+            verdicts.append(damaged)
+            if total > limit:
+                check.too_large = page.page_number
+                return check
+        if verdicts and all(verdicts):
+            check.damaged.append(page.page_number)
+            check.detail = "content streams zeroed or not decodable"
+    return check
+
+
+def _decoded_size(stream: object, budget: int) -> tuple[int, bool]:
+    """(decoded size, damaged) of one content stream; stops counting past ``budget`` bytes."""
+    if not isinstance(stream, PDFStream):
+        return 0, False
+    data = stream.rawdata if stream.rawdata is not None else stream.data
+    if data and not data.strip(b"\x00"):
+        return len(data), True  # zeroed
+    if stream.rawdata is not None and stream.decipher:  # encrypted: what the parsers will decode
+        data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
+    filters = [str(getattr(f, "name", f)) for f, _ in stream.get_filters()]
+    if any(f not in _SIMPLE_FILTERS for f in filters):
+        return len(data or b""), False  # decoded by the parsers; not measured here
+    for name in filters:
+        if name in ("ASCII85Decode", "A85"):
+            data = base64.a85decode(data.strip().removeprefix(b"<~").removesuffix(b"~>") or b"", adobe=False)
+        elif name in ("ASCIIHexDecode", "AHx"):
+            data = bytes.fromhex(re.sub(rb"[^0-9A-Fa-f]", b"", data.split(b">")[0]).decode())
+        else:
+            return _inflated_size(data, budget)
+    return len(data or b""), False
+
+
+def _inflated_size(data: bytes, budget: int) -> tuple[int, bool]:
+    inflater = zlib.decompressobj()
+    size = 0
+    chunk = data
+    try:
+        while chunk:
+            out = inflater.decompress(chunk, 1 << 20)
+            size += len(out)
+            if size > budget:
+                return size, False
+            chunk = inflater.unconsumed_tail
+    except zlib.error:
+        return size, not _inflates_partly(data)  # pdfminer keeps what decodes before the damage
+    return size, False
+
+
+def _inflates_partly(data: bytes) -> bool:
+    """Whether a stream that fails to inflate gives any bytes before the damage."""
+    inflater = zlib.decompressobj()
+    for start in range(min(len(data), 1 << 13)):  # byte by byte, as pdfminer recovers
+        try:
+            if inflater.decompress(data[start : start + 1], 1 << 16):
+                return True
+        except zlib.error:
+            return False
+    return False
 
 
 def _add_warnings(
@@ -320,11 +605,14 @@ def _parse_first_page(pages: Sequence[Page]) -> Exception | None:
     return None
 
 
-def _release(pdf: pdfplumber.PDF | None, stream: BinaryIO | None, log: _RecoveryLog | None) -> None:
-    """Free what :func:`_open` acquired, whatever state a failure left it in."""
+def _release(
+    pdf: pdfplumber.PDF | None, stream: BinaryIO | None, log: _RecoveryLog | None, walk: bool = True
+) -> None:
+    """Free what :func:`_open` acquired, whatever state a failure left it in; ``walk=False`` when
+    pdfminer ran out of time: ``close()`` walks the page tree again, at the same cost."""
     if log is not None:
         logging.getLogger("pdfminer").removeHandler(log)
-    if pdf is not None:
+    if pdf is not None and walk:
         with contextlib.suppress(Exception):  # close() walks the page tree, which may be what failed
             pdf.close()
     if stream is not None:
@@ -384,8 +672,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _snippet(head: bytes, limit: int = 32) -> str:
-    return head[:limit].decode("utf-8", errors="replace")
+def _snippet(head: bytes) -> str:
+    """What a message shows of a file that is not a PDF: a known signature at most. The file may
+    be anything (a link may point at a system file): its content never goes into a report."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n\f")
+    lowered = stripped[:64].lower()
+    for magic in (*(m for m, _ in _SIGNATURES), *_HTML_MARKERS, b"<?xml"):
+        if lowered.startswith(magic.lower()):
+            return stripped[: len(magic)].decode("latin-1")
+    return "…"
 
 
 def _guess_kind(head: bytes) -> str:

@@ -10,14 +10,19 @@ import gc
 import hashlib
 import io
 import logging
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from reportlab.pdfgen import canvas
 
+from pipeline.config import LimitSettings
+from pipeline.document import Status
 from pipeline.errors import ErrorCode, is_fatal
+from pipeline.reading import opening
 from pipeline.reading.opening import (
     GARBLED_PAGE_SHARE,
     OpenedPdf,
@@ -26,6 +31,7 @@ from pipeline.reading.opening import (
     text_layer_problems,
     text_layer_report,
 )
+from pipeline.reading.reader import read_pdf
 
 E = ErrorCode
 
@@ -50,7 +56,7 @@ BAD: dict[str, Expect] = {
     "neighborhood-encrypted.pdf": Expect((E.ENCRYPTED,), words=("--password",)),
     "neighborhood-scanned-p1-4.pdf": Expect(text=(E.NEEDS_OCR,), words=("4 page(s)", "OCR")),
     "neighborhood-truncated.pdf": Expect((E.TRUNCATED,), words=("truncated", "264,885 bytes")),
-    "not-a-pdf.pdf": Expect((E.NOT_PDF,), words=("plain text", "Changes in the")),
+    "not-a-pdf.pdf": Expect((E.NOT_PDF,), words=("plain text",)),  # its content is never quoted
     "pdfminer__encryption-aes-256-r6__pw-usersecret.pdf": Expect((E.ENCRYPTED,), words=("--password",)),
     "pdfminer__pdf-with-jbig2-image-only.pdf": Expect(text=(E.NEEDS_OCR,), words=("OCR",)),
     "pdfminer__zen_of_python_corrupted.pdf": Expect((E.REPAIRED,), text=(), words=("corrupted",)),
@@ -374,3 +380,56 @@ def test_closing_releases_file_and_log_handler(tmp_path: Path) -> None:
     gc.collect()
     assert stream is not None and stream.closed
     assert logger.handlers == before
+
+
+def test_a_non_pdf_is_never_quoted(tmp_path: Path) -> None:
+    opened = open_pdf(_write(tmp_path, b"root:x:0:0:root:/root:/bin/bash\nsecret:$6$hash\n"))
+    assert _codes(opened) == [E.NOT_PDF.value]
+    assert "root:x" not in opened.problems[0].message and "secret" not in opened.problems[0].message
+
+
+def test_zeroed_content_is_named_page_by_page_and_fails_when_it_is_all_there_is(tmp_path: Path) -> None:
+    good = zlib.compress(_text("Page one"))
+    zeroed = bytes(len(good))
+    with open_pdf(
+        _write(tmp_path, _hand_built_pdf((HELVETICA, good), (HELVETICA, zeroed), flate=True))
+    ) as half:
+        assert _codes(half) == [E.PAGES_DAMAGED.value]
+        assert half.problems[0].message.endswith(": 2")
+    everything = _hand_built_pdf((HELVETICA, zeroed), (HELVETICA, zeroed), flate=True)
+    with open_pdf(_write(tmp_path, everything, "all.pdf")) as gone:  # never "success" with no text
+        assert _codes(gone) == [E.CONTENT_DAMAGED.value] and gone.pdf is None
+
+
+def test_a_flate_bomb_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    bomb = zlib.compress(b"BT /F1 12 Tf 20 100 Td (x) Tj ET" + b" " * (3 << 20), 9)
+    opening.configure(LimitSettings(max_stream_mb=1))
+    try:
+        with open_pdf(_write(tmp_path, _hand_built_pdf((HELVETICA, bomb), flate=True))) as opened:
+            assert _codes(opened) == [E.CONTENT_LIMIT.value] and "max_stream_mb" in opened.problems[0].message
+    finally:
+        opening.configure(LimitSettings())
+
+
+def test_pdfium_decides_when_pdfminer_cannot_open_the_file(tmp_path: Path) -> None:
+    data = _reportlab_pdf(3)
+    cut = data[: data.rindex(b"xref")]  # cut before the xref: pdfminer finds no /Root, PDFium reads it
+    path = _write(tmp_path, cut)
+    with open_pdf(path) as opened:
+        assert opened.pdf is not None and opened.pages == 3
+        assert any("PDFium" in p.message for p in opened.problems)
+    document = read_pdf(path)
+    assert document.status == Status.PARTIAL and "Page 3, line 39" in document.text
+
+
+def test_pdfminer_is_stopped_when_it_takes_too_long(tmp_path: Path) -> None:
+    path = _write(tmp_path, _reportlab_pdf(1))
+    slow = mock.patch.object(opening, "_normalise_page_boxes", side_effect=lambda pages: time.sleep(5))
+    opening.configure(LimitSettings(open_seconds=0.5))
+    try:
+        started = time.monotonic()
+        with slow, open_pdf(path) as opened:  # PDFium reads it: the file still opens
+            assert opened.pdf is not None and any("PDFium" in p.message for p in opened.problems)
+        assert time.monotonic() - started < 3
+    finally:
+        opening.configure(LimitSettings())
