@@ -14,13 +14,27 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-.PHONY: setup run test lint bench bench-batch
-setup: $(STAMP)
+# OCR engine for scanned pages: Debian packages, installed when tesseract is missing and we
+# are root (CI); otherwise the command to run is printed and scans stay E108 "needs OCR".
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-por
 
-run: $(STAMP)
+.PHONY: setup ocr-engine run test lint bench bench-batch bench-ocr
+setup: $(STAMP) ocr-engine
+
+ocr-engine:
+	@if command -v tesseract >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PACKAGES)) \
+		|| echo "warning: could not install $(OCR_PACKAGES): scanned pages will not be read"; \
+	else \
+		echo "note: OCR is not installed, so scanned pages are not read; install it with"; \
+		echo "  sudo apt-get install $(OCR_PACKAGES)   (macOS: brew install tesseract tesseract-lang)"; \
+	fi
+
+run: $(STAMP) ocr-engine
 	$(BIN)/csminer run corpus/ --out outputs/
 
-test: $(STAMP)
+test: $(STAMP) ocr-engine
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/python -m pytest -q
 
@@ -33,3 +47,6 @@ bench: $(STAMP)
 
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
+
+bench-ocr: $(STAMP) ocr-engine
+	$(BIN)/python benchmarks/bench_ocr.py

@@ -90,6 +90,25 @@ def _summary(document: Document) -> str:
     return "\n".join(lines)
 
 
+OcrOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ocr",
+        help="auto (default): OCR pages with no usable text layer (Tesseract); always: every page; never.",
+    ),
+]
+
+
+def _with_ocr(config: Config, ocr: str | None) -> Config:
+    """``--ocr`` is ``reading.ocr`` (it wins over a ``--set reading.ocr=…``)."""
+    if ocr is None:
+        return config
+    try:
+        return config.override(f"reading.ocr={ocr}")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--ocr") from exc
+
+
 @app.command()
 def parse(
     inputs: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
@@ -98,11 +117,12 @@ def parse(
     fragments: Annotated[bool, typer.Option(help="Include per-line fragments in the JSON.")] = False,
     password: PasswordOption = None,
     settings: SetOption = None,
+    ocr: OcrOption = None,
 ) -> None:
     """Read PDFs into the document model: blocks in reading order, notes, tables, furniture."""
     from .batch import RunError, assign_identities, check_output, make_entries
 
-    config = _config(settings)
+    config = _with_ocr(_config(settings), ocr)
     opening.configure(config.limits)
     found = _found_or_exit(inputs)
     if out is not None:
@@ -213,6 +233,7 @@ def run(
     ] = False,
     password: PasswordOption = None,
     settings: SetOption = None,
+    ocr: OcrOption = None,
 ) -> None:
     """Mine intervention records from PDFs: read, find mentions, detect, assemble, classify, export."""
     from rich.console import Console
@@ -220,7 +241,7 @@ def run(
     from .batch import RunError, run_batch, summary_table
     from .inventory import InventoryError
 
-    config = _config(settings)
+    config = _with_ocr(_config(settings), ocr)
     found = _found_or_exit(inputs)
     paths = found.paths
     if not (models / "card.json").is_file():

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 READING_BACKENDS = ("pdfium", "pdfminer")
+OCR_MODES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,24 @@ class ReadingSettings:
     backend: str = "pdfium"
     """What reads the pages' characters and strokes: "pdfium" (fast; pdfminer takes over any page
     it cannot read) or "pdfminer" (pdfplumber's own parser, several times slower)."""
+    ocr: str = "auto"
+    """"auto": OCR the pages with no usable text layer; "always": OCR every page; "never"."""
+    ocr_languages: str = "auto"
+    """Tesseract languages ("spa", "eng+por"); "auto": English, Spanish and Portuguese until the
+    document's language is detected, then that language."""
+    ocr_dpi: int = 300
+    """Resolution scanned pages are drawn at for OCR."""
+    ocr_min_confidence: float = 60.0
+    """OCR'd pages whose mean word confidence (0-100) is under this are reported as low quality."""
+    ocr_page_seconds: float = 60.0
+    """OCR of one page stops after this."""
+
     def __post_init__(self) -> None:
         if self.backend not in READING_BACKENDS:
             choices = ", ".join(READING_BACKENDS)
             raise ValueError(f"reading.backend must be one of {choices}, not {self.backend!r}")
+        if self.ocr not in OCR_MODES:
+            raise ValueError(f"reading.ocr must be one of {', '.join(OCR_MODES)}, not {self.ocr!r}")
 
 
 @dataclass(frozen=True)

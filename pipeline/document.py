@@ -110,6 +110,21 @@ class Furniture:
 
 
 @dataclass
+class OcrPage:
+    """A page whose text was read by OCR (no usable text layer, or ``reading.ocr=always``)."""
+
+    page: int
+    confidence: float
+    """Mean word confidence, 0-100, as the OCR engine gives it."""
+    words: int
+    language: str
+    """The engine's language(s) the page was read with ("eng", "spa+eng" …)."""
+    seconds: float = 0.0
+    """Time spent drawing and reading the page (kept out of :meth:`Document.to_dict`, which is
+    the same for the same file)."""
+
+
+@dataclass
 class Document:
     doc: str
     path: str
@@ -124,6 +139,8 @@ class Document:
     """Bibliography entries, kept apart from the body."""
     asides: list[Block] = field(default_factory=list)
     """Figure sources, notes and photo credits: kept, but not body text."""
+    ocr: list[OcrPage] = field(default_factory=list)
+    """The pages read by OCR; their text is in blocks and notes like any other page's."""
     sha256: str = ""
     title: str | None = None
     text: str = ""
@@ -141,6 +158,14 @@ class Document:
             parts.append(unit.text)
             pos = unit.end
         self.text = "".join(parts)
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.page for p in self.ocr]
+
+    @property
+    def ocr_seconds(self) -> float:
+        return sum(p.seconds for p in self.ocr)
 
     def locate(self, start: int, end: int) -> list[tuple[int, BBox]]:
         """Pages and boxes of the document text ``[start, end)``: grounding for any span."""
@@ -175,4 +200,5 @@ class Document:
             "furniture": [asdict(f) for f in self.furniture],
             "references": [unit(b) for b in self.references],
             "asides": [unit(b) for b in self.asides],
+            "ocr": [{k: v for k, v in asdict(p).items() if k != "seconds"} for p in self.ocr],
         }

@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     GARBLED_FONT = "W206"
     PAGES_DAMAGED = "W207"
     IMAGE_SCALED = "W208"
+    OCR_UNAVAILABLE = "W209"
+    OCR_LOW_CONFIDENCE = "W210"
     NER_UNAVAILABLE = "W301"
     PARSER_UNAVAILABLE = "W302"
 
@@ -110,6 +112,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.IMAGE_SCALED: (
         "page {page} is {width:g} × {height:g} pt: drawn at {resolution:.3g} pixels per inch "
         "to stay within {pixels:,} pixels"
+    ),
+    ErrorCode.OCR_UNAVAILABLE: (
+        "{count} page(s) have no usable text layer ({pages}) and OCR is not installed (no "
+        "`tesseract` program on PATH), so they were not read: {hint}"
+    ),
+    ErrorCode.OCR_LOW_CONFIDENCE: (
+        "{count} page(s) read by OCR with low confidence ({pages}; mean {confidence:.0f}%): expect "
+        "misread words there; a cleaner scan, at 300 dpi or more, reads better"
     ),
     ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
     ErrorCode.PARSER_UNAVAILABLE: "no pretrained parser installed: actor roles are read from the words"

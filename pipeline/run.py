@@ -108,10 +108,18 @@ def process_document(
             "tables": len(document.tables),
             "sentences": sentences,
             "records": len(records),
+            "ocr_pages": len(document.ocr),
         },
         "errors": [{"code": e.code, "message": e.message, "page": e.page} for e in document.errors],
         "warnings": list(stages.notes),
         "timings": {k: round(v, 3) for k, v in timings.items()},
+        "ocr": {  # pages read by OCR, the time spent on them (part of "read") and how sure it was
+            "pages": document.ocr_pages,
+            "seconds": round(document.ocr_seconds, 3),
+            "confidence": round(sum(p.confidence for p in document.ocr) / len(document.ocr), 1)
+            if document.ocr
+            else None,
+        },
         "pipeline_version": __version__,
         "model_version": stages.models.version,
     }

@@ -35,6 +35,7 @@ from .layout import (
     split_lines,
 )
 from .notes import NOTES_HEADING, REFERENCES_HEADING, leading_number, split_notes
+from .ocr import OcrPass
 from .opening import OpenedPdf, PageTextInfo, open_pdf, text_layer_problems, text_layer_report
 from .pdfium_pages import PdfiumPages
 from .tables import find_tables, table_regions
@@ -148,12 +149,15 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, pass
     document.pages = total
     limit = min(total, settings.max_pages or total)
     source = _page_source(opened, settings, password)
+    ocr = OcrPass(opened.path, password, settings)
     try:
         for index in range(limit):
             number = index + 1
             try:
                 content = source.content(index)
                 info = text_layer_report(content)
+                # a scan (or an unreadable text layer) is read by OCR into the same content
+                content, info = ocr.page(content, info, index)
                 infos.append(info)
                 if not info.needs_ocr:
                     pages.append(_take_page(content, settings))
@@ -163,7 +167,10 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, pass
                 )
     finally:
         source.close()
+        ocr.close()
+    document.ocr = ocr.pages
     document.errors.extend(text_layer_problems(infos))
+    document.errors.extend(ocr.problems())
     document.errors.extend(opened.drain_recoveries())
     if not pages:
         return
