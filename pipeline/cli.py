@@ -348,9 +348,74 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
 
 
+GoldOption = Annotated[
+    list[Path],
+    typer.Option(
+        "--gold",
+        help="Gold records (JSON Lines, RECORDS.md shape); repeat it, or list more .jsonl files after it.",
+    ),
+]
+
+
+def _gold_and_inputs(gold: list[Path], inputs: list[Path]) -> tuple[list[Path], list[Path]]:
+    """``--gold a.jsonl b.jsonl folder/``: the shell hands ``b.jsonl`` over as an argument; every
+    .jsonl argument is a gold file, the rest are PDFs or folders."""
+    extra = [p for p in inputs if p.suffix.lower() == ".jsonl"]
+    return [*gold, *extra], [p for p in inputs if p.suffix.lower() != ".jsonl"]
+
+
+def _load_gold(files: list[Path]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Gold records of every file, and which file codes each document."""
+    from .evaluate import load_jsonl
+
+    records: list[dict[str, Any]] = []
+    source_of: dict[str, str] = {}
+    for path in files:
+        if not path.is_file():
+            typer.echo(f"error: no gold file at {path}", err=True)
+            raise typer.Exit(2)
+        for record in load_jsonl(path):
+            records.append(record)
+            source_of.setdefault(str(record.get("doc")), path.name)
+    return records, source_of
+
+
+def _gold_documents(
+    gold_files: list[Path], inputs: list[Path], ner: bool
+) -> tuple[list[Any], list[dict[str, Any]], Any]:
+    """Read every PDF given and align it to the gold. A PDF no gold record names is a document
+    coded as having none (a near-miss), in the gold file of the other documents of its folder."""
+    from .nlp.actors import ActorMatcher, ActorRegistry
+    from .nlp.sentences import sentence_splitter
+    from .nlp.syntax import GrammarReader
+    from .records.inputs import document_inputs
+    from .records.train import gold_documents
+
+    records, source_of = _load_gold(gold_files)
+    paths = _pdfs_or_exit(inputs)
+    for path in paths:
+        if path.stem not in source_of:
+            coded = [source_of[p.stem] for p in paths if p.parent == path.parent and p.stem in source_of]
+            source_of[path.stem] = coded[0] if coded else gold_files[0].name
+            typer.echo(f"{path.stem}: no gold record, taken as coded with none ({source_of[path.stem]})")
+    matcher = ActorMatcher(ActorRegistry.load(), use_ner=ner)
+    splitter = sentence_splitter()
+    inputs_of = []
+    for path in paths:
+        document = read_pdf(path)
+        if document.status == Status.FAILURE:
+            typer.echo(_summary(document), err=True)
+            continue
+        inputs_of.append(document_inputs(document, matcher, splitter))
+    missing = sorted({str(r.get("doc")) for r in records} - {i.document.doc for i in inputs_of})
+    if missing:
+        typer.echo(f"warning: no PDF given for gold document(s): {', '.join(missing)}", err=True)
+    return gold_documents(inputs_of, records, source_of), records, GrammarReader(enabled=ner)
+
+
 @app.command()
 def train(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold records (JSON Lines, RECORDS.md shape).")],
+    gold: GoldOption,
     inputs: Annotated[
         list[Path], typer.Argument(help="The PDFs the gold records come from (files or folders).")
     ],
@@ -360,79 +425,85 @@ def train(
         bool, typer.Option(help="Use the pretrained pipeline (NER and parser) while training.")
     ] = True,
 ) -> None:
-    """Train detection, roles and kinds from gold records; report section-fold cross-validation."""
+    """Train detection, roles and kinds on every gold document; report leave-one-document-out
+    and transfer figures."""
     import hashlib
 
     from . import __version__, source_digest
-    from .evaluate import load_aliases, load_jsonl
-    from .nlp.actors import ActorMatcher, ActorRegistry
-    from .nlp.sentences import sentence_splitter
-    from .nlp.syntax import GrammarReader
+    from .evaluate import document_table, load_aliases
     from .records.store import save_models
-    from .records.train import prepare
     from .records.train import train as train_models
 
-    records = load_jsonl(gold)
-    docs = {r.get("doc") for r in records}
-    paths = [p for p in pdf_paths(inputs) if p.stem in docs]
-    if not paths:
-        typer.echo(f"none of the PDFs given is a document of {gold}", err=True)
+    gold_files, pdfs = _gold_and_inputs(gold, inputs)
+    documents, records, grammar = _gold_documents(gold_files, pdfs, ner)
+    if not documents:
+        typer.echo("none of the PDFs given could be read", err=True)
         raise typer.Exit(2)
-    matcher = ActorMatcher(ActorRegistry.load(), use_ner=ner)
-    splitter = sentence_splitter()
-    datas = []
-    for path in paths:
-        document = read_pdf(path)
-        if document.status == Status.FAILURE:
-            typer.echo(_summary(document), err=True)
-            continue
-        datas.append(prepare(document, matcher, splitter))
     aliases = load_aliases(actors or _registry_aliases())
-    digest = hashlib.sha256(gold.read_bytes()).hexdigest()
-    grammar = GrammarReader(enabled=ner)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in gold_files)).hexdigest()
     fitted, figures = train_models(
-        datas, records, aliases, version=f"{__version__}+{digest[:8]}.{source_digest()[:8]}", grammar=grammar
+        documents,
+        records,
+        aliases,
+        version=f"{__version__}+{digest[:8]}.{source_digest()[:8]}",
+        grammar=grammar,
     )
+    groups: dict[str, list[str]] = {}
+    for d in documents:
+        groups.setdefault(d.group, []).append(d.doc)
     card = {
         "training_data": {
-            "gold": gold.name,
+            "gold": [p.name for p in gold_files],
+            "gold_sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in gold_files},
             "sha256": digest,
             "records": len(records),
-            "documents": [d.document.doc for d in datas],
+            "documents": [d.doc for d in documents],
+            "reports": groups,
             "pipeline_source_sha256": source_digest(),
         },
         "features": {
-            "detector": "TF-IDF word 1-2 grams + mention features"
-            " (actor types, amounts, years, cue words, program names)",
+            "detector": "TF-IDF word 1-2 grams of the delexicalised sentence + mention features"
+            " (actor types, amounts, years, cue words, program names, cooperation-statement shape)",
             "roles": "words around each actor mention + actor type, position, preceding preposition"
             " + its grammar (dependency label, governing preposition and verb) from the parser",
             "hard_soft, scope": "codebook axis cues (themes grouped by RECORDS.md), no class prior",
             "modality": "actor types and Latin American / other countries in the evidence",
             "themes": "codebook cue words, kept where they held up on the training records",
         },
-        "cross_validation": {"folds": "the report's top-level sections", **figures},
-        "ner": matcher.ner_available,
+        "held_out": {
+            "method": "leave one document out (renderings of one report held out together);"
+            " every document scored, near-misses' records all spurious",
+            **figures,
+        },
+        "ner": grammar.available and fitted is not None,
         "parser": grammar.available,
         "training_counts": fitted.meta,
     }
     save_models(fitted, models, card)
-    keys = [
-        "detect_f1",
-        "hard_soft_acc",
-        "scope_acc",
-        "modality_acc",
-        "funders_f1",
-        "amounts_f1",
-        "years_start_acc",
-    ]
-    typer.echo("cross-validated (section folds): " + " ".join(f"{k}={figures.get(k)}" for k in keys))
+    lodo = figures.get("leave_one_document_out")
+    if lodo:
+        typer.echo("leave-one-document-out (every document scored by models that never saw it):")
+        typer.echo(document_table(lodo))
+    else:
+        typer.echo("one report only: no held-out figures (give the gold of several reports)")
+    for name, row in (figures.get("transfer") or {}).items():
+        typer.echo(
+            f"transfer {name}: detect_f1={row['detect_f1']} P={row['detect_precision']}"
+            f" R={row['detect_recall']} hard_soft={row['hard_soft_acc']} scope={row['scope_acc']}"
+        )
     typer.echo(f"models written to {models}/")
 
 
 @app.command()
 def evaluate(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold records (JSON Lines).")],
-    pred: Annotated[Path, typer.Option("--pred", help="Predicted records (records.jsonl).")],
+    gold: GoldOption,
+    pred: Annotated[
+        Path | None, typer.Option("--pred", help="Predicted records (records.jsonl).")
+    ] = None,
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="More gold files; with --ablate, the PDFs the gold records come from."),
+    ] = None,
     actors: Annotated[
         Path | None, typer.Option("--actors", help="Alias table (canonical,type,aliases).")
     ] = None,
@@ -440,13 +511,105 @@ def evaluate(
     details: Annotated[
         bool, typer.Option("--details/--no-details", help="List missed and spurious records.")
     ] = True,
+    models: ModelsOption = DEFAULT_MODELS,
+    ablate: Annotated[
+        bool,
+        typer.Option(
+            "--ablate",
+            help="Per rule: the leave-one-document-out figures with that rule switched off, per document.",
+        ),
+    ] = False,
+    ner: Annotated[bool, typer.Option(help="With --ablate: use the pretrained parser.")] = True,
 ) -> None:
-    """Score records against gold: the scorer's figures, confusion tables, missed and spurious records."""
+    """Score records against gold: the scorer's figures, a per-document table, confusion
+    tables, missed and spurious records; or (``--ablate``) measure every rule."""
+    from .evaluate import document_rows, document_table, load_aliases, load_jsonl, report
     from .evaluate import evaluate as score
-    from .evaluate import load_aliases, load_jsonl, report
 
-    ev = score(load_jsonl(gold), load_jsonl(pred), load_aliases(actors or _registry_aliases()), all_docs)
-    typer.echo(report(ev, details=details))
+    gold_files, rest = _gold_and_inputs(gold, inputs or [])
+    aliases = load_aliases(actors or _registry_aliases())
+    if ablate:
+        _ablate(gold_files, rest, aliases, ner)
+        return
+    if pred is None:
+        raise typer.BadParameter("give the records to score", param_hint="--pred")
+    golds, _ = _load_gold(gold_files)
+    predicted = load_jsonl(pred)
+    ev = score(golds, predicted, aliases, all_docs)
+    typer.echo(report(ev, details=False).split("\n\n")[0])
+    docs = {str(g.get("doc")) for g in golds}
+    if all_docs:
+        docs |= {str(p.get("doc")) for p in predicted if isinstance(p, dict)}
+    typer.echo("\nper document:")
+    typer.echo(document_table(document_rows(golds, predicted, aliases, sorted(docs))))
+    warning = _in_sample_warning(gold_files, golds, predicted, models)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(report(ev, details=details).split("\n", 2)[2].lstrip("\n"))
+
+
+def _in_sample_warning(
+    gold_files: list[Path], golds: list[dict[str, Any]], predicted: list[dict[str, Any]], models: Path
+) -> str | None:
+    """Whether the records were made by models trained on this gold: then the figures are
+    in-sample, not a result."""
+    card_path = models / "card.json"
+    if not card_path.is_file():
+        return None
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    versions = {str(p.get("model_version")) for p in predicted if isinstance(p, dict)}
+    if card.get("version") not in versions:
+        return None
+    trained = set((card.get("training_data") or {}).get("documents") or [])
+    scored = sorted(trained & {str(g.get("doc")) for g in golds})
+    if not scored:
+        return None
+    return (
+        f"in-sample: the models that made these records ({card['version']}) were trained on the gold"
+        f" of {', '.join(scored)}; these figures are not held-out results (see the model card's"
+        " leave-one-document-out table, or `csminer train`)"
+    )
+
+
+STAGE_FIGURE = {"roles": "funders_f1", "fields": "recipients_f1"}
+"""The figure a rule of each stage decides (detect F1 for the others)."""
+RULE_FIGURE = {"modality-from-funders": "modality_acc"}
+
+
+def _ablate(gold_files: list[Path], inputs: list[Path], aliases: dict[str, str], ner: bool) -> None:
+    """Leave-one-document-out records built again with each rule off, scored per document."""
+    from .evaluate import document_table
+    from .records.rules import ALL_ON, RULES
+    from .records.train import held_out_records, scored
+
+    documents, records, grammar = _gold_documents(gold_files, inputs, ner)
+    held = held_out_records(documents, records, aliases, "group", grammar)
+    base = scored(documents, records, held.records, aliases)
+    typer.echo("all rules on (leave-one-document-out):")
+    typer.echo(document_table(base))
+    typer.echo(
+        "Each rule switched off in turn. 'better' / 'worse': documents whose figure the rule decides"
+        " (detect F1; funders F1 for roles; recipients F1 or modality for fields) rises / falls"
+        " without it: a rule that makes more documents worse than better earns its place."
+    )
+    figures = ("detect_f1", "detect_precision", "funders_f1", "recipients_f1", "modality_acc")
+    names = " ".join(f"{f:>9.9}" for f in figures)
+    typer.echo(f"{'rule off':26} {'stage':9} {'better':>6} {'worse':>5}  {names}")
+    for rule in RULES.values():
+        rebuilt = held.rebuild(documents, ALL_ON.without(rule.name), grammar)
+        rows = scored(documents, records, rebuilt, aliases)
+        target = RULE_FIGURE.get(rule.name) or STAGE_FIGURE.get(rule.stage, "detect_f1")
+        deltas = {
+            doc: (row[target] or 0.0) - (base["documents"][doc][target] or 0.0)
+            for doc, row in rows["documents"].items()
+        }
+        better = sum(d > 1e-9 for d in deltas.values())
+        worse = sum(d < -1e-9 for d in deltas.values())
+        micro = " ".join(f"{(rows['micro'][f] or 0.0) - (base['micro'][f] or 0.0):>+9.4f}" for f in figures)
+        typer.echo(f"{rule.name:26} {rule.stage:9} {better:>6} {worse:>5}  {micro}")
+        changed = ", ".join(f"{doc} {d:+.3f}" for doc, d in deltas.items() if abs(d) > 1e-9)
+        if changed:
+            typer.echo(f"    {target} without it: {changed}")
 
 
 def _registry_aliases() -> Path:

@@ -84,8 +84,16 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class RulesSettings:
+    disabled: str = ""
+    """Comma-separated names of the records stage's rules to switch off (see
+    ``pipeline/records/rules.py``); checked against the registry when a run starts."""
+
+
+@dataclass(frozen=True)
 class Config:
     reading: ReadingSettings = field(default_factory=ReadingSettings)
+    rules: RulesSettings = field(default_factory=RulesSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
 
     def override(self, *assignments: str) -> Config:

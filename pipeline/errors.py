@@ -1,7 +1,9 @@
 """The error catalogue: one code and one message template per thing that can go wrong.
 
 Codes are stable (scripts match on them); messages say what happened to *this* document and
-what the user can do. ``E`` codes fail a document, ``W`` codes make it partial.
+what the user can do. ``E`` codes fail a document, ``W2xx`` codes make it partial; ``W3xx``
+codes say what the models lost or do not know (no parser, another language, no security
+content) and leave the reading status as it is.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class ErrorCode(StrEnum):
     OCR_LOW_CONFIDENCE = "W210"
     NER_UNAVAILABLE = "W301"
     PARSER_UNAVAILABLE = "W302"
+    OTHER_LANGUAGE = "W303"
+    NO_SECURITY_CONTENT = "W304"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -124,6 +128,16 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NER_UNAVAILABLE: "no pretrained NER model installed: actors outside the registry are not found",
     ErrorCode.PARSER_UNAVAILABLE: "no pretrained parser installed: actor roles are read from the words"
     " around each mention, not from the sentence's grammar",
+    ErrorCode.OTHER_LANGUAGE: (
+        "the report is written in {language} ({iso}; {share:.0%} of its words are its common words), "
+        "and the records models know English reports only: expect missed and wrong records, and "
+        "review them, or add gold records in {language} and retrain"
+    ),
+    ErrorCode.NO_SECURITY_CONTENT: (
+        "only {about} of its {sentences} sentences use any of the codebook's security words: the "
+        "report is likely not about security cooperation, and any record from it is likely no "
+        "intervention"
+    ),
 }
 
 

@@ -462,6 +462,93 @@ def _theme_table(per_theme: dict[str, Counts]) -> dict[str, dict[str, float]]:
     }
 
 
+DOCUMENT_COLUMNS = (
+    "gold",
+    "predicted",
+    "matched",
+    "detect_precision",
+    "detect_recall",
+    "detect_f1",
+    "hard_soft_acc",
+    "scope_acc",
+    "funders_f1",
+    "amounts_f1",
+    "years_start_acc",
+)
+"""The per-document table's columns (the micro totals have the same)."""
+
+
+def document_rows(
+    gold: list[dict[str, Any]],
+    pred: list[dict[str, Any]],
+    aliases: dict[str, str],
+    docs: list[str] | None = None,
+) -> dict[str, Any]:
+    """Per document, the counts and the scorer's figures, and their micro totals over all of
+    them (``{"documents": {doc: row}, "micro": row}``). Every document in ``docs`` (by
+    default those with gold records or predictions) is scored: a document without gold records
+    counts all its predictions as spurious, as ``--all-docs`` does."""
+    if docs is None:
+        predicted = {str(p.get("doc")) for p in pred if isinstance(p, dict)}
+        docs = sorted({str(g.get("doc")) for g in gold} | predicted)
+
+    def row(ev: Evaluation) -> dict[str, Any]:
+        values = {k: ev.summary.get(k) for k in ("gold", "predicted", "matched", *SUMMARY_KEYS)}
+        if not values["gold"]:  # a near-miss: precision is all there is to score, and only with records
+            values["detect_recall"] = values["detect_f1"] = None
+            if not values["predicted"]:
+                values["detect_precision"] = None
+        return values
+
+    rows = {
+        doc: row(
+            evaluate(
+                [g for g in gold if g.get("doc") == doc],
+                [p for p in pred if isinstance(p, dict) and p.get("doc") == doc],
+                aliases,
+                all_docs=True,
+            )
+        )
+        for doc in docs
+    }
+    chosen = set(docs)
+    micro = evaluate(
+        [g for g in gold if g.get("doc") in chosen],
+        [p for p in pred if isinstance(p, dict) and p.get("doc") in chosen],
+        aliases,
+        all_docs=True,
+    )
+    return {"documents": rows, "micro": row(micro)}
+
+
+def document_table(rows: dict[str, Any]) -> str:
+    """The per-document table as text, micro totals last (n/a where a figure has no case)."""
+    short = {
+        "predicted": "pred",
+        "matched": "match",
+        "detect_precision": "P",
+        "detect_recall": "R",
+        "detect_f1": "F1",
+        "hard_soft_acc": "hard_soft",
+        "scope_acc": "scope",
+        "funders_f1": "funders",
+        "amounts_f1": "amounts",
+        "years_start_acc": "years",
+    }
+
+    def cells(values: dict[str, Any]) -> list[str]:
+        out = []
+        for k in DOCUMENT_COLUMNS:
+            v = values.get(k)
+            out.append("n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v))
+        return out
+
+    header = ["document", *(short.get(k, k) for k in DOCUMENT_COLUMNS)]
+    body = [[doc, *cells(values)] for doc, values in rows["documents"].items()]
+    body.append(["micro (all documents)", *cells(rows["micro"])])
+    return "\n".join(_table(header, body)) + "\n"
+
+
 # --- output ------------------------------------------------------------------------------------
 
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .records.model import Record
+from .text import name_key
 
 MIGRATIONS: list[str] = [
     # v1: documents and their records, with evidence and actors in their own tables for queries.
@@ -162,17 +161,6 @@ def _now() -> str:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
-
-
-def normalize_name(name: str | None) -> str:
-    """A program name for comparison across reports: accents, case, punctuation and a leading
-    article dropped ("the Plan Colombia" and "Plan Colombia" are one)."""
-    if not name:
-        return ""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[^\w]+", " ", text).strip()
-    return re.sub(r"^(the|el|la|los|las)\s+", "", text)
 
 
 @dataclass
@@ -551,7 +539,7 @@ class Inventory:
         by_name: dict[str, list[int]] = {}
         by_pair: dict[tuple[str, str], list[int]] = {}
         for i, r in enumerate(rows):
-            key = normalize_name(r.get("name"))
+            key = name_key(r.get("name") or "")
             if key:
                 by_name.setdefault(key, []).append(i)
             for f in r.get("funders", []):
@@ -642,7 +630,7 @@ def _amounts_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def same_intervention(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Two records describe one intervention: the same normalized name, or a shared funder and
     recipient with overlapping years and an amount matching within 0.5%."""
-    name_a, name_b = normalize_name(a.get("name")), normalize_name(b.get("name"))
+    name_a, name_b = name_key(a.get("name") or ""), name_key(b.get("name") or "")
     if name_a and name_a == name_b:
         return True
     if not (set(a.get("funders", [])) & set(b.get("funders", []))):

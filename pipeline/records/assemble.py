@@ -16,9 +16,10 @@ from itertools import pairwise
 
 from wordfreq import zipf_frequency
 
-from ..nlp.actors import Actor, ActorMention, ActorRegistry, fold_text
+from ..nlp.actors import ActorMention, ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import YearMention
+from ..text import name_key
 from .examples import link_example
 from .features import (
     DOERS,
@@ -29,13 +30,12 @@ from .features import (
     is_bare_citation,
     is_glossary,
     is_program_name,
-    name_key,
     program_heads,
-    program_names,
     starts_with_anaphor,
-    with_emphasised_names,
 )
 from .models import Model, probabilities
+from .names import AND_NEXT, default_registry, only_cites, programs_named
+from .rules import ALL_ON, RuleSet
 
 PRECEDED = re.compile(r"\b(?:was|were)\s+preceded\s+by\b", re.IGNORECASE)
 """A program mentioned as the one that came after ("the Initiative was preceded by …"): the
@@ -167,14 +167,15 @@ class Assembler:
     """Learned P(same intervention) for two sentences of one passage; cue rules without it."""
     link_threshold: float = 0.5
     """The linker's P(same intervention) from which two sentences are one record."""
-    split_lists: bool = True
-    """A sentence naming several programs is evidence of each (else of none: an overview)."""
+    rules: RuleSet = ALL_ON
+    """The hand-written rules switched on (see :mod:`.rules`)."""
 
     def assemble(
         self, items: list[SentenceMentions], probabilities: list[float], tables: list[TableMentions]
     ) -> list[Draft]:
         acronyms = acronym_table([i.text for i in items])
         keys = NameKeys({name_key(long): acr for acr, long in acronyms.items()})
+        rules = self.rules
         names_of = {i.sentence.index: self._names(i.text, acronyms, i.sentence.emphasis) for i in items}
         keys.learn_renamings([(i.text, names_of[i.sentence.index]) for i in items])
         drafts: list[Draft] = []
@@ -184,28 +185,27 @@ class Assembler:
         kept = [
             (item, probability)
             for item, probability in zip(items, probabilities, strict=True)
-            if probability >= self.threshold
-            and not (item.sentence.is_heading or is_glossary(item.text) or is_bare_citation(item.text))
-            and not only_cites(item.text)
-            and not denies_cooperation(item, names_of[item.sentence.index])
+            if probability >= self.threshold and not self._states_nothing(item, names_of[item.sentence.index])
         ]
         linked = self._links([item for item, _ in kept])
         # a note recalling another intervention stays its own record, as one the linker keeps apart
         unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept]) | {
             i.sentence.index
             for i, _ in kept
-            if i.sentence.source == "footnote" and recalls_another(i.text, names_of[i.sentence.index])
+            if i.sentence.source == "footnote"
+            and rules.on("earlier-events")
+            and recalls_another(i.text, names_of[i.sentence.index])
         }
         listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         enumerating: set[int] = set()  # sentences listing interventions, some unnamed
         for (item, probability), link in zip(kept, linked, strict=True):
-            frame_end = sequence_opening_end(item.text)
+            frame_end = sequence_opening_end(item.text) if rules.on("frames") else 0
             names = [n for n in names_of[item.sentence.index] if n.start >= frame_end]
-            another = recalls_another(item.text, names)
+            another = rules.on("earlier-events") and recalls_another(item.text, names)
             if another:
                 names = []  # the names it holds are of the later program, not of its own
-            referent = self._opening_reference(item, names, named)
+            referent = self._opening_reference(item, names, named) if rules.on("definite-reference") else None
             if referent is not None:
                 # "Adopted in 2004, the strategy is overseen by A, B and C": the sentence speaks of
                 # the program named before; the names it goes on to are its parts
@@ -214,10 +214,8 @@ class Assembler:
                 previous = (item, referent)
                 continue
             enumerated = (
-                enumerated_interventions(item, names) or contrasted_interventions(item)
-                if self.split_lists
-                else []
-            )
+                enumerated_interventions(item, names) if rules.on("enumerated-interventions") else []
+            ) or (contrasted_interventions(item) if rules.on("contrasted-providers") else [])
             if enumerated:
                 # "Examples include peace laboratories in X, agreements with Y and the Z Program",
                 # "A lent …, while B provided grants …": each item is an intervention of its
@@ -243,7 +241,7 @@ class Assembler:
                 previous = None
                 continue
             firsts = self._first_per_key(names, keys)
-            if self.split_lists and len(firsts) >= 2:
+            if rules.on("listed-programs") and len(firsts) >= 2:
                 # a sentence listing programs states each of them: it is evidence of every one
                 listed = [self._draft_for(key, name, drafts, by_key, acronyms) for key, name in firsts]
                 for draft in listed:
@@ -278,7 +276,7 @@ class Assembler:
             draft.add(item, probability, joined_by)
             if names and draft.key:
                 named.append((item.sentence.index, draft))
-                clause = another_unnamed_clause(item.text, names)
+                clause = another_unnamed_clause(item.text, names) if rules.on("unnamed-clause") else None
                 if clause is not None:
                     extra = Draft(at=clause)  # "… formed the X Group and supports pilot projects in …"
                     extra.add(item, probability, "start")
@@ -291,7 +289,8 @@ class Assembler:
                         draft.years_of.setdefault(item.sentence.index, dating)
             by_sentence[item.sentence.index] = draft
             previous = (item, draft)
-        self._attach_follow_ups(items, probabilities, by_sentence)
+        if rules.on("follow-ups"):
+            self._attach_follow_ups(items, probabilities, by_sentence)
         # a sentence naming several programs in one breath ("A, B and C") is an overview: it
         # stays evidence only of those stated nowhere else. One that names a program and goes on
         # to others ("US spending on A amounted to … with a further … for B") states the first
@@ -305,9 +304,11 @@ class Assembler:
             ]
             if own:
                 draft.items = own
-        self._attach_tables(drafts, tables)
-        for draft in drafts:
-            draft.antecedent = self._antecedent(draft, items)
+        if rules.on("captions-and-tables"):
+            self._attach_tables(drafts, tables)
+        if rules.on("pronoun-antecedents"):
+            for draft in drafts:
+                draft.antecedent = self._antecedent(draft, items)
         blocks = {i.sentence.index: i.sentence.block for i in items}
         drafts = self._fold_in_satellites(drafts, blocks, unlinked_notes)
         least = self.record_threshold
@@ -343,9 +344,8 @@ class Assembler:
             later = before
         return None
 
-    @staticmethod
     def _fold_in_satellites(
-        drafts: list[Draft], block_of: dict[int, int | None], unlinked_notes: set[int]
+        self, drafts: list[Draft], block_of: dict[int, int | None], unlinked_notes: set[int]
     ) -> list[Draft]:
         """Unnamed drafts made only of captions or only of footnotes join the record they serve:
         a caption the program it names, a footnote the record holding its citing paragraph. A
@@ -354,11 +354,13 @@ class Assembler:
         for draft in drafts:
             sources = {i.sentence.source for i in draft.items}
             home: Draft | None = None
-            if draft.key is None and sources and sources <= {"caption", "table_caption"}:
+            captions = self.rules.on("captions-and-tables")
+            if captions and draft.key is None and sources and sources <= {"caption", "table_caption"}:
                 caption = fold_text(" ".join(i.text for i in draft.items)).casefold()
                 home = next((d for d in drafts if d is not draft and d.key and _names_in(d, caption)), None)
             elif (
-                draft.key is None
+                self.rules.on("notes-join-citing")
+                and draft.key is None
                 and sources == {"footnote"}
                 and not any(i.sentence.index in unlinked_notes for i in draft.items)
             ):
@@ -373,7 +375,7 @@ class Assembler:
                     None,
                 )
             if home is None:
-                if draft.key is None and sources and sources <= {"caption", "table_caption"}:
+                if captions and draft.key is None and sources and sources <= {"caption", "table_caption"}:
                     continue  # a caption naming no program restates the body: no record of its own
                 kept.append(draft)
             else:
@@ -510,22 +512,28 @@ class Assembler:
         named: list[tuple[int, Draft]],
     ) -> tuple[Draft | None, str]:
         sentence = item.sentence
+        rules = self.rules
         if names:
             known = by_key.get(keys(names[0]))
-            if known is None and len(names[0].text.split()) == 1:  # "the Mérida program"
-                known = self._short_name_draft(names[0].text, by_key)
+            if known is None and len(names[0].text.split()) == 1 and rules.on("short-names"):
+                known = self._short_name_draft(names[0].text, by_key)  # "the Mérida program"
             return known, "name"
-        short = self._short_name_draft(item.text[sequence_opening_end(item.text) :], by_key)
-        if short is not None:
-            return short, "short_name"
-        reference = DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12]))
+        if rules.on("short-names"):
+            short = self._short_name_draft(item.text[sequence_opening_end(item.text) :], by_key)
+            if short is not None:
+                return short, "short_name"
+        reference = (
+            DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12]))
+            if rules.on("definite-reference")
+            else None
+        )
         # a note's "the initiative" is the one its citing sentence speaks of: the notes run on
         # in their own order, after the body, so the latest program named before it is not it
         if reference and sentence.source != "footnote":
             referent = self._referent(reference.group(1), sentence.index, named)
             if referent is not None:
                 return referent, "reference"
-        if sentence.source == "footnote":
+        if sentence.source == "footnote" and rules.on("notes-join-citing"):
             if sentence.index in unlinked_notes:
                 return None, "start"  # a note stating an intervention of its own
             for index in sentence.cited_by:
@@ -537,9 +545,9 @@ class Assembler:
         before, draft = previous
         if not self._same_passage(before, item):
             return None, "start"
-        if draft.key is not None and _calls_by_head(item, draft):
+        if draft.key is not None and rules.on("definite-reference") and _calls_by_head(item, draft):
             return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
-        if _brings_in_another(item, draft):
+        if rules.on("new-actor-new-record") and _brings_in_another(item, draft):
             return None, "start"
         if link is not None:
             return (draft if link else None), "passage"
@@ -558,17 +566,27 @@ class Assembler:
         the sentence creates it ("the OAS has created CICAD"): then its creation is the record.
         """
         registry = self.registry or default_registry()
-        found = programs_named(text, registry, emphasis)
-        if len({n.key for n in found}) >= 3 and not self.split_lists:
-            return []  # an overview listing programs belongs to none of them
+        found = programs_named(text, registry, emphasis, self.rules)
         for acronym, long_form in acronyms.items():
             if not is_program_name(long_form) or registry.get(acronym) is not None:
                 continue
-            found = _with_long_form(text, found, long_form, acronym)
+            if self.rules.on("acronym-long-forms"):
+                found = _with_long_form(text, found, long_form, acronym)
             for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
                 if not any(n.start <= match.start() < n.end for n in found):
                     found.append(ProgramName(match.start(), match.end(), acronym, acronym))
         return sorted(found, key=lambda n: n.start)
+
+    def _states_nothing(self, item: SentenceMentions, names: list[ProgramName]) -> bool:
+        """Whether a detected sentence is of a kind that states no intervention (see :mod:`.rules`)."""
+        on, text = self.rules.on, item.text
+        return (
+            (on("headings") and item.sentence.is_heading)
+            or (on("glossaries") and is_glossary(text))
+            or (on("bare-citations") and is_bare_citation(text))
+            or (on("cited-sources") and only_cites(text))
+            or (on("absence") and denies_cooperation(item, names))
+        )
 
     def _short_name_draft(self, text: str, by_key: dict[str, Draft]) -> Draft | None:
         """A sentence calling a program by its distinctive word alone ("Mérida was extended")."""
@@ -689,11 +707,6 @@ class NameKeys:
                 old_key, new_key = self(old), self(new)
                 if old_key != new_key:
                     self.renamed[old_key] = new_key
-
-
-@lru_cache(maxsize=1)
-def default_registry() -> ActorRegistry:
-    return ActorRegistry.load()
 
 
 def _long_form_key(text: str, acronym_key: str) -> str:
@@ -952,145 +965,6 @@ def _names_in(draft: Draft, caption: str) -> bool:
         if distinctive and _has_words(caption, distinctive[0]):
             return True
     return False
-
-
-CREATED = re.compile(
-    r"\b(?:created|establish(?:ed|es)?|formed|launched|set up|founded|creation of)\s+(?:the\s+|an?\s+)?$"
-    # or called a program in apposition ("one United Nations program, the Commission against …")
-    r"|\b(?:program|programme|initiative|project|mission)s?\s*,\s*(?:the\s+)?$"
-)
-AND_NEXT = re.compile(
-    r"^\s*(?:\([^()]*\))?\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+)(?:the\s+|an?\s+)?$"
-)
-
-
-def programs_named(
-    text: str, registry: ActorRegistry, emphasis: tuple[tuple[int, int], ...] = ()
-) -> list[ProgramName]:
-    """The program names of a sentence (with the titles it sets in italics, at ``emphasis``),
-    leaving out organisations the registry knows (UNDP, CICAD) unless the sentence creates
-    them ("the OAS created CICAD")."""
-    candidates = [
-        _without_place_suffix(_without_place_prefix(n, registry), registry)
-        for n in with_emphasised_names(text, program_names(text), emphasis)
-        if not CITED_SOURCE.match(text, n.end) and not CONTAINER.search(text, 0, n.start)
-    ]
-    candidates = [n for n in candidates if not _names_only_actors(n.text, registry)]
-    created = _created(text, candidates)
-    instance = INSTANCES.search(text)
-    return [
-        n
-        for n, made in zip(candidates, created, strict=True)
-        if made
-        or (instance is not None and instance.end() <= n.start <= instance.end() + INSTANCE_REACH)
-        or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
-    ]
-
-
-PLACE_PREFIX = re.compile(r"^(.+?)(?:’s|'s|\s+(?:for|to|in|with)(?:\s+the)?)\s+(?=[A-Z])")
-"""A place before a name's own words ("a loan to Costa Rica for the Citizen Security Program",
-"Peru's National Police Plan"): it says where or whose, not what."""
-PLACE_TYPES = frozenset({"country", "region", "city"})
-
-
-def _without_place_prefix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
-    """``name`` from its own words on, when a registered place stands before them."""
-    prefix = PLACE_PREFIX.match(name.text)
-    if prefix is None:
-        return name
-    place = registry.get(prefix.group(1))
-    rest = name.text[prefix.end() :]
-    if place is None or place.type not in PLACE_TYPES or not is_program_name(rest):
-        return name
-    return ProgramName(name.start + prefix.end(), name.end, rest, name.acronym)
-
-
-FOREIGN_NAME_IN_PLACE = re.compile(
-    r"^(?=.*\b(?:de|del|la|las|los|da|do|dos|das|para|por|pour|des|du)\b)(.+?)\s+in\s+(?:the\s+)?(.+)$"
-)
-"""A name in the region's other languages followed by an English "in <place>" ("Programa de
-Seguridad Ciudadana in Ecuador"): the place says where, the name ends before it."""
-
-
-def _without_place_suffix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
-    """``name`` without the English "in <registered place>" that ends a foreign-language name."""
-    suffix = FOREIGN_NAME_IN_PLACE.match(name.text)
-    if suffix is None:
-        return name
-    place = registry.get(suffix.group(2))
-    if place is None or place.type not in PLACE_TYPES or not is_program_name(suffix.group(1)):
-        return name
-    own = suffix.group(1)
-    return ProgramName(name.start, name.start + len(own), own, name.acronym)
-
-
-INSTANCES = re.compile(
-    r"\b(?:mechanisms?|initiatives?|programs?|programmes?|projects?|forums?|fora|networks?|commissions?|"
-    r"task\s+forces?|partnerships?)\s+(?:such\s+as|like|including|include:?)\s"
-)
-"""Bodies given as instances of a kind of cooperation ("mechanisms such as the X Network and
-the Y Forum", "forums include: …") are the interventions the sentence states, registered
-organisations or not."""
-INSTANCE_REACH = 200
-"""Characters after "such as" within which a name is one of the instances."""
-
-
-CONTAINER = re.compile(r"\b(?:within|inside|under\s+the\s+(?:umbrella|auspices)\s+of)\s+(?:the\s+)?$")
-"""A name the program before it sits in ("the X Network within the Y Dialogue"): its frame,
-not another program the sentence states."""
-CITED_SOURCE = re.compile(
-    r"\s*(?:\([^()]{1,20}\)\s*)?(?:also\s+)?(?:determine|find|found|estimate|argue|suggest|hint|conclude|"
-    r"report|warn|rank|observe|claim)(?:s|d|ed)?\b"
-)
-"""A name followed by a verb of reporting ("the X Unit determines that …", "the 2011 Y
-Strategy hints at …") is the source the sentence cites, not a program it states."""
-
-
-def only_cites(text: str) -> bool:
-    """Whether every program a sentence names is a source it cites ("The 2011 Y Strategy hints
-    at how donors are rethinking …"): it reports a finding and states no intervention."""
-    names = program_names(text)
-    return bool(names) and all(CITED_SOURCE.match(text, n.end) for n in names)
-
-
-MISSION_AREA_MEMBERS = 10
-"""A body's area of at most this many countries makes it a field mission (see below)."""
-
-
-ACTOR_LIST_JOINT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|y|e|et)\s+")
-
-
-def _names_only_actors(text: str, registry: ActorRegistry) -> bool:
-    """Whether a capitalised run is a list of known actors ("the European Union and Japan"
-    before "fund" used as a verb), not the name of a program."""
-    parts = ACTOR_LIST_JOINT.split(text)
-    return len(parts) >= 2 and all(registry.get(re.sub(r"^the\s+", "", p)) is not None for p in parts)
-
-
-def _not_an_organisation(actor: Actor | None, registry: ActorRegistry) -> bool:
-    """A name the registry does not know, or one of a field mission: a body another
-    organisation set up for one country or a few (CICIG in Guatemala, ONUCA in Central
-    America, MINUSTAH in Haiti) is itself an intervention, unlike a standing body of a whole
-    region (ECLAC, PAHO)."""
-    if actor is None:
-        return True
-    if not (actor.parent and actor.area) or actor.type not in ("multilateral", "regional body"):
-        return False
-    area = registry.get(actor.area)
-    if area is None:
-        return False
-    return area.type == "country" or 0 < len(registry.members_of(area.canonical)) <= MISSION_AREA_MEMBERS
-
-
-def _created(text: str, names: list[ProgramName]) -> list[bool]:
-    """Which names are the objects of a creation verb, directly or down a list of names
-    ("created the A (ACR) and the B as well as the C")."""
-    made: list[bool] = []
-    for n, name in enumerate(names):
-        before = text[max(0, name.start - 40) : name.start]
-        chained = n > 0 and made[-1] and AND_NEXT.match(text[names[n - 1].end : name.start]) is not None
-        made.append(bool(CREATED.search(before)) or chained)
-    return made
 
 
 def _has_words(text: str, words: str) -> bool:

@@ -16,16 +16,20 @@ import numpy as np
 from .. import __version__
 from ..document import Document
 from ..nlp.actors import ActorMention, ActorRegistry
-from ..nlp.mentions import SentenceMentions, TableMentions
+from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
-from .assemble import PLACE_TYPES, Assembler, Draft, default_registry, programs_named
+from ..text import name_key
+from .assemble import Assembler, Draft
 from .cues import CueThemes, modality_from_funders, with_theme_axes
 from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
-from .features import is_reference_entry, name_key, security_terms, states_cooperation
+from .features import is_reference_entry, security_terms
+from .inputs import DocumentInputs
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
+from .names import PLACE_TYPES, default_registry
 from .rows import ROW_PROBABILITY, RowMentions
+from .rules import ALL_ON, RuleSet
 
 FIELDS = ("hard_soft", "scope", "modality")
 
@@ -53,50 +57,32 @@ def section_of(items: list[SentenceMentions]) -> str | None:
 
 
 def detect(items: list[SentenceMentions], models: RecordModels) -> list[float]:
-    """P(the sentence states an intervention). A sentence that names a program (not an
-    organisation the registry knows) states one by the codebook's definition, and so does a
-    body sentence whose actor does a cooperation verb towards a place on a security matter
-    ("Taiwan donated 40 patrol cars to the police of Honduras"): both are kept at least at
-    ``NAMED_FLOOR`` whatever the words say (words learned from one report's phrasing)."""
-    scores = probabilities(models.detector, detection_examples(items), 1)
-    registry = default_registry()
-    return [
-        max(p, NAMED_FLOOR)
-        if programs_named(item.text, registry, item.sentence.emphasis) or states_cooperation(item)
-        else p
-        for item, p in zip(items, scores, strict=True)
-    ]
-
-
-NAMED_FLOOR = 0.5
+    """P(the sentence states an intervention), as the detector gives it (what the codebook
+    says of a sentence naming a program or an actor giving to a place is among its features)."""
+    return probabilities(models.detector, detection_examples(items), 1)
 
 
 def build_records(
-    document: Document,
-    items: list[SentenceMentions],
-    tables: list[TableMentions],
+    inputs: DocumentInputs,
     models: RecordModels,
-    assembler: Assembler | None = None,
-    detected: list[float] | None = None,
-    home: str | None = None,
     grammar: GrammarReader | None = None,
-    rows: list[RowMentions] | None = None,
+    rules: RuleSet = ALL_ON,
+    detected: list[float] | None = None,
 ) -> list[Record]:
-    """Every intervention record of one document, ids in document order; ``home`` is the
-    region the report is about (see :func:`fill_records`). With a ``grammar`` reader, the
-    records' sentences are parsed so that roles can read their grammar. ``rows`` of tables
-    listing interventions each make a record after the text's."""
-    assembler = assembler or Assembler(linker=models.linker)
-    detected = detected if detected is not None else detect(items, models)
-    on_security = report_on_security(document)
+    """Every intervention record of one document, ids in document order. With a ``grammar``
+    reader, the records' sentences are parsed so that roles can read their grammar; rows of
+    tables listing interventions each make a record after the text's."""
+    assembler = Assembler(linker=models.linker, rules=rules)
+    detected = detected if detected is not None else detect(inputs.items, models)
+    on_security = report_on_security(inputs.document)
     drafts = [
         d
-        for d in [*assembler.assemble(items, detected, tables), *map(row_draft, rows or [])]
-        if about_security(d, on_security)
+        for d in [*assembler.assemble(inputs.items, detected, inputs.tables), *map(row_draft, inputs.rows)]
+        if not rules.on("security-content") or about_security(d, on_security)
     ]
     if grammar is not None:
         grammar.annotate(item for draft in drafts if not draft.roles for item in draft.items)
-    return fill_records(document.doc, drafts, [models] * len(drafts), home)
+    return fill_records(inputs.document.doc, drafts, models, inputs.home, rules)
 
 
 def row_draft(row: RowMentions) -> Draft:
@@ -130,10 +116,10 @@ def about_security(draft: Draft, on_security: bool = False) -> bool:
 
 
 def fill_records(
-    doc: str, drafts: list[Draft], models_of: list[RecordModels], home: str | None = None
+    doc: str, drafts: list[Draft], models: RecordModels, home: str | None = None, rules: RuleSet = ALL_ON
 ) -> list[Record]:
-    """Drafts → records numbered in order, each filled by the models given for it; a draft
-    that turns out to have neither a name nor a provider is no record.
+    """Drafts → records numbered in order; a draft that turns out to have neither a name nor a
+    provider is no record.
 
     Roles and kinds are predicted in one call per model for all records, not per record:
     scikit-learn's per-call checks cost more than the prediction itself. A record that names
@@ -141,27 +127,24 @@ def fill_records(
     or else the report's ``home`` region: a report about Latin America that does not say who
     benefits means the region.
     """
-    records = [_draft_record(doc, n, d, m) for n, (d, m) in enumerate(zip(drafts, models_of, strict=True), 1)]
-    groups: dict[int, list[int]] = {}
-    for index, models in enumerate(models_of):
-        groups.setdefault(id(models), []).append(index)
-    for indices in groups.values():
-        models = models_of[indices[0]]
-        chosen = [(records[i], drafts[i]) for i in indices]
-        _roles(chosen, models)
-        _classify(chosen, models)
+    records = [_draft_record(doc, n, d, models) for n, d in enumerate(drafts, 1)]
+    chosen = list(zip(records, drafts, strict=True))
+    _roles(chosen, models, rules)
+    _classify(chosen, models, rules)
     registry = default_registry()
-    for record, draft in zip(records, drafts, strict=True):
-        if not record.recipients:
-            _name_says_where(record, draft, registry)
-    if home is not None:
+    if rules.on("recipient-from-name"):
+        for record, draft in chosen:
+            if not record.recipients:
+                _name_says_where(record, draft, registry)
+    if home is not None and rules.on("recipient-from-report"):
         for record in records:
             if not record.recipients:
                 served = _served_area(record, home, registry) or home
                 record.recipients.append(served)
                 record.confidence[f"recipient:{served}"] = record.confidence["recipients"] = HOME_CONFIDENCE
     # RECORDS.md: an intervention has an identifiable provider or a name
-    records = [r for r in records if r.name or r.funders or r.implementers]
+    if rules.on("provider-or-name"):
+        records = [r for r in records if r.name or r.funders or r.implementers]
     for number, record in enumerate(records, 1):
         record.id = f"{doc}-{number:04d}"
     return records
@@ -228,7 +211,7 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
     return record
 
 
-def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
+def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: RuleSet = ALL_ON) -> None:
     """Each actor takes the role its mentions most probably play; "none" keeps it out.
 
     Who provides is read off the sentences that state the program (its opening, its name);
@@ -242,20 +225,24 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         if not draft.roles
         for item in draft.items
         for pair in role_examples(item)
-        if not VENUE.search(item.text, 0, pair[0].start)  # "at the 67th session of the UN General …"
+        if not (rules.on("venues") and VENUE.search(item.text, 0, pair[0].start))  # "at the 67th session of"
     ]
     labelled = _predict_roles(models, [e for _, _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     cued: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]  # roles by the grammar alone
     for (n, is_loose, _, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
-        if example["features"].get("syn:prep") in COMPARED:
+        if rules.on("comparisons") and example["features"].get("syn:prep") in COMPARED:
             continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
         name = mention.canonical or mention.text
-        said = grammar_role(example["features"])
-        if role in ("funder", "implementer") and (said == "recipient" or _where_it_happens(example)):
+        said = grammar_role(example["features"]) if rules.on("grammar-roles") else None
+        if (
+            rules.on("places-receive")
+            and role in ("funder", "implementer")
+            and (grammar_role(example["features"]) == "recipient" or _where_it_happens(example))
+        ):
             role = "recipient"  # "donated helicopters to the Guatemalan army": given to, not giving
-        into = loose if is_loose else best
+        into = loose if is_loose and rules.on("passage-providers") else best
         if said is not None and role == "none":
             if not is_loose:
                 cued[n][name] = (said, GRAMMAR_CONFIDENCE)
@@ -263,7 +250,8 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
                 role, p = said, GRAMMAR_CONFIDENCE
         if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
             into[n][name] = (role, p)
-    _subjects_share_the_role(best, [(n, at, m, e) for n, is_loose, at, (m, e) in pairs if not is_loose])
+    if rules.on("shared-subjects"):
+        _subjects_share_the_role(best, [(n, at, m, e) for n, is_loose, at, (m, e) in pairs if not is_loose])
     for n, (_, draft) in enumerate(chosen):
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
@@ -281,13 +269,20 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
             record.confidence[f"{role}:{name}"] = round(p, 3)
-        _add_mutual_parties(record, draft, registry)
-        _created_bodies_carry_out(record, draft)
-        _add_named_body_owner(record, draft, registry)
-        _add_agency_states(record, registry)
-        _legislatures_leave_it_to_the_state(record, registry)
-        _regions_do_not_provide(record, registry)
-        _implementers_fund_alone(record)
+        if rules.on("accord-parties"):
+            _add_mutual_parties(record, draft, registry)
+        if rules.on("created-bodies"):
+            _created_bodies_carry_out(record, draft)
+        if rules.on("named-body-owner"):
+            _add_named_body_owner(record, draft, registry)
+        if rules.on("agency-states"):
+            _add_agency_states(record, registry)
+        if rules.on("legislature-state"):
+            _legislatures_leave_it_to_the_state(record, registry)
+        if rules.on("regions-do-not-provide"):
+            _regions_do_not_provide(record, registry)
+        if rules.on("implementer-funds"):
+            _implementers_fund_alone(record)
         if draft.antecedent and not (record.funders or record.implementers):
             # "The country supports 18 police attaches …": who "the country" is acts
             record.funders.append(draft.antecedent)
@@ -640,7 +635,7 @@ def _years(record: Record, draft: Draft) -> None:
     record.confidence["years"] = 0.9 if mentions else 1.0
 
 
-def _classify(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
+def _classify(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: RuleSet = ALL_ON) -> None:
     examples = [record_example(d.items, d.name, section_of(d.items)) for _, d in chosen]
     themes = models.themes.predict(examples) if models.themes is not None else [[] for _ in examples]
     with_theme_axes(examples, themes)  # hard/soft and scope read the themes chosen
@@ -651,7 +646,11 @@ def _classify(chosen: list[tuple[Record, Draft]], models: RecordModels) -> None:
             setattr(record, name, label)
             record.confidence[name] = round(p, 3)
     for record, _ in chosen:  # who provides decides the modality where the registry knows them
-        modality = modality_from_funders(record.funders, default_registry())
+        modality = (
+            modality_from_funders(record.funders, default_registry())
+            if rules.on("modality-from-funders")
+            else None
+        )
         if modality is not None:
             record.modality = modality
             record.confidence["modality"] = record.confidence["funders"]

@@ -24,6 +24,7 @@ from .features import (
     sentence_features,
     themes_in,
 )
+from .names import default_registry, programs_named
 
 ROLES = ("funder", "implementer", "recipient", "none")
 ROLE_CUES = {
@@ -42,7 +43,14 @@ ROLE_CUES = {
 
 
 def detection_example(item: SentenceMentions) -> dict[str, Any]:
-    return {"text": delexicalized(item), "features": sentence_features(item)}
+    features = sentence_features(item)
+    # RECORDS.md: an intervention has an identifiable provider or a name; a name that is no
+    # registered organisation (nor a cited source, nor a frame) is the codebook's "name"
+    names = programs_named(item.text, default_registry(), item.sentence.emphasis)
+    features["named_program"] = int(bool(names))
+    # … and cooperation for security: a named program in a sentence using a security word
+    features["named_security_program"] = int(bool(names) and features["security_terms"] > 0)
+    return {"text": delexicalized(item), "features": features}
 
 
 def delexicalized(item: SentenceMentions) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -132,3 +132,47 @@ def predict_labels(model: Model, examples: list[dict[str, Any]]) -> list[tuple[s
     classes = list(model.classes_)
     best = proba.argmax(axis=1)
     return [(str(classes[b]), float(proba[i, b])) for i, b in enumerate(best)]
+
+
+CODEBOOK_SHAPES = ("named_security_program", "cooperation_statement")
+"""Sentence shapes RECORDS.md defines an intervention by (cooperation for security, with a name
+or an identifiable provider): a program named in a sentence on security, and a registered actor
+doing a cooperation verb towards a place on a security matter."""
+
+
+class ShapeBackoff(BaseEstimator, ClassifierMixin):
+    """A binary classifier that backs off to the codebook where its words are less sure.
+
+    The word model learns one report's phrasing; the codebook's shapes (:data:`CODEBOOK_SHAPES`)
+    hold in any report, but a logistic regression weighs a rare feature little next to a
+    thousand words. So each shape has its own learned rate — the share of training sentences of
+    that shape that state an intervention, smoothed towards the overall rate — and a sentence of
+    that shape is given at least that probability. Both parts are fitted; nothing is set by hand.
+    """
+
+    def __init__(
+        self, estimator: Any = None, shapes: tuple[str, ...] = CODEBOOK_SHAPES, smoothing: float = 5.0
+    ) -> None:
+        self.estimator = estimator
+        self.shapes = shapes
+        self.smoothing = smoothing
+
+    def fit(self, X: list[Example], y: list[int]) -> ShapeBackoff:
+        self.estimator_ = fit_or_constant(clone(self.estimator), X, y)
+        labels = np.asarray(y, dtype=float)
+        overall = float(labels.mean()) if len(labels) else 0.0
+        self.rates_: dict[str, float] = {}
+        for shape in self.shapes:
+            mask = np.array([bool(x["features"].get(shape)) for x in X], dtype=bool)
+            positives, count = float(labels[mask].sum()), int(mask.sum())
+            self.rates_[shape] = (positives + self.smoothing * overall) / (count + self.smoothing)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X: list[Example]) -> np.ndarray:
+        base = np.array(probabilities(self.estimator_, X, 1))
+        backoff = np.array(
+            [max((self.rates_[s] for s in self.shapes if x["features"].get(s)), default=0.0) for x in X]
+        )
+        positive = np.maximum(base, backoff) if len(X) else base
+        return np.column_stack([1.0 - positive, positive])

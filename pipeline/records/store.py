@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .build import RecordModels
+from .models import ShapeBackoff
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "spacy")
 TRUSTED_TYPES = frozenset(
@@ -31,6 +32,7 @@ TRUSTED_TYPES = frozenset(
         "pipeline.records.cues.AxisClassifier",
         "pipeline.records.cues.CueThemes",
         "pipeline.records.models.FeaturesOf",
+        "pipeline.records.models.ShapeBackoff",
         "pipeline.records.models.TextOf",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
@@ -38,11 +40,12 @@ TRUSTED_TYPES = frozenset(
 )
 """The types csminer's models hold that skops does not trust by itself, and nothing else. A
 model that needs another type fails when it is saved, so the list is grown on purpose."""
-MODEL_FORMAT = 5
+MODEL_FORMAT = 6
 """Raised whenever csminer's own estimators learn new state (2: the codebook axes learn how many
 cues make "mixed"; 3: roles read the parser's grammar, with a second role model for sentences
 not parsed; 4: the axes learn the side of the themes the codebook leaves off them; 5: themes
-learn each cue word's precision, not each theme's): models
+learn each cue word's precision, not each theme's; 6: the detector backs off to the learned
+rates of the codebook's sentence shapes): models
 saved in another format cannot be used and must be retrained."""
 
 
@@ -75,6 +78,8 @@ def _slim(model: Any) -> None:
     elif isinstance(model, FeatureUnion):
         for _, part in model.transformer_list:
             _slim(part)
+    elif isinstance(model, ShapeBackoff):
+        _slim(model.estimator_)
     elif isinstance(model, TfidfVectorizer) and hasattr(model, "stop_words_"):
         model.stop_words_ = None
 

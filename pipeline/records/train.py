@@ -1,36 +1,28 @@
-"""Training the records stage from gold records, and measuring it honestly.
+"""Training the records stage from gold records, and measuring it on documents it never saw.
 
 Gold evidence is aligned to the document's own sentences (the scorer's word-overlap, a
 stricter threshold), which labels sentences for detection, actor mentions for roles and
-records for their kinds. Figures are cross-validated with the report's sections as folds:
-every sentence is detected, and every record classified, by models that never saw its
-section.
+records for their kinds. Every PDF given to training is a gold document: one with no gold
+record (a near-miss, an off-topic report) teaches what is not an intervention.
+
+The figures are leave-one-document-out: each document's records come from models fitted
+without it. Renderings of one report (documents whose gold evidence is the same) are held out
+together, so a report is never scored by models that read it in another layout. Transfer
+figures fit on the documents of all gold files but one and score that one.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from ..document import Document
-from ..evaluate import canon, similarity, tokens
-from ..nlp.actors import ActorMatcher
-from ..nlp.mentions import (
-    SentenceMentions,
-    TableMentions,
-    extract_mentions,
-    extract_table_mentions,
-    home_region,
-)
-from ..nlp.sentences import split_sentences
+from ..evaluate import canon, document_rows, similarity, tokens
+from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
 from .assemble import Assembler
-from .build import FIELDS, RecordModels, about_security, detect, report_on_security, section_of
+from .build import FIELDS, RecordModels, build_records, section_of
 from .cues import AxisClassifier, CueThemes, with_theme_axes
 from .examples import (
     detection_examples,
@@ -40,72 +32,41 @@ from .examples import (
     role_examples,
     without_grammar,
 )
+from .inputs import DocumentInputs
 from .model import Record
-from .models import classifier, fit_or_constant
-from .rows import RowMentions, row_mentions
+from .models import ShapeBackoff, classifier, fit_or_constant
+from .rules import ALL_ON, RuleSet
 
 ALIGN_THRESHOLD = 0.75
-TOP_HEADING = re.compile(r"^(section|chapter|part)\s+([ivxlc]+|\d+)\b", re.I)
+SAME_REPORT = 0.5
+"""Share of one document's gold evidence found word for word in another's from which the two
+are renderings of one report (one group under leave-one-document-out)."""
 
 
 @dataclass
-class DocumentData:
-    """One document with its sentences' mentions and its tables' amounts."""
+class GoldDocument:
+    """A document to train on: its inputs, the gold file it is coded in, and its sentences
+    aligned to gold records."""
 
-    document: Document
-    items: list[SentenceMentions]
-    tables: list[TableMentions]
-    folds: list[int] = field(default_factory=list)
-    home: str | None = None
-    """The region the report is about (from its title), if it names one."""
-    rows: list[RowMentions] = field(default_factory=list)
-    """Rows of the tables that list interventions one per row (see :mod:`.rows`)."""
+    inputs: DocumentInputs
+    source: str
+    """The gold file's name (transfer figures hold out one file at a time)."""
+    aligned: dict[int, str] = field(default_factory=dict)
+    """Sentence position → id of the gold record whose evidence it is."""
+    group: str = ""
+    """The report it is a rendering of (documents of one group are held out together)."""
 
-
-def prepare(document: Document, matcher: ActorMatcher, nlp: Any = None) -> DocumentData:
-    sentences = split_sentences(document, nlp)
-    items = extract_mentions(sentences, matcher, document.title)
-    data = DocumentData(document, items, extract_table_mentions(document))
-    data.rows = row_mentions(data.tables, matcher, first_index=len(items))
-    region = home_region(document.title, matcher)
-    data.home = region.canonical if region else None
-    data.folds = section_folds(document, items)
-    return data
+    @property
+    def doc(self) -> str:
+        return self.inputs.document.doc
 
 
-def section_folds(document: Document, items: list[SentenceMentions], minimum: int = 3) -> list[int]:
-    """A fold number per sentence: the report's top-level section it sits in.
-
-    Top-level sections are headings that say so ("Section II", "Chapter 3") or, failing that,
-    headings in the largest heading type after the title page. A footnote goes with the
-    sentence that cites it. Reports with too few sections are cut into equal runs instead.
-    """
-    headings = [i for i, b in enumerate(document.blocks) if b.kind == "heading" and b.page > 1]
-    top = [i for i in headings if TOP_HEADING.match(document.blocks[i].text)]
-    if len(top) < minimum and headings:
-        biggest = max(document.blocks[i].font_size for i in headings)
-        top = [i for i in headings if document.blocks[i].font_size >= biggest - 0.5]
-    folds: list[int] = []
-    for item in items:
-        s = item.sentence
-        if s.source == "footnote" and s.cited_by:
-            folds.append(folds[s.cited_by[0]] if s.cited_by[0] < len(folds) else 0)
-        elif s.block is not None:
-            folds.append(sum(1 for t in top if t <= s.block))
-        else:
-            folds.append(folds[-1] if folds else 0)
-    if len(set(folds)) < minimum:
-        size = max(1, len(items) // 5 + 1)
-        folds = [i // size for i in range(len(items))]
-    return folds
-
-
-def align(data: DocumentData, gold: list[dict[str, Any]]) -> dict[int, str]:
-    """Sentence index → id of the gold record whose evidence it is."""
-    mine = [tokens(i.text) for i in data.items]
+def align(inputs: DocumentInputs, gold: list[dict[str, Any]]) -> dict[int, str]:
+    """Sentence position → id of the gold record whose evidence it is."""
+    mine = [tokens(i.text) for i in inputs.items]
     aligned: dict[int, str] = {}
     for record in gold:
-        if record.get("doc") != data.document.doc:
+        if record.get("doc") != inputs.document.doc:
             continue
         for evidence in record.get("evidence") or []:
             theirs = tokens(str(evidence))
@@ -119,50 +80,71 @@ def align(data: DocumentData, gold: list[dict[str, Any]]) -> dict[int, str]:
     return aligned
 
 
+def gold_documents(
+    inputs: list[DocumentInputs], gold: list[dict[str, Any]], source_of: dict[str, str]
+) -> list[GoldDocument]:
+    """The documents with their alignment and report group; ``source_of`` maps a doc to the
+    gold file that codes it (a document with no gold record takes the file of its folder's
+    other documents, as the caller decides)."""
+    documents = [GoldDocument(i, source_of.get(i.document.doc, ""), align(i, gold)) for i in inputs]
+    evidence: dict[str, set[str]] = defaultdict(set)
+    for record in gold:
+        evidence[str(record.get("doc"))].update(" ".join(sorted(tokens(str(e)))) for e in record["evidence"])
+    parent = {d.doc: d.doc for d in documents}
+
+    def root(doc: str) -> str:
+        while parent[doc] != doc:
+            doc = parent[doc]
+        return doc
+
+    for a, b in itertools.combinations(documents, 2):
+        ea, eb = evidence.get(a.doc, set()), evidence.get(b.doc, set())
+        if ea and eb and len(ea & eb) >= SAME_REPORT * min(len(ea), len(eb)):
+            first, second = sorted((root(a.doc), root(b.doc)))
+            parent[second] = first
+    for document in documents:
+        document.group = root(document.doc)
+    return documents
+
+
 def fit_models(
-    datas: list[DocumentData],
+    documents: list[GoldDocument],
     gold: list[dict[str, Any]],
     aliases: dict[str, str],
-    keep: Any = None,
     grammar: GrammarReader | None = None,
 ) -> RecordModels:
-    """Fit every model on the sentences and records that ``keep(doc_index, fold)`` allows;
-    with a ``grammar`` reader, the gold-aligned sentences are parsed for the role model."""
-    keep = keep or (lambda d, f: True)
+    """Fit every model on ``documents``; with a ``grammar`` reader, the gold-aligned sentences
+    are parsed for the role model."""
     by_id = {g["id"]: g for g in gold}
     det_x, det_y, role_x, role_y, link_x, link_y = [], [], [], [], [], []
     grouped: dict[str, list[SentenceMentions]] = defaultdict(list)
-    for d, data in enumerate(datas):
-        aligned = align(data, gold)
-        positives = sorted(n for n in aligned if keep(d, data.folds[n]))
+    for document in documents:
+        items, aligned = document.inputs.items, document.aligned
+        positives = sorted(aligned)
         if grammar is not None:
-            grammar.annotate(data.items[n] for n in positives)
+            grammar.annotate(items[n] for n in positives)
         for a, b in itertools.pairwise(positives):
-            first, second = data.items[a].sentence, data.items[b].sentence
+            first, second = items[a].sentence, items[b].sentence
             if (
                 first.block == second.block
                 and first.source == second.source
                 and b - a <= Assembler.passage_gap
             ):
-                link_x.append(link_example(data.items[a], data.items[b]))
+                link_x.append(link_example(items[a], items[b]))
                 link_y.append(int(aligned[a] == aligned[b]))
         for n in positives:  # a detected footnote and the detected sentences citing it
-            for citing in data.items[n].sentence.cited_by:
-                if citing in aligned and keep(d, data.folds[citing]):
-                    link_x.append(link_example(data.items[citing], data.items[n], footnote=True))
+            for citing in items[n].sentence.cited_by:
+                if citing in aligned:
+                    link_x.append(link_example(items[citing], items[n], footnote=True))
                     link_y.append(int(aligned[citing] == aligned[n]))
-        examples = detection_examples(data.items)
-        for n, item in enumerate(data.items):
-            if not keep(d, data.folds[n]):
-                continue
-            det_x.append(examples[n])
-            det_y.append(int(n in aligned))
-            if n in aligned:
-                record = by_id[aligned[n]]
-                grouped[record["id"]].append(item)
-                for mention, example in role_examples(item):
-                    role_x.append(example)
-                    role_y.append(_role_of(mention.canonical or "", record, aliases))
+        det_x.extend(detection_examples(items))
+        det_y.extend(int(n in aligned) for n in range(len(items)))
+        for n in positives:
+            record = by_id[aligned[n]]
+            grouped[record["id"]].append(items[n])
+            for mention, example in role_examples(items[n]):
+                role_x.append(example)
+                role_y.append(_role_of(mention.canonical or "", record, aliases))
     rec_x, labels = [], defaultdict(list)
     theme_sets = []
     for record_id, items in grouped.items():
@@ -186,7 +168,7 @@ def fit_models(
         else "bilateral",
     }
     return RecordModels(
-        detector=fit_or_constant(classifier(), det_x, det_y),
+        detector=ShapeBackoff(classifier()).fit(det_x, det_y),
         roles=fit_or_constant(classifier(), role_x, role_y),
         linker=fit_or_constant(classifier(words=False), link_x, link_y) if link_x else None,
         roles_unparsed=fit_or_constant(classifier(), [without_grammar(e) for e in role_x], role_y)
@@ -195,6 +177,7 @@ def fit_models(
         fields=fields,
         themes=themes,
         meta={
+            "documents": len(documents),
             "sentences": len(det_x),
             "positives": sum(det_y),
             "mentions": len(role_x),
@@ -211,106 +194,89 @@ def _role_of(canonical: str, record: dict[str, Any], aliases: dict[str, str]) ->
     return "none"
 
 
-def cross_validated_records(
-    datas: list[DocumentData],
+@dataclass
+class HeldOut:
+    """Records of documents mined by models that never saw them, with the models used per
+    held-out part (so rules can be switched off and the records built again without refitting)."""
+
+    records: list[Record]
+    models: dict[str, RecordModels]
+    """Held-out part → the models fitted without it."""
+    part_of: dict[str, str]
+    """Doc → the held-out part it belongs to."""
+
+    def rebuild(
+        self, documents: list[GoldDocument], rules: RuleSet, grammar: GrammarReader | None = None
+    ) -> list[Record]:
+        """The same held-out records built again under other rule switches."""
+        return [
+            r
+            for d in documents
+            if d.doc in self.part_of
+            for r in build_records(d.inputs, self.models[self.part_of[d.doc]], grammar=grammar, rules=rules)
+        ]
+
+
+def held_out_records(
+    documents: list[GoldDocument],
     gold: list[dict[str, Any]],
     aliases: dict[str, str],
-    assembler: Assembler,
+    part: str = "group",
     grammar: GrammarReader | None = None,
-) -> list[Record]:
-    """Records for every document, each sentence detected and each record classified by
-    models trained without its section (the same section of every document is held out)."""
-    folds = sorted({f for data in datas for f in data.folds})
-    detected = [[0.0] * len(data.items) for data in datas]
-    models_by_fold: dict[int, RecordModels] = {}
-    for fold in folds:
-        models = fit_models(datas, gold, aliases, keep=lambda d, f, fold=fold: f != fold, grammar=grammar)
-        models_by_fold[fold] = models
-        for d, data in enumerate(datas):
-            chosen = [n for n, f in enumerate(data.folds) if f == fold]
-            scores = detect([data.items[n] for n in chosen], models)
-            for n, p in zip(chosen, scores, strict=True):
-                detected[d][n] = p
+    rules: RuleSet = ALL_ON,
+) -> HeldOut:
+    """Each document's records from models fitted on the documents of the other parts, a part
+    being a report (``part="group"``: leave one document out) or a gold file (``"source"``)."""
+    parts = sorted({getattr(d, part) for d in documents})
+    models: dict[str, RecordModels] = {}
+    part_of: dict[str, str] = {}
     records: list[Record] = []
-    for d, data in enumerate(datas):
-        router = _FoldRouter(models_by_fold, data, grammar)
-        fold_assembler = replace(assembler, linker=_FoldLinker(models_by_fold, router.fold_of()))
-        records.extend(router.build(data, detected[d], fold_assembler))
-    return records
+    for held in parts:
+        rest = [d for d in documents if getattr(d, part) != held]
+        if not rest:
+            continue
+        models[held] = fit_models(rest, gold, aliases, grammar)
+        for document in documents:
+            if getattr(document, part) == held:
+                part_of[document.doc] = held
+                records.extend(build_records(document.inputs, models[held], grammar=grammar, rules=rules))
+    return HeldOut(records, models, part_of)
 
 
-@dataclass
-class _FoldLinker:
-    """Asks the linker of the fold the second sentence belongs to (held-out linking)."""
+def scored(
+    documents: list[GoldDocument], gold: list[dict[str, Any]], records: list[Record], aliases: dict[str, str]
+) -> dict[str, Any]:
+    """Per-document rows and micro totals of ``records`` (every document scored, near-misses
+    too: their records are all spurious)."""
 
-    models_by_fold: dict[int, RecordModels]
-    fold_of: dict[int, int]
-
-    def predict_proba(self, examples: list[dict[str, Any]]) -> Any:
-        out = np.zeros((len(examples), 2))
-        by_fold: dict[int, list[int]] = {}
-        for n, example in enumerate(examples):
-            by_fold.setdefault(self.fold_of.get(example["index"], min(self.models_by_fold)), []).append(n)
-        for fold, rows in by_fold.items():
-            linker = self.models_by_fold[fold].linker
-            if linker is None or isinstance(linker, str):
-                out[rows] = [0.0, 1.0] if linker == 1 else [1.0, 0.0]
-            else:
-                out[rows] = linker.predict_proba([examples[n] for n in rows])
-        return out
-
-    @property
-    def classes_(self) -> list[int]:
-        return [0, 1]
-
-
-@dataclass
-class _FoldRouter:
-    """Fills each record with the models of the fold its first sentence belongs to."""
-
-    models_by_fold: dict[int, RecordModels]
-    data: DocumentData
-    grammar: GrammarReader | None = None
-
-    def fold_of(self) -> dict[int, int]:
-        return {item.sentence.index: self.data.folds[n] for n, item in enumerate(self.data.items)}
-
-    def build(self, data: DocumentData, detected: list[float], assembler: Assembler) -> list[Record]:
-        from .build import fill_records
-
-        fold_of = self.fold_of()
-        on_security = report_on_security(data.document)
-        drafts = [
-            d for d in assembler.assemble(data.items, detected, data.tables) if about_security(d, on_security)
-        ]
-        if self.grammar is not None:
-            self.grammar.annotate(item for draft in drafts for item in draft.items)
-        models_of = [
-            self.models_by_fold[
-                fold_of.get(draft.items[0].sentence.index if draft.items else -1, min(self.models_by_fold))
-            ]
-            for draft in drafts
-        ]
-        return fill_records(data.document.doc, drafts, models_of, data.home)
+    docs = {d.doc for d in documents}
+    predicted = [r.to_core() for r in records if r.doc in docs]
+    golds = [g for g in gold if g.get("doc") in docs]
+    return document_rows(golds, predicted, aliases, docs=sorted(docs))
 
 
 def train(
-    datas: list[DocumentData],
+    documents: list[GoldDocument],
     gold: list[dict[str, Any]],
     aliases: dict[str, str],
     version: str,
-    assembler: Assembler | None = None,
     grammar: GrammarReader | None = None,
 ) -> tuple[RecordModels, dict[str, Any]]:
-    """Cross-validated figures by section folds, then the models fitted on everything (with
+    """Leave-one-document-out and transfer figures, then the models fitted on everything (with
     the sentences' grammar when a ``grammar`` reader is given)."""
-    from ..evaluate import evaluate
-
-    assembler = assembler or Assembler()
-    held_out = cross_validated_records(datas, gold, aliases, assembler, grammar)
-    docs = {d.document.doc for d in datas}
-    scored = evaluate([g for g in gold if g.get("doc") in docs], [r.to_core() for r in held_out], aliases)
-    summary = {k: v for k, v in scored.summary.items() if k not in ("pairs", "missed_gold", "unmatched_pred")}
-    models = fit_models(datas, gold, aliases, grammar=grammar)
+    figures: dict[str, Any] = {}
+    if len({d.group for d in documents}) > 1:
+        held = held_out_records(documents, gold, aliases, "group", grammar)
+        figures["leave_one_document_out"] = scored(documents, gold, held.records, aliases)
+    sources = sorted({d.source for d in documents})
+    if len(sources) > 1:
+        transfer = held_out_records(documents, gold, aliases, "source", grammar)
+        figures["transfer"] = {
+            f"{'+'.join(s for s in sources if s != held)} → {held}": scored(
+                [d for d in documents if d.source == held], gold, transfer.records, aliases
+            )["micro"]
+            for held in sources
+        }
+    models = fit_models(documents, gold, aliases, grammar=grammar)
     models.version = version
-    return models, summary
+    return models, figures

@@ -11,7 +11,8 @@ from pipeline.document import Block, Document, Fragment, Note
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions, extract_mentions
 from pipeline.nlp.sentences import split_sentences
-from pipeline.records.assemble import Assembler, Draft, _has_words, programs_named
+from pipeline.records.assemble import Assembler, Draft, _has_words
+from pipeline.records.names import programs_named
 
 SAFE_STREETS = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
 
@@ -297,7 +298,7 @@ def test_an_unnamed_record_takes_a_sentence_calling_it_by_the_kind_it_brought_in
 
 
 def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
-    from pipeline.records.assemble import programs_named
+    from pipeline.records.names import programs_named
 
     registry = ActorRegistry.load()
     mission = "The United Nations Observer Group in Central America (ONUCA) demobilized armed groups."

@@ -6,7 +6,6 @@ from pipeline.records.features import (
     acronym_table,
     denies_cooperation,
     is_program_name,
-    name_key,
     program_names,
     security_terms,
     sentence_features,
@@ -14,6 +13,7 @@ from pipeline.records.features import (
     themes_in,
     with_emphasised_names,
 )
+from pipeline.text import name_key
 
 from .test_assemble import _items
 
@@ -259,3 +259,15 @@ def test_a_sentence_saying_cooperation_is_absent_states_none() -> None:
     for text in stated:
         (item,) = _items(text)
         assert not denies_cooperation(item, program_names(text)), text
+
+
+def test_a_name_ends_before_a_date_and_keeps_a_long_tail() -> None:
+    # a month is capitalised, but the date is when, not what is named
+    assert names("At the High-Level Security Dialogue in October 2021, the two countries agreed.") == [
+        "High-Level Security Dialogue"
+    ]
+    assert names("The President released the Strategy on July 29, 2021.") == []
+    # a long "of … in …" tail after the head word stays whole, not cut at a word count
+    assert names("the U.S. Strategy for Addressing the Root Causes of Migration in Central America sets out")[
+        0
+    ] == "Strategy for Addressing the Root Causes of Migration in Central America"

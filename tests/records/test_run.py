@@ -123,7 +123,7 @@ def test_evaluate_prints_the_scorer_figures(run_dir: Path, shared_dir: Path) -> 
 
 def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) -> None:
     loaded = load_models(MODELS)
-    assert loaded.card["cross_validation"]["folds"] and loaded.card["training_data"]["sha256"]
+    assert loaded.card["held_out"]["method"] and loaded.card["training_data"]["sha256"]
     assert loaded.models.version == loaded.card["version"]
     save_models(loaded.models, tmp_path / "copy", {"libraries": {}})
     card = json.loads((tmp_path / "copy" / "card.json").read_text())
@@ -183,6 +183,33 @@ def test_an_off_topic_report_yields_almost_no_records(shared_dir: Path, tmp_path
     (document,) = [json.loads(line) for line in (tmp_path / "documents.jsonl").read_text().splitlines()]
     assert document["status"] == "success" and document["pages"] > 20
     assert len(records(tmp_path)) <= 1
+    assert [e["code"] for e in document["errors"]] == ["W304"]  # said, not a silent "0 records"
+    assert "W304" in result.output
+
+
+SPANISH = [
+    "La cooperación internacional en seguridad ciudadana creció en América Latina durante la última"
+    " década.",
+    "El Banco Interamericano de Desarrollo financió un programa de prevención de la violencia juvenil"
+    " en Honduras por 20 millones de dólares en 2012, con el apoyo de los gobiernos locales.",
+    "La Unión Europea apoyó la reforma de la policía en Guatemala y la formación de jueces y fiscales"
+    " para reducir la impunidad de los delitos más graves.",
+    "Estos programas buscan fortalecer las instituciones del Estado y reducir los homicidios en las"
+    " ciudades más violentas de la región, que no son pocas.",
+]
+
+
+def test_a_report_in_another_language_is_said_to_be(tmp_path: Path) -> None:
+    from tests.pdfs import make_pdf
+
+    report = make_pdf(tmp_path / "informe.pdf", SPANISH)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(report), "--out", str(out), "--db", str(out / "inv.sqlite")])
+    assert result.exit_code == 0, result.output
+    (document,) = [json.loads(line) for line in (out / "documents.jsonl").read_text().splitlines()]
+    (warning,) = [e for e in document["errors"] if e["code"] == "W303"]
+    assert "Spanish (es" in warning["message"]
+    assert not [e for e in document["errors"] if e["code"] == "W304"]  # it is about security
 
 
 def _tampered_copy(folder: Path, marker: Path) -> None:

@@ -1,0 +1,40 @@
+"""Whether a document is one the records models know: written in English, about security.
+
+The models learned from English reports on citizen-security cooperation. A report in another
+language (Spanish and Portuguese ones are common in this field) or one that hardly speaks of
+security (a trade agreement, a grants-management audit) is mined all the same, but the run
+says so with a warning code instead of a silent "success, 0 records" (or records that are not
+interventions). These warnings leave the reading status as it is: the file was read well.
+"""
+
+from __future__ import annotations
+
+from ..document import Problem
+from ..errors import ErrorCode, problem
+from ..nlp.language import detect_language
+from .features import security_terms
+from .inputs import DocumentInputs
+
+TRAINED_LANGUAGE = "en"
+MIN_SECURITY_SHARE = 0.05
+"""Share of a document's sentences that use one of the codebook's security words below which
+it is taken as not about security (a report on the subject uses them in most paragraphs)."""
+
+
+def coverage_problems(inputs: DocumentInputs) -> list[Problem]:
+    """W303 for a language the models were not trained on, W304 for a document with (almost)
+    no security content."""
+    sentences = [i.text for i in inputs.items if i.sentence.source in ("body", "footnote")]
+    found: list[Problem] = []
+    language = detect_language(" ".join(sentences))
+    if language.code not in (None, TRAINED_LANGUAGE):
+        found.append(
+            problem(
+                ErrorCode.OTHER_LANGUAGE, language=language.name, iso=language.code, share=language.share
+            )
+        )
+    if sentences:
+        about = sum(1 for text in sentences if security_terms(text))
+        if about / len(sentences) < MIN_SECURITY_SHARE:
+            found.append(problem(ErrorCode.NO_SECURITY_CONTENT, about=about, sentences=len(sentences)))
+    return found
