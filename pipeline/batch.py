@@ -717,6 +717,11 @@ def summary_table(result: BatchResult) -> Table:
     for kind in ("new", "updated", "unchanged", "failed"):
         table.add_row(f"documents {kind}", str(result.changes.get(kind, 0)))
     table.add_row("records", str(len(result.records)))
+    # reports the records models do not know: another language, or not about security
+    for code, label in (("W303", "in another language (W303)"), ("W304", "not about security (W304)")):
+        count = sum(any(e["code"] == code for e in o.summary.get("errors", [])) for o in result.outcomes)
+        if count:
+            table.add_row(f"documents {label}", str(count))
     pages = sum(o.summary.get("pages") or 0 for o in result.outcomes if not o.summary.get("cached"))
     table.add_row("pages mined", str(pages))
     table.add_row("time", f"{result.seconds:.1f} s")

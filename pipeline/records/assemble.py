@@ -16,16 +16,14 @@ from itertools import pairwise
 
 from wordfreq import zipf_frequency
 
-from ..nlp.actors import ActorMention, ActorRegistry, fold_text
+from ..nlp.actors import ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.years import YearMention
 from ..text import name_key
 from .examples import link_example
 from .features import (
-    DOERS,
     ProgramName,
     acronym_table,
-    cooperation_patterns,
     denies_cooperation,
     is_bare_citation,
     is_glossary,
@@ -36,18 +34,6 @@ from .features import (
 from .models import Model, probabilities
 from .names import AND_NEXT, default_registry, only_cites, programs_named
 from .rules import ALL_ON, RuleSet
-
-PRECEDED = re.compile(r"\b(?:was|were)\s+preceded\s+by\b", re.IGNORECASE)
-"""A program mentioned as the one that came after ("the Initiative was preceded by …"): the
-sentence states its predecessor, another intervention."""
-EARLIER = re.compile(r"\bas\s+early\s+as\b|\bhad\s+already\b", re.IGNORECASE)
-"""An unnamed sentence recalling an earlier activity ("as early as 1998 the ministry had already
-funded …") states another intervention than the passage or note around it."""
-
-
-def recalls_another(text: str, names: list[ProgramName]) -> bool:
-    return bool(PRECEDED.search(text) or (not names and EARLIER.search(text)))
-
 
 SEQUENCE_OPENING = re.compile(
     r"^(?:(?:shortly|soon|just|immediately|long|years|months|weeks|a\s+year|a\s+decade)\s+)?"
@@ -188,23 +174,14 @@ class Assembler:
             if probability >= self.threshold and not self._states_nothing(item, names_of[item.sentence.index])
         ]
         linked = self._links([item for item, _ in kept])
-        # a note recalling another intervention stays its own record, as one the linker keeps apart
-        unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept]) | {
-            i.sentence.index
-            for i, _ in kept
-            if i.sentence.source == "footnote"
-            and rules.on("earlier-events")
-            and recalls_another(i.text, names_of[i.sentence.index])
-        }
+        # a note the linker keeps apart from its citing sentence states another intervention
+        unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept])
         listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         enumerating: set[int] = set()  # sentences listing interventions, some unnamed
         for (item, probability), link in zip(kept, linked, strict=True):
             frame_end = sequence_opening_end(item.text) if rules.on("frames") else 0
             names = [n for n in names_of[item.sentence.index] if n.start >= frame_end]
-            another = rules.on("earlier-events") and recalls_another(item.text, names)
-            if another:
-                names = []  # the names it holds are of the later program, not of its own
             referent = self._opening_reference(item, names, named) if rules.on("definite-reference") else None
             if referent is not None:
                 # "Adopted in 2004, the strategy is overseen by A, B and C": the sentence speaks of
@@ -213,14 +190,11 @@ class Assembler:
                 by_sentence[item.sentence.index] = referent
                 previous = (item, referent)
                 continue
-            enumerated = (
-                enumerated_interventions(item, names) if rules.on("enumerated-interventions") else []
-            ) or (contrasted_interventions(item) if rules.on("contrasted-providers") else [])
+            enumerated = enumerated_interventions(item, names) if rules.on("enumerated-interventions") else []
             if enumerated:
-                # "Examples include peace laboratories in X, agreements with Y and the Z Program",
-                # "A lent …, while B provided grants …": each item is an intervention of its
-                # own, stated by this one sentence, read with the lead-in: who ("Examples of EU
-                # interventions include") and the item
+                # "Examples include peace laboratories in X, agreements with Y and the Z Program":
+                # each item is an intervention of its own, stated by this one sentence, read with
+                # the lead-in: who ("Examples of EU interventions include") and the item
                 listed: list[Draft] = []
                 lead_in = (0, enumerated[0][0])
                 for start, end in enumerated:
@@ -260,12 +234,9 @@ class Assembler:
                 # a note to a sentence listing several interventions belongs to none of them:
                 # it is a record of its own if it states one
                 unlinked_notes.add(item.sentence.index)
-            draft: Draft | None = None
-            joined_by = "start"
-            if not another:
-                draft, joined_by = self._place(
-                    item, names, previous, link, by_key, by_sentence, keys, unlinked_notes, named
-                )
+            draft, joined_by = self._place(
+                item, names, previous, link, by_key, by_sentence, keys, unlinked_notes, named
+            )
             if draft is None:
                 draft = Draft()
                 drafts.append(draft)
@@ -570,8 +541,6 @@ class Assembler:
         for acronym, long_form in acronyms.items():
             if not is_program_name(long_form) or registry.get(acronym) is not None:
                 continue
-            if self.rules.on("acronym-long-forms"):
-                found = _with_long_form(text, found, long_form, acronym)
             for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
                 if not any(n.start <= match.start() < n.end for n in found):
                     found.append(ProgramName(match.start(), match.end(), acronym, acronym))
@@ -833,36 +802,6 @@ def enumerated_interventions(item: SentenceMentions, names: list[ProgramName]) -
     return [(start, end) for (start, _, _), end in zip(interventions, ends, strict=True)]
 
 
-CONTRAST = re.compile(r",?\s+(?:while|whereas)\s+(?:the\s+)?", re.IGNORECASE)
-"""Where a sentence turns to a second doer ("A lent …, while the B provided grants …")."""
-
-
-def contrasted_interventions(item: SentenceMentions) -> list[tuple[int, int]]:
-    """The two clauses of a sentence that gives two providers each their own intervention ("In
-    Colombia, the IDB lent USD 100 million to reform the justice system, while the European Union
-    provided grants for victims' assistance"): each clause has a registered country or
-    organisation doing a cooperation verb, and the second clause opens on its doer; the words
-    before the first doer are the lead-in of both. Empty when the turn is to a time or a place
-    ("while in 2005 …") or both clauses have one doer."""
-    does, _ = cooperation_patterns()
-    text = item.text
-
-    def does_something(mention: ActorMention) -> bool:
-        verb = does.match(text, mention.end, min(len(text), mention.end + 60))
-        return mention.type in DOERS and verb is not None
-
-    for turn in CONTRAST.finditer(text):
-        second = next((m for m in item.actors if m.start == turn.end()), None)
-        if second is None or not does_something(second):
-            continue
-        before = [m for m in item.actors if m.end <= turn.start() and m.canonical != second.canonical]
-        first = next((m for m in before if does_something(m)), None)
-        if first is not None:
-            # what opens the sentence before the first doer ("In Colombia, …") frames both
-            return [(first.start, turn.start()), (turn.start(), len(text))]
-    return []
-
-
 def _kinds_in(item: SentenceMentions, start: int, end: int) -> bool:
     """Whether ``item.text[start:end]`` names a kind of intervention outside an actor's name
     ("commissions", not the "Commission" of "the Inter-American Commission")."""
@@ -931,23 +870,6 @@ def _calls_by_head(item: SentenceMentions, draft: Draft) -> bool:
     words = [name.split("(")[0].split() for name in draft.names]
     heads = {w[-1].casefold() for w in words if w and len(w[-1]) > 3}
     return any(re.search(rf"\bthe {re.escape(head)}\b", item.text, re.I) for head in heads)
-
-
-def _with_long_form(text: str, found: list[ProgramName], long_form: str, acronym: str) -> list[ProgramName]:
-    """A name cut short where the report spells out a longer defined form ("the Forum for Urban
-    Security" of "the Forum for Urban Security and Democracy (FLASUD)") is that whole name."""
-    at = text.find(long_form)
-    if at < 0:
-        return found
-    whole = at + len(long_form)
-    bracket = re.match(rf"\s*\(\s*{re.escape(acronym)}\s*\)", text[whole:])
-    end = whole + bracket.end() if bracket else whole
-    # the names the long form holds, and one it ends ("… the Mérida to the Central American
-    # Intelligence Program (CAIP)": the definition says where the name starts)
-    inside = [n for n in found if at <= n.start < whole or (n.start < at and whole <= n.end <= end)]
-    if not inside:
-        return found
-    return [n for n in found if n not in inside] + [ProgramName(at, end, long_form, acronym)]
 
 
 def _names_in(draft: Draft, caption: str) -> bool:

@@ -7,7 +7,6 @@ gives every field a confidence.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +20,15 @@ from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
 from ..text import name_key
 from .assemble import Assembler, Draft
-from .cues import CueThemes, modality_from_funders, with_theme_axes
-from .examples import ROLES, detection_examples, has_grammar, record_example, role_examples
+from .cues import CueThemes, with_theme_axes
+from .examples import (
+    ROLES,
+    detection_examples,
+    has_grammar,
+    record_example,
+    role_examples,
+    with_provider_kind,
+)
 from .features import is_reference_entry, security_terms
 from .inputs import DocumentInputs
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
@@ -212,59 +218,42 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
 
 
 def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: RuleSet = ALL_ON) -> None:
-    """Each actor takes the role its mentions most probably play; "none" keeps it out.
-
-    Who provides is read off the sentences that state the program (its opening, its name);
-    the sentences a passage, a note or a reference back ("the strategy is overseen by …")
-    adds bring who benefits, and a provider only when the stating sentences name none: they
-    go on to the program's parts and partners.
-    """
+    """Each actor takes the role its mentions most probably play; "none" keeps it out. Where the
+    role model finds none, the role the sentence's grammar states outright fills in (see
+    :func:`grammar_role` and :func:`_fill_from_grammar`)."""
     pairs = [
-        (n, draft.joined_by.get(item.sentence.index, "start") in LOOSE_JOINS, item.sentence.index, pair)
+        (n, item.sentence.index, pair)
         for n, (_, draft) in enumerate(chosen)
         if not draft.roles
         for item in draft.items
         for pair in role_examples(item)
-        if not (rules.on("venues") and VENUE.search(item.text, 0, pair[0].start))  # "at the 67th session of"
     ]
-    labelled = _predict_roles(models, [e for _, _, _, (_, e) in pairs])
+    labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
-    loose: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     cued: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]  # roles by the grammar alone
-    for (n, is_loose, _, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
+    for (n, _, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
         if rules.on("comparisons") and example["features"].get("syn:prep") in COMPARED:
             continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
         name = mention.canonical or mention.text
-        said = grammar_role(example["features"]) if rules.on("grammar-roles") else None
+        said = grammar_role(example["features"])
         if (
             rules.on("places-receive")
             and role in ("funder", "implementer")
-            and (grammar_role(example["features"]) == "recipient" or _where_it_happens(example))
+            and (said == "recipient" or _where_it_happens(example))
         ):
             role = "recipient"  # "donated helicopters to the Guatemalan army": given to, not giving
-        into = loose if is_loose and rules.on("passage-providers") else best
-        if said is not None and role == "none":
-            if not is_loose:
-                cued[n][name] = (said, GRAMMAR_CONFIDENCE)
-            elif name not in loose[n]:  # "The program is supported by X": a passage says who pays
-                role, p = said, GRAMMAR_CONFIDENCE
-        if role in ROLES[:3] and p > into[n].get(name, ("", 0.0))[1]:
-            into[n][name] = (role, p)
+        if rules.on("grammar-roles") and said is not None and role == "none":
+            cued[n][name] = (said, GRAMMAR_CONFIDENCE)
+        if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
+            best[n][name] = (role, p)
     if rules.on("shared-subjects"):
-        _subjects_share_the_role(best, [(n, at, m, e) for n, is_loose, at, (m, e) in pairs if not is_loose])
+        _subjects_share_the_role(best, [(n, at, m, e) for n, at, (m, e) in pairs])
     for n, (_, draft) in enumerate(chosen):
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
     registry = default_registry()
     for roles, said in zip(best, cued, strict=True):
         _fill_from_grammar(roles, said, registry)
-    for n, extra in enumerate(loose):
-        provided = any(role in ("funder", "implementer") for role, _ in best[n].values()) or any(
-            _is_organisation(name, registry) for name in _actors_in_names(chosen[n][1])
-        )  # a program named after a body is that body's (see _add_named_body_owner)
-        for name, (role, p) in extra.items():
-            if name not in best[n] and (role == "recipient" or not provided):
-                best[n][name] = (role, p)
     for (record, draft), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
@@ -277,8 +266,6 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
             _add_named_body_owner(record, draft, registry)
         if rules.on("agency-states"):
             _add_agency_states(record, registry)
-        if rules.on("legislature-state"):
-            _legislatures_leave_it_to_the_state(record, registry)
         if rules.on("regions-do-not-provide"):
             _regions_do_not_provide(record, registry)
         if rules.on("implementer-funds"):
@@ -421,13 +408,6 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
     return out
 
 
-VENUE = re.compile(
-    r"\b(?:at|during|on\s+the\s+(?:sidelines|margins)\s+of)\s+(?:the\s+|a\s+|its\s+)?(?:[\w'-]+\s+){0,3}"
-    r"(?:session|meeting|summit|conference|forum|assembly)s?\s+of\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
-"""Words before a body that hosts the occasion of an act ("issued a declaration at the 67th
-session of the UN General Assembly"): where it happened, not who acts or pays."""
 COMPARED = frozenset({"like", "unlike"})
 """Prepositions of comparison: their object plays no part in the intervention."""
 LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up", "reference"})
@@ -564,25 +544,6 @@ def _add_agency_states(record: Record, registry: ActorRegistry) -> None:
             record.confidence[f"funder:{state}"] = record.confidence[f"{role}:{name}"]
 
 
-LEGISLATURE = re.compile(
-    r"\b(?:Congress|Parliament|Senate|House of Representatives|Legislat\w*|National Assembly)\b"
-)
-"""A legislature appropriates its state's money; the state, not the chamber, provides."""
-
-
-def _legislatures_leave_it_to_the_state(record: Record, registry: ActorRegistry) -> None:
-    """A legislature ("the US Congress channeled $5 billion …") votes its state's money: with
-    the state among the funders, the chamber is not another provider."""
-    for role in ("funder", "implementer"):
-        providers = getattr(record, f"{role}s")
-        for name in list(providers):
-            actor = registry.get(name)
-            legislature = actor is not None and actor.type == "government agency" and LEGISLATURE.search(name)
-            if legislature and registry.country_of(name) in record.funders:
-                providers.remove(name)
-                record.confidence.pop(f"{role}:{name}")
-
-
 def _regions_do_not_provide(record: Record, registry: ActorRegistry) -> None:
     """A region is a place, not a party ("Latin American governments are cooperating through
     the OAS"): RECORDS.md's providers are countries, agencies, banks, foundations and firms."""
@@ -639,21 +600,14 @@ def _classify(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: R
     examples = [record_example(d.items, d.name, section_of(d.items)) for _, d in chosen]
     themes = models.themes.predict(examples) if models.themes is not None else [[] for _ in examples]
     with_theme_axes(examples, themes)  # hard/soft and scope read the themes chosen
+    for example, (record, _) in zip(examples, chosen, strict=True):
+        with_provider_kind(example, record.funders)  # the modality model reads who provides
     for name in FIELDS:
         for (record, _), (label, p) in zip(
             chosen, predict_labels(models.fields[name], examples), strict=True
         ):
             setattr(record, name, label)
             record.confidence[name] = round(p, 3)
-    for record, _ in chosen:  # who provides decides the modality where the registry knows them
-        modality = (
-            modality_from_funders(record.funders, default_registry())
-            if rules.on("modality-from-funders")
-            else None
-        )
-        if modality is not None:
-            record.modality = modality
-            record.confidence["modality"] = record.confidence["funders"]
     if models.themes is not None:
         for (record, _), picked in zip(chosen, themes, strict=True):
             record.themes = [t for t, _ in picked]

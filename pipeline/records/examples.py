@@ -16,6 +16,7 @@ from typing import Any
 from ..nlp.actors import ActorMention, ActorRegistry
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import Grammar
+from .cues import modality_from_funders
 from .features import (
     codebook,
     cooperation_patterns,
@@ -42,14 +43,21 @@ ROLE_CUES = {
 }
 
 
+LAW = re.compile(r"\b(?:Act|Law|Statute|Code)$")
+"""A name headed by Act or Law names a law ("the Bipartisan Safer Communities Act")."""
+
+
 def detection_example(item: SentenceMentions) -> dict[str, Any]:
     features = sentence_features(item)
     # RECORDS.md: an intervention has an identifiable provider or a name; a name that is no
     # registered organisation (nor a cited source, nor a frame) is the codebook's "name"
     names = programs_named(item.text, default_registry(), item.sentence.emphasis)
     features["named_program"] = int(bool(names))
-    # … and cooperation for security: a named program in a sentence using a security word
-    features["named_security_program"] = int(bool(names) and features["security_terms"] > 0)
+    # RECORDS.md: laws are national measures, recorded only as bills naming a purpose and an amount
+    laws = [n for n in names if LAW.search(n.text)]
+    features["named_law"] = int(bool(laws))
+    # … and cooperation for security: a named program (no law) in a sentence using a security word
+    features["named_security_program"] = int(len(names) > len(laws) and features["security_terms"] > 0)
     return {"text": delexicalized(item), "features": features}
 
 
@@ -178,6 +186,15 @@ def record_example(items: list[SentenceMentions], name: str | None, section: str
     features.update(codebook_features(text, "text"))
     del section  # headings name sections the models never saw: they tie a model to one report
     return {"text": text, "features": features}
+
+
+def with_provider_kind(example: dict[str, Any], funders: list[str]) -> None:
+    """Add to a record example the modality the codebook reads off who provides (a regional
+    body → regional, countries → bilateral or south-south …): the modality model weighs it
+    beside the rest, it does not replace the model's answer."""
+    modality = modality_from_funders(funders, default_registry())
+    if modality is not None:
+        example["features"][f"provider_kind:{modality}"] = 1
 
 
 def codebook_features(text: str, prefix: str) -> dict[str, float]:

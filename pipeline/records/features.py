@@ -569,9 +569,15 @@ def is_reference_entry(text: str) -> bool:
 
 def security_terms(text: str) -> int:
     """How many of the codebook's security words begin a word of the text (0: not about
-    security at all). "Social security" is welfare, not security."""
-    low = text.casefold().replace("social security", " ")
+    security at all). "Social security", "food security" are welfare and supply, not safety
+    from crime and violence (the codebook's ``not_security`` compounds)."""
+    low = _not_security_compounds().sub(" ", text.casefold())
     return sum(1 for pattern in _security_patterns() if pattern.search(low))
+
+
+@lru_cache(maxsize=1)
+def _not_security_compounds() -> re.Pattern[str]:
+    return re.compile("|".join(rf"\b{re.escape(c)}\b" for c in codebook()["not_security"]))
 
 
 @lru_cache(maxsize=1)

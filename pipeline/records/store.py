@@ -14,6 +14,7 @@ import json
 import platform
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -120,10 +121,21 @@ def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Pat
 
 
 def load_models(folder: Path) -> LoadedModels:
-    """Load the models, trusting skops' defaults and :data:`TRUSTED_TYPES`, nothing else."""
+    """Load the models, trusting skops' defaults and :data:`TRUSTED_TYPES`, nothing else.
+
+    Loaded once per process and file version: the run checks the models before mining and its
+    stages use the same ones (loading takes seconds)."""
     path = folder / "records.skops"
     if not path.exists():
         raise ModelError(f"no trained models at {path}; run `csminer train` first")
+    stat = path.stat()
+    return _load_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _load_file(path: Path, mtime_ns: int, size: int) -> LoadedModels:
+    """The models in ``path`` as of its modification time and size (the cache key)."""
+    folder = path.parent
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # not a zip, or a schema skops cannot read

@@ -30,6 +30,7 @@ from .examples import (
     link_example,
     record_example,
     role_examples,
+    with_provider_kind,
     without_grammar,
 )
 from .inputs import DocumentInputs
@@ -149,7 +150,9 @@ def fit_models(
     theme_sets = []
     for record_id, items in grouped.items():
         record = by_id[record_id]
-        rec_x.append(record_example(items, record.get("name"), section_of(items)))
+        example = record_example(items, record.get("name"), section_of(items))
+        with_provider_kind(example, list(record.get("funders") or []))
+        rec_x.append(example)
         for name in FIELDS:
             labels[name].append(str(record.get(name) or "none"))
         theme_sets.append(list(record.get("themes") or []))
