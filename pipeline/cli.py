@@ -24,6 +24,24 @@ app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Mine citizen-security interventions from PDFs."
 )
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"csminer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Mine citizen-security interventions from PDFs."""
+
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a setting, e.g. reading.x_tolerance=2 (repeatable)."),
@@ -206,6 +224,33 @@ ModelsOption = Annotated[
 
 DEFAULT_DB = Path("outputs") / "inventory.sqlite"
 DbOption = Annotated[Path, typer.Option("--db", help="The inventory (SQLite).")]
+CsvSepOption = Annotated[
+    str, typer.Option("--csv-sep", help="CSV cell separator: ',' (default), ';' (Excel in es/pt/fr) or tab.")
+]
+
+
+def _csv_sep(value: str) -> str:
+    from .export import CSV_SEPARATORS
+
+    value = "\t" if value in ("tab", "\\t") else value
+    if value not in CSV_SEPARATORS:
+        raise typer.BadParameter("expected ',', ';' or tab", param_hint="--csv-sep")
+    return value
+
+
+def _existing_inputs(inputs: list[Path]) -> list[Path]:
+    """The inputs that exist; a missing or mistyped one is said (E100) and left out, so it never
+    enters the inventory as a document."""
+    kept = []
+    for item in inputs:
+        if item.exists() or item.is_symlink():
+            kept.append(item)
+        else:
+            issue = problem(ErrorCode.NOT_FOUND, path=shown_path(item))
+            typer.echo(f"error: {issue.code} {issue.message}", err=True)
+    if not kept:
+        raise typer.Exit(2)
+    return kept
 
 
 @app.command()
@@ -214,8 +259,11 @@ def run(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for records.jsonl/.csv/.parquet and documents.jsonl.")
     ],
-    db: DbOption = DEFAULT_DB,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="The inventory (SQLite); default: inventory.sqlite in --out.")
+    ] = None,
     models: ModelsOption = DEFAULT_MODELS,
+    csv_sep: CsvSepOption = ",",
     ner: Annotated[
         bool,
         typer.Option(help="Use the pretrained pipeline (NER for unregistered actors, parser for roles)."),
@@ -242,7 +290,9 @@ def run(
     from .inventory import InventoryError
 
     config = _with_ocr(_config(settings), ocr)
-    found = _found_or_exit(inputs)
+    csv_sep = _csv_sep(csv_sep)
+    db = db if db is not None else out / "inventory.sqlite"
+    found = _found_or_exit(_existing_inputs(inputs))
     paths = found.paths
     if not (models / "card.json").is_file():
         typer.echo(f"error: no trained models in {models} (run csminer train)", err=True)
@@ -294,6 +344,10 @@ def run(
     except (OSError, TimeoutError) as exc:  # the Dask scheduler cannot be reached
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if csv_sep != ",":  # the run wrote the default CSV: write it again with the separator asked for
+        from .export import write_csv
+
+        write_csv(result.records, out / "records.csv", csv_sep)
     for outcome in result.outcomes:
         s = outcome.summary
         cached = " (unchanged, from the inventory)" if s.get("cached") else ""
@@ -309,22 +363,28 @@ def run(
         raise typer.Exit(1)
 
 
+EXPORT_FORMATS = ("jsonl", "csv", "parquet", "xlsx", "iati")
+
+
 @app.command()
 def export(
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, parquet, xlsx or iati.")] = "jsonl",
     db: DbOption = DEFAULT_DB,
+    csv_sep: CsvSepOption = ",",
 ) -> None:
-    """Write the inventory's records (RECORDS.md shape) with their intervention and sources."""
+    """Write the inventory's records (RECORDS.md shape) with their intervention and sources; xlsx
+    is a workbook with records, amounts, evidence and codebook sheets; iati is IATI 2.03 XML."""
     from .inventory import InventoryError, export_inventory
 
-    if fmt not in ("jsonl", "csv", "parquet"):
-        raise typer.BadParameter("expected jsonl, csv or parquet", param_hint="--format")
+    if fmt not in EXPORT_FORMATS:
+        raise typer.BadParameter(f"expected {', '.join(EXPORT_FORMATS)}", param_hint="--format")
+    csv_sep = _csv_sep(csv_sep)
     _inventory_or_exit(db)
     if out.is_dir():
         _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail="it is a directory"))
     try:
-        count = export_inventory(db, out, fmt)
+        count = export_inventory(db, out, fmt, csv_sep)
     except InventoryError as exc:
         _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
     except OSError as exc:
@@ -346,6 +406,31 @@ def status(db: DbOption = DEFAULT_DB) -> None:
             Console(file=sys.stdout, width=160).print(status_table(inventory))
     except InventoryError as exc:
         _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
+
+
+@app.command()
+def remove(
+    docs: Annotated[list[str], typer.Argument(help="Documents to remove (their doc, as status lists it).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Remove documents and their records from the inventory (logged in its changes table)."""
+    from .inventory import Inventory, InventoryError
+
+    _inventory_or_exit(db)
+    unknown = 0
+    try:
+        with Inventory(db) as inventory:
+            for doc in docs:
+                count = inventory.remove(doc)
+                if count is None:
+                    typer.echo(f"error: no document {doc!r} in {shown_path(db)}", err=True)
+                    unknown += 1
+                else:
+                    typer.echo(f"removed {doc}: {count} records")
+    except InventoryError as exc:
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
+    if unknown:
+        raise typer.Exit(1)
 
 
 GoldOption = Annotated[

@@ -1,8 +1,11 @@
 """Write records as JSON Lines, CSV and Parquet, and read any of them back.
 
 JSON Lines is the exchange format (the shape of RECORDS.md, what the scorer reads) and the only
-lossless one. CSV and Parquet hold the same flat table for spreadsheets and data frames: one
-row per record, lists joined with `` | ``, evidence sentences joined with a newline. Every
+lossless one. CSV holds a flat table for spreadsheets: one row per record, lists joined with
+`` | ``, evidence sentences joined with a newline, UTF-8 with a BOM and a chosen separator (``;``
+for Excel in locales whose decimal mark is a comma). Parquet holds the same columns typed: lists
+as ``list<string>``, years as nullable integers, amounts as ``list<struct>``, confidences as
+floats, so pandas, DuckDB or Arrow read them without parsing anything. Every
 writer is deterministic (same records in, same bytes out) so that a re-run that changed nothing
 shows no diff, and writes through a temporary file so that an interrupted export never leaves
 a half-written file where a complete one was.
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .evaluate import as_list, load_jsonl
 from .records.model import CORE_FIELDS, Record
@@ -205,10 +209,15 @@ def write_jsonl(records: Iterable[Record | dict[str, Any]], path: Path, core_onl
     return _atomic_write(path, write)
 
 
-def write_csv(records: Iterable[Record | dict[str, Any]], path: Path) -> Path:
+CSV_SEPARATORS = (",", ";", "\t")
+"""``;`` is what Excel expects where the decimal mark is a comma (Spanish, Portuguese locales)."""
+
+
+def write_csv(records: Iterable[Record | dict[str, Any]], path: Path, sep: str = ",") -> Path:
     """The flat table as CSV: UTF-8 with a BOM (Excel then reads accents right), every cell quoted
-    (newlines inside cells survive, and no cell is mistaken for a number), ``\\n`` row ends."""
-    return _frame_to_csv(flat_rows(records), path)
+    (newlines inside cells survive, and no cell is mistaken for a number), ``\\n`` row ends,
+    cells separated by ``sep``."""
+    return _frame_to_csv(flat_rows(records), path, sep)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -229,37 +238,185 @@ def unescape_formula(value: Any) -> Any:
     return value
 
 
-def _frame_to_csv(frame: pd.DataFrame, path: Path) -> Path:
+def _frame_to_csv(frame: pd.DataFrame, path: Path, sep: str = ",") -> Path:
+    if sep not in CSV_SEPARATORS:
+        raise ValueError(f"CSV separator {sep!r}: expected one of {', '.join(map(repr, CSV_SEPARATORS))}")
     text_columns = [c for c in frame.columns if frame[c].dtype == "string"]
     safe = frame.copy()
     for column in text_columns:  # records quote PDFs, and a PDF may hold "=cmd|' /C calc'!A0"
         safe[column] = safe[column].map(escape_formula, na_action="ignore")
 
     def write(tmp: Path) -> None:
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n")
+        safe.to_csv(
+            tmp, index=False, sep=sep, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n"
+        )
 
     return _atomic_write(path, write)
 
 
 def write_parquet(records: Iterable[Record | dict[str, Any]], path: Path) -> Path:
-    """The flat table as Parquet (pyarrow), nullable dtypes kept for pandas."""
-    return _frame_to_parquet(flat_rows(records), path)
+    """The typed table as Parquet (see :func:`typed_table`)."""
+    return write_table(typed_table(records), path)
 
 
-def _frame_to_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    return _atomic_write(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+def write_table(table: pa.Table, path: Path) -> Path:
+    """A typed table as Parquet, with pandas' metadata: pandas reads years back as ``Int64``
+    and confidences as ``Float64`` even when no value is missing."""
+    import pyarrow.parquet as pq
+
+    with_pandas = pa.Table.from_pandas(_table_to_frame(table), schema=table.schema, preserve_index=False)
+    return _atomic_write(path, lambda tmp: pq.write_table(with_pandas, tmp))
 
 
-def write_all(records: Iterable[Record | dict[str, Any]], out_dir: Path) -> dict[str, Path]:
-    """``records.jsonl`` (full records), ``records.csv`` and ``records.parquet`` in ``out_dir``
-    (the flat table is built once for both)."""
+def write_all(
+    records: Iterable[Record | dict[str, Any]], out_dir: Path, csv_sep: str = ","
+) -> dict[str, Path]:
+    """``records.jsonl`` (full records), ``records.csv`` (flat) and ``records.parquet`` (typed)
+    in ``out_dir``."""
     records = list(records)
-    frame = flat_rows(records)
     return {
         "jsonl": write_jsonl(records, out_dir / "records.jsonl"),
-        "csv": _frame_to_csv(frame, out_dir / "records.csv"),
-        "parquet": _frame_to_parquet(frame, out_dir / "records.parquet"),
+        "csv": _frame_to_csv(flat_rows(records), out_dir / "records.csv", csv_sep),
+        "parquet": write_parquet(records, out_dir / "records.parquet"),
     }
+
+
+# --- the typed table -----------------------------------------------------------------------------
+
+AMOUNT_TYPE = pa.struct(
+    [
+        ("value", pa.float64()),
+        ("currency", pa.string()),
+        ("text", pa.string()),
+        ("qualifier", pa.string()),
+        ("year", pa.int64()),
+    ]
+)
+"""One amount in the typed table; ``year`` is a table cell's column year (null elsewhere)."""
+
+SOURCE_TYPE = pa.struct([("doc", pa.string()), ("record", pa.string())])
+
+TYPED_LIST_COLUMNS = ("evidence", *LIST_COLUMNS)
+"""Columns that are ``list<string>`` in the typed table."""
+
+
+def _typed_row(data: dict[str, Any]) -> dict[str, Any]:
+    years = data.get("years") if isinstance(data.get("years"), dict) else {}
+    row = _row(data)  # scalars and confidences exactly as the flat table has them
+    row["evidence"] = [str(e) for e in as_list(data.get("evidence"))]
+    row["pages"] = [int(p) for p in as_list(data.get("pages"))]
+    for k in LIST_COLUMNS:
+        row[k] = [str(v) for v in as_list(data.get(k))]
+    row["amounts"] = [
+        {
+            "value": float(a["value"]) if isinstance(a.get("value"), int | float) else None,
+            "currency": a.get("currency"),
+            "text": a.get("text"),
+            "qualifier": a.get("qualifier"),
+            "year": a.get("year") if isinstance(a.get("year"), int) else None,
+        }
+        for a in as_list(data.get("amounts"))
+        if isinstance(a, dict)
+    ]
+    row["years_mentioned"] = [int(y) for y in as_list(years.get("mentioned")) if isinstance(y, int)]
+    for k in YEAR_COLUMNS:
+        row[k] = None if row[k] is pd.NA else row[k]
+    return row
+
+
+def _typed_rows(records: Iterable[Record | dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    rows = [_typed_row(_as_dict(r, core_only=False)) for r in records]
+    extra = sorted(
+        {k for row in rows for k in row if k.startswith("confidence_")}
+        - {f"confidence_{f}" for f in CONFIDENCE_FIELDS}
+    )
+    return rows, [f"confidence_{f}" for f in CONFIDENCE_FIELDS] + extra
+
+
+def typed_schema(conf_cols: list[str], extra: Iterable[tuple[str, pa.DataType]] = ()) -> pa.Schema:
+    """The typed table's schema: the flat table's columns, in its order, with their real types."""
+    types: dict[str, pa.DataType] = {c: pa.string() for c in BASE_COLUMNS}
+    types.update({c: pa.list_(pa.string()) for c in TYPED_LIST_COLUMNS})
+    types.update(
+        pages=pa.list_(pa.int64()), years_mentioned=pa.list_(pa.int64()), amounts=pa.list_(AMOUNT_TYPE)
+    )
+    types.update({c: pa.int64() for c in YEAR_COLUMNS})
+    fields = [(c, types[c]) for c in BASE_COLUMNS]
+    fields += [(c, pa.float64()) for c in conf_cols]
+    fields += [(c, pa.string()) for c in VERSION_COLUMNS]
+    return pa.schema([*fields, *extra])
+
+
+def typed_table(
+    records: Iterable[Record | dict[str, Any]], extra: dict[str, tuple[pa.DataType, list[Any]]] | None = None
+) -> pa.Table:
+    """One row per record with typed columns (Arrow): the flat table's columns, lists as lists,
+    amounts as ``list<struct{value, currency, text, qualifier, year}>``, years as nullable
+    integers, confidences as floats. ``extra`` adds columns (name: type and values)."""
+    rows, conf_cols = _typed_rows(records)
+    extra = extra or {}
+    schema = typed_schema(conf_cols, [(name, t) for name, (t, _) in extra.items()])
+    columns = {f.name: [row.get(f.name) for row in rows] for f in schema if f.name not in extra}
+    columns.update({name: values for name, (_, values) in extra.items()})
+    return pa.table(columns, schema=schema)
+
+
+def typed_frame(records: Iterable[Record | dict[str, Any]]) -> pd.DataFrame:
+    """The typed table as pandas: lists as Python lists, years ``Int64``, confidences ``Float64``;
+    records of an inventory export add their intervention, sources and reviewed fields."""
+    records = list(records)
+    linked = any(isinstance(r, dict) and "intervention" in r for r in records)
+    dicts = [r for r in records if isinstance(r, dict)]
+    return _table_to_frame(typed_table(records, extra=linked_columns(dicts) if linked else None))
+
+
+def _table_to_frame(table: pa.Table) -> pd.DataFrame:
+    dtypes = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.string(): pd.StringDtype()}
+    frame = table.to_pandas(types_mapper=dtypes.get)
+    for name in table.column_names:
+        if pa.types.is_list(table.schema.field(name).type):
+            frame[name] = pd.Series(table.column(name).to_pylist(), dtype=object, index=frame.index)
+    return frame
+
+
+def linked_columns(records: list[dict[str, Any]]) -> dict[str, tuple[pa.DataType, list[Any]]]:
+    """What an inventory export adds to each record, typed: its intervention, the records and
+    documents joined to it, and the fields an analyst reviewed."""
+    return {
+        "intervention": (pa.string(), [r.get("intervention") for r in records]),
+        "sources": (
+            pa.list_(SOURCE_TYPE),
+            [
+                [{"doc": s.get("doc"), "record": s.get("record")} for s in r.get("sources") or []]
+                for r in records
+            ],
+        ),
+        "reviewed": (
+            pa.list_(pa.string()),
+            [sorted((r.get("review") or {}).get("fields") or {}) for r in records],
+        ),
+    }
+
+
+def write_linked(records: list[dict[str, Any]], out: Path, fmt: str, db: Path | None = None) -> Path:
+    """An inventory export (records with ``intervention`` and ``sources``) as typed Parquet, an
+    Excel workbook or IATI activity XML (linking each source to its file's path in ``db``)."""
+    if fmt == "parquet":
+        return write_table(typed_table(records, extra=linked_columns(records)), out)
+    if fmt == "xlsx":
+        from .xlsx import write_xlsx
+
+        return write_xlsx(records, out)
+    if fmt == "iati":
+        from .iati import write_iati
+        from .inventory import Inventory
+
+        paths: dict[str, str] = {}
+        if db is not None:
+            with Inventory(db) as inventory:
+                paths = {d["doc"]: d["path"] for d in inventory.documents()}
+        return write_iati(records, out, paths)
+    raise ValueError(f"unknown format {fmt!r}: expected parquet, xlsx or iati")
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -344,25 +501,58 @@ def _from_flat(row: dict[str, Any], core_only: bool) -> dict[str, Any]:
     return record
 
 
+def _from_typed(row: dict[str, Any], core_only: bool) -> dict[str, Any]:
+    """A typed row (Parquet) back to a record dict: lists and amounts are already lists."""
+    record = _from_flat({k: v for k, v in row.items() if not isinstance(v, list)}, core_only=False)
+    for k in ("evidence", *LIST_COLUMNS):
+        record[k] = [str(v) for v in row.get(k) or []]
+    record["pages"] = [int(p) for p in row.get("pages") or []]
+    record["amounts"] = [
+        {
+            "value": _parse_number(_number(a["value"])) if a.get("value") is not None else None,
+            **{k: a.get(k) for k in ("currency", "text", "qualifier")},
+            **({"year": int(a["year"])} if a.get("year") is not None else {}),
+        }
+        for a in row.get("amounts") or []
+    ]
+    record["years"]["mentioned"] = [int(y) for y in row.get("years_mentioned") or []]
+    return _core_of(record) if core_only else record
+
+
+def _csv_separator(path: Path) -> str:
+    """The separator a csminer CSV was written with: the one after the quoted first header."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        head = fh.readline()
+    m = re.match(r'^"[^"]*"(.)', head)
+    return m[1] if m and m[1] in CSV_SEPARATORS else ","
+
+
 def read_records(path: Path, core_only: bool = False) -> list[dict[str, Any]]:
     """Records from a ``.jsonl``, ``.csv`` or ``.parquet`` export, as dicts in the RECORDS.md shape.
 
-    JSON Lines come back as written (with ``core_only``: only the RECORDS.md fields). Flat
-    tables are rebuilt into lists and nested amounts/years, plus ``confidence`` and the versions
-    when the table has them. The flat round trip is exact except that whitespace inside an
-    evidence sentence is collapsed to single spaces (the newline separates sentences there).
+    JSON Lines come back as written (with ``core_only``: only the RECORDS.md fields). Tables
+    are rebuilt into lists and nested amounts/years, plus ``confidence`` and the versions when
+    the table has them. The typed (Parquet) round trip is exact; the CSV one is exact except
+    that whitespace inside an evidence sentence is collapsed to single spaces (the newline
+    separates sentences there). Parquet files of the earlier flat layout are read too.
     """
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return [_as_dict(r, core_only) for r in load_jsonl(path)]
     if suffix == ".csv":
         # The csv module, not pandas: no cell is reinterpreted ("NA", "None", "0012" stay text).
+        sep = _csv_separator(path)
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return [
                 _from_flat({k: unescape_formula(v) for k, v in row.items()}, core_only)
-                for row in csv.DictReader(fh)
+                for row in csv.DictReader(fh, delimiter=sep)
             ]
     if suffix == ".parquet":
-        frame = pd.read_parquet(path, engine="pyarrow")
-        return [_from_flat(row, core_only) for row in frame.to_dict(orient="records")]
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        if "evidence" in table.column_names and pa.types.is_list(table.schema.field("evidence").type):
+            return [_from_typed(row, core_only) for row in rows]
+        return [_from_flat(row, core_only) for row in rows]
     raise ValueError(f"cannot read records from {path}: expected .jsonl, .csv or .parquet")

@@ -464,6 +464,25 @@ class Inventory:
             self._link(conn)
         return StoreResult(doc, reason, added, removed, updated, unchanged)
 
+    def remove(self, doc: str) -> int | None:
+        """Remove a document, its records and paths in one transaction, logged in ``changes``
+        (reason ``removed``); the number of records removed, or None when ``doc`` is unknown."""
+        with self.transaction() as conn:
+            old_doc = self.document(doc)
+            if old_doc is None:
+                return None
+            count = conn.execute("SELECT COUNT(*) FROM records WHERE doc = ?", (doc,)).fetchone()[0]
+            conn.execute("DELETE FROM documents WHERE doc = ?", (doc,))  # records, evidence, actors cascade
+            conn.execute("DELETE FROM document_paths WHERE doc = ?", (doc,))
+            conn.execute(
+                "INSERT INTO changes (doc, at, reason, old_sha256, new_sha256, old_versions,"
+                " new_versions, added, removed, updated, unchanged)"
+                " VALUES (?, ?, 'removed', ?, '', ?, '', 0, ?, 0, 0)",
+                (doc, _now(), old_doc["sha256"], _versions(old_doc), count),
+            )
+            self._link(conn)
+        return int(count)
+
     def seen(self, doc: str, path: str, sha256: str) -> None:
         """Record that ``doc``'s file was found at ``path`` (a cached document is not rewritten)."""
         now = _now()
@@ -693,10 +712,11 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def export_inventory(db: Path, out: Path, fmt: str) -> int:
+def export_inventory(db: Path, out: Path, fmt: str, csv_sep: str = ",") -> int:
     """The inventory's records in the RECORDS.md shape (``to_dict``), each with its intervention
-    and sources (every record and document joined to it), as JSON Lines, CSV or Parquet."""
-    from .export import _atomic_write, _frame_to_csv, flat_rows, write_jsonl
+    and sources (every record and document joined to it), as JSON Lines, CSV (cells separated by
+    ``csv_sep``), typed Parquet, an Excel workbook or IATI activity XML."""
+    from .export import _frame_to_csv, flat_rows, write_jsonl
 
     with Inventory(db) as inventory:
         records = inventory.records()
@@ -708,14 +728,17 @@ def export_inventory(db: Path, out: Path, fmt: str) -> int:
     if fmt == "jsonl":
         write_jsonl(records, out)
         return len(records)
+    if fmt in ("parquet", "xlsx", "iati"):  # typed columns, a workbook, IATI XML (pipeline.export)
+        from .export import write_linked
+
+        write_linked(records, out, fmt, db)
+        return len(records)
     frame = flat_rows(records)
     frame["intervention"] = [r["intervention"] for r in records]
     frame["sources"] = [" | ".join(f"{s['doc']}:{s['record']}" for s in r["sources"]) for r in records]
     frame = frame.astype({"intervention": "string", "sources": "string"})
     if fmt == "csv":
-        _frame_to_csv(frame, out)  # formulas escaped, as in every CSV csminer writes
-    elif fmt == "parquet":
-        _atomic_write(out, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+        _frame_to_csv(frame, out, csv_sep)  # formulas escaped, as in every CSV csminer writes
     else:
         raise ValueError(f"unknown format {fmt!r}: expected jsonl, csv or parquet")
     return len(records)
