@@ -509,6 +509,10 @@ def train(
     ner: Annotated[
         bool, typer.Option(help="Use the pretrained pipeline (NER and parser) while training.")
     ] = True,
+    from_reviews: Annotated[
+        Path | None,
+        typer.Option("--from-reviews", help="Add this inventory's fully reviewed documents to the gold."),
+    ] = None,
 ) -> None:
     """Train detection, roles and kinds on every gold document; report leave-one-document-out
     and transfer figures."""
@@ -520,6 +524,17 @@ def train(
     from .records.train import train as train_models
 
     gold_files, pdfs = _gold_and_inputs(gold, inputs)
+    if from_reviews is not None:
+        from .review.gold import write_review_gold
+
+        _inventory_or_exit(from_reviews)
+        reviews, review_pdfs, found = write_review_gold(
+            from_reviews, from_reviews.with_suffix(".reviews.jsonl"), gold_files, pdfs
+        )
+        for doc, why in found.skipped.items():
+            typer.echo(f"{doc}: not taken from the reviews: {why}")
+        typer.echo(f"reviews: {len(found.records)} records, {len(found.documents)} document(s): {reviews}")
+        gold_files, pdfs = [*gold_files, reviews], [*pdfs, *review_pdfs]
     documents, records, grammar = _gold_documents(gold_files, pdfs, ner)
     if not documents:
         typer.echo("none of the PDFs given could be read", err=True)
@@ -695,6 +710,46 @@ def _ablate(gold_files: list[Path], inputs: list[Path], aliases: dict[str, str],
         changed = ", ".join(f"{doc} {d:+.3f}" for doc, d in deltas.items() if abs(d) > 1e-9)
         if changed:
             typer.echo(f"    {target} without it: {changed}")
+
+
+@app.command()
+def review(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow an address other than this machine's loopback.")
+    ] = False,
+    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Default reviewer name.")] = None,
+    export_jsonl: Annotated[
+        Path | None, typer.Option("--export-jsonl", help="Write reviewed records as Prodigy/Argilla JSONL.")
+    ] = None,
+    import_jsonl: Annotated[
+        Path | None, typer.Option("--import-jsonl", help="Apply reviewed records of such a file.")
+    ] = None,
+) -> None:
+    """Review records on their PDF pages in the browser: accept, correct, reject, merge, split, add."""
+    import getpass
+
+    from .inventory import InventoryError
+
+    _inventory_or_exit(db)
+    who = reviewer or getpass.getuser()
+    try:
+        if export_jsonl or import_jsonl:
+            from .review.interop import export_file, import_file
+
+            if import_jsonl:
+                counts = import_file(db, import_jsonl, who)
+                typer.echo(f"{counts['records']} reviewed records imported ({counts['skipped']} unknown)")
+            if export_jsonl:
+                typer.echo(f"{export_file(db, export_jsonl)} reviewed records written to {export_jsonl}")
+            return
+        from .review.serve import serve
+
+        serve(db, host, port, who, allow_remote)
+    except InventoryError as exc:
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
 
 
 def _registry_aliases() -> Path:

@@ -143,6 +143,46 @@ MIGRATIONS: list[str] = [
         claimed_at REAL NOT NULL
     );
     """,
+    # v4: analysts' review decisions (pipeline.review): an audit log, a version per record for
+    # optimistic concurrency, and the reviewed fields a re-run must keep.
+    """
+    CREATE TABLE review_log (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        field TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        at TEXT NOT NULL,
+        old_value TEXT,
+        new_value TEXT,
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'correct', 'reject', 'merge', 'split', 'add')),
+        version INTEGER NOT NULL
+    );
+    CREATE INDEX review_log_record ON review_log(record_id);
+    CREATE TABLE review_state (
+        record_id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'unreviewed',
+        needs_recheck INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT,
+        anchor TEXT,
+        snapshot TEXT,
+        origin TEXT NOT NULL DEFAULT 'pipeline',
+        reviewer TEXT,
+        at TEXT
+    );
+    CREATE INDEX review_state_doc ON review_state(doc);
+    CREATE TABLE reviewed_fields (
+        record_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (record_id, field)
+    );
+    """,
 ]
 """Numbered schema migrations: script ``i`` takes the database from version ``i`` to ``i + 1``.
 Never edit a released script; append a new one."""
@@ -393,6 +433,21 @@ class Inventory:
                 out[item["record"]] = {"intervention": iv, "sources": items}
         return out
 
+    def review_marks(self) -> dict[str, dict[str, Any]]:
+        """Per reviewed record: its review status, whether it needs another look, and per reviewed
+        field the decision, reviewer and time (what ``export`` marks)."""
+        marks: dict[str, dict[str, Any]] = {}
+        for row in self.conn.execute(
+            "SELECT record_id, status, needs_recheck FROM review_state WHERE status != 'unreviewed'"
+        ):
+            marks[row[0]] = {"status": row[1], "needs_recheck": bool(row[2]), "fields": {}}
+        for row in self.conn.execute(
+            "SELECT record_id, field, decision, reviewer, at FROM reviewed_fields ORDER BY record_id, field"
+        ):
+            if row[0] in marks:
+                marks[row[0]]["fields"][row[1]] = {"decision": row[2], "reviewer": row[3], "at": row[4]}
+        return marks
+
     # --- writing -----------------------------------------------------------------------------
 
     def store(
@@ -413,6 +468,7 @@ class Inventory:
         with self.transaction() as conn:
             old_doc = self.document(doc)
             old = {r["id"]: r for r in self.records(doc)}
+            new = keep_reviews(conn, doc, new, summary.get("sha256") or "")
             reason = _reason(old_doc, summary, forced)
             added, removed, updated, unchanged = _diff(old, new)
             conn.execute("DELETE FROM documents WHERE doc = ? OR path = ?", (doc, summary["path"]))
@@ -601,6 +657,77 @@ class Inventory:
             )
 
 
+def record_anchor(record: dict[str, Any]) -> str:
+    """What identifies a record across re-runs better than its id (ids follow document order, which
+    a new model may shift): the text of its first evidence sentence."""
+    spans = record.get("spans") or []
+    if spans:
+        return str(spans[0].get("text", ""))
+    evidence = record.get("evidence") or []
+    return str(evidence[0]) if evidence else ""
+
+
+def keep_reviews(
+    conn: sqlite3.Connection, doc: str, new: list[dict[str, Any]], sha256: str
+) -> list[dict[str, Any]]:
+    """The document's freshly mined records with every reviewed field put back.
+
+    A re-run, ``--force`` or a new model never overwrites what an analyst decided: a reviewed
+    record is found among the new ones by id and first evidence sentence (else by that sentence
+    alone) and its reviewed fields replace the mined ones; one the pipeline no longer gives, and
+    every record an analyst added or split off, comes back from its snapshot. When the file's
+    bytes changed, the reviewed records are flagged as needing another look.
+    """
+    states = conn.execute(
+        "SELECT * FROM review_state WHERE doc = ? AND status != 'unreviewed' ORDER BY record_id", (doc,)
+    ).fetchall()
+    if not states:
+        return new
+    fields: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(
+        "SELECT f.record_id, f.field, f.value FROM reviewed_fields f"
+        " JOIN review_state s ON s.record_id = f.record_id WHERE s.doc = ?",
+        (doc,),
+    ):
+        fields.setdefault(row[0], {})[row[1]] = json.loads(row[2])
+    by_id = {r["id"]: i for i, r in enumerate(new)}
+    by_anchor: dict[str, int] = {}
+    for i, r in enumerate(new):
+        by_anchor.setdefault(record_anchor(r), i)
+    placed: dict[int, dict[str, Any]] = {}
+    extra: list[dict[str, Any]] = []
+    for state in states:
+        rid = state["record_id"]
+        index: int | None = None
+        if state["origin"] == "pipeline":
+            if rid in by_id and record_anchor(new[by_id[rid]]) == state["anchor"]:
+                index = by_id[rid]
+            elif state["anchor"] and by_anchor.get(state["anchor"]) is not None:
+                index = by_anchor[state["anchor"]]
+            if index in placed:  # two reviewed records claim one new record: keep the second whole
+                index = None
+        base = new[index] if index is not None else json.loads(state["snapshot"] or "{}")
+        if not base:
+            continue
+        record = {**base, **fields.get(rid, {}), "id": rid, "doc": doc}
+        if index is None:
+            extra.append(record)
+        else:
+            placed[index] = record
+        if sha256 and state["sha256"] and state["sha256"] != sha256:
+            conn.execute("UPDATE review_state SET needs_recheck = 1 WHERE record_id = ?", (rid,))
+    kept_ids = {r["id"] for r in placed.values()} | {r["id"] for r in extra}
+    out: list[dict[str, Any]] = []
+    for i, r in enumerate(new):
+        if i in placed:
+            out.append(placed[i])
+        elif r["id"] in kept_ids:  # a mined record whose id a kept reviewed record holds
+            out.append({**r, "id": f"{r['id']}-m"})
+        else:
+            out.append(r)
+    return out + extra
+
+
 CONFLICT_FIELDS = ("amount", "years_start", "years_end", "hard_soft", "scope", "modality")
 """Fields where two sources giving different values is worth flagging (kept side by side)."""
 
@@ -721,10 +848,15 @@ def export_inventory(db: Path, out: Path, fmt: str, csv_sep: str = ",") -> int:
     with Inventory(db) as inventory:
         records = inventory.records()
         sources = inventory.sources()
+        marks = inventory.review_marks()
+    # A record an analyst rejected or merged into another is not an intervention.
+    records = [r for r in records if marks.get(r["id"], {}).get("status") not in ("rejected", "merged")]
     for record in records:
         linked = sources.get(record["id"], {"intervention": None, "sources": []})
         record["intervention"] = linked["intervention"]
         record["sources"] = linked["sources"]
+        if record["id"] in marks:
+            record["review"] = marks[record["id"]]
     if fmt == "jsonl":
         write_jsonl(records, out)
         return len(records)
@@ -736,7 +868,8 @@ def export_inventory(db: Path, out: Path, fmt: str, csv_sep: str = ",") -> int:
     frame = flat_rows(records)
     frame["intervention"] = [r["intervention"] for r in records]
     frame["sources"] = [" | ".join(f"{s['doc']}:{s['record']}" for s in r["sources"]) for r in records]
-    frame = frame.astype({"intervention": "string", "sources": "string"})
+    frame["reviewed"] = [" | ".join(sorted(r.get("review", {}).get("fields", {}))) for r in records]
+    frame = frame.astype({"intervention": "string", "sources": "string", "reviewed": "string"})
     if fmt == "csv":
         _frame_to_csv(frame, out, csv_sep)  # formulas escaped, as in every CSV csminer writes
     else:
