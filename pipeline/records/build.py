@@ -262,8 +262,6 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
             _add_mutual_parties(record, draft, registry)
         if rules.on("created-bodies"):
             _created_bodies_carry_out(record, draft)
-        if rules.on("named-body-owner"):
-            _add_named_body_owner(record, draft, registry)
         if rules.on("agency-states"):
             _add_agency_states(record, registry)
         if rules.on("regions-do-not-provide"):
@@ -477,41 +475,6 @@ def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
     for name in created - set(record.implementers) - set(record.recipients):
         record.implementers.append(name)  # the body set up does the work, whoever else is named
         record.confidence[f"implementer:{name}"] = GRAMMAR_CONFIDENCE
-
-
-def _add_named_body_owner(record: Record, draft: Draft, registry: ActorRegistry) -> None:
-    """A program named after a body the registry knows is that body's work: the organisation
-    the body belongs to funds it (CICAD → OAS, OID → OAS, a UN observer group → UN) and the body carries it
-    out; a body that belongs to none funds it itself. Countries, regions and cities in a name
-    ("Plan Colombia") say where, not who."""
-    for canonical in _actors_in_names(draft):
-        if not _is_organisation(canonical, registry):
-            continue
-        actor = registry[canonical]
-        # the organisation at the top of the body's family funds (OID → CICAD → OAS)
-        owners = [registry.get(p) for p in registry.parents(actor.canonical)]
-        owner = next((o for o in reversed(owners) if o is not None and o.type not in PLACE_TYPES), None)
-        if owner is not None:
-            if actor.canonical in record.funders:
-                record.funders.remove(actor.canonical)
-            if actor.canonical not in record.implementers:
-                record.implementers.append(actor.canonical)
-                record.confidence[f"implementer:{actor.canonical}"] = NAMED_BODY_CONFIDENCE
-            funder = owner.canonical
-        else:
-            funder = actor.canonical
-        if funder not in record.funders:
-            record.funders.append(funder)
-            record.confidence[f"funder:{funder}"] = NAMED_BODY_CONFIDENCE
-
-
-def _is_organisation(name: str, registry: ActorRegistry) -> bool:
-    actor = registry.get(name)
-    return actor is not None and actor.type not in PLACE_TYPES
-
-
-NAMED_BODY_CONFIDENCE = 0.8
-"""Confidence of a role read off the body a program is named after (as sure as the name)."""
 
 
 def _actors_in_names(draft: Draft) -> list[str]:

@@ -129,22 +129,6 @@ def test_a_record_a_sub_regional_body_funds_serves_that_body_s_region_by_default
     assert record.confidence["recipients"] == HOME_CONFIDENCE
 
 
-def test_a_program_named_after_a_body_is_funded_by_the_organisation_it_belongs_to() -> None:
-    drafts = _assemble(
-        _items(
-            "In 2006 the CICAD Money Laundering Control Section trained prosecutors in Honduras.",
-            "In 2009 the UN Protocol against the Smuggling of Migrants was signed by Peru and Chile.",
-            "In 2000 Plan Colombia was approved to fight drug trafficking.",
-        )
-    )
-    section, protocol, plan = fill_records("made-up", drafts, _models())
-    assert "Organization of American States" in section.funders
-    assert "Inter-American Drug Abuse Control Commission" in section.implementers
-    assert "Inter-American Drug Abuse Control Commission" not in section.funders
-    assert "United Nations" in protocol.funders  # a body that belongs to none funds its own
-    assert "Colombia" not in plan.funders  # a country in a name says where, not who
-
-
 def test_in_a_report_about_security_a_named_program_is_about_it() -> None:
     named, unnamed = _assemble(
         _items(
@@ -244,22 +228,6 @@ def test_a_body_created_carries_out_its_creators_intervention() -> None:
     _created_bodies_carry_out(record, draft)
     assert record.funders == [oas] and record.implementers == [cicte]
     assert record.confidence[f"implementer:{cicte}"] == 0.6
-
-
-def test_a_program_named_after_a_body_is_funded_by_the_top_of_its_family() -> None:
-    from pipeline.nlp.syntax import GrammarReader
-
-    text = (
-        "For example, the OAS has created the Inter-American Drug Abuse Control Commission (CICAD) "
-        "and the Inter-American Observatory on Drugs (OID) to fight drug trafficking."
-    )
-    drafts = _assemble(_items(text))
-    GrammarReader().annotate(i for d in drafts for i in d.items)
-    by_name = {r.name: r for r in fill_records("made-up", drafts, _models())}
-    observatory = by_name["Inter-American Observatory on Drugs (OID)"]
-    # the observatory belongs to CICAD, which belongs to the OAS: the OAS funds
-    assert observatory.funders == ["Organization of American States"]
-    assert "Inter-American Observatory on Drugs" in observatory.implementers
 
 
 def test_a_record_opening_on_the_country_is_provided_by_the_country_named_before() -> None:
