@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .records.model import LABELS as RECORD_LABELS
+
 MATCH_THRESHOLD = 0.6
 """Best evidence-pair similarity at or above which a prediction may match a gold record."""
 
@@ -60,19 +62,7 @@ SUMMARY_KEYS = (
 """The keys of the reference scorer's last summary line, in its order."""
 
 LABEL_FIELDS = ("hard_soft", "scope", "modality")
-LABELS: dict[str, tuple[str, ...]] = {
-    "hard_soft": ("hard", "soft", "mixed"),
-    "scope": ("transnational", "local", "mixed"),
-    "modality": (
-        "bilateral",
-        "multilateral",
-        "regional",
-        "south-south",
-        "triangular",
-        "non-governmental",
-        "private",
-    ),
-}
+LABELS: dict[str, tuple[str, ...]] = {k: RECORD_LABELS[k] for k in LABEL_FIELDS}
 """Display order of the labels (record.schema.json); labels outside it follow, sorted."""
 
 NONE_LABEL = "none"

@@ -43,8 +43,8 @@ from ..config import ReadingSettings
 from ..document import OcrPage, Problem
 from ..errors import ErrorCode, problem
 from .content import Obj, PageContent
-from .opening import GARBLED_PAGE_SHARE, PageTextInfo, text_layer_report
-from .pdfium_pages import PDFIUM_LOCK
+from .opening import GARBLED_PAGE_SHARE, PageTextInfo, page_ranges, text_layer_report
+from .pdfium_pages import PDFIUM_LOCK, stroke_record
 
 OCR_FONT = "OCR"
 AUTO_LANGUAGES = ("eng", "spa", "por")
@@ -188,17 +188,6 @@ class OcrPass:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
-
-
-def page_ranges(pages: Iterable[int]) -> str:
-    """1, 2, 3, 5 -> "1-3, 5"."""
-    runs: list[list[int]] = []
-    for n in sorted(set(pages)):
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 OcrWord = tuple[float, float, float, float, str, float]
@@ -587,7 +576,8 @@ def image_rules(gray: np.ndarray, sx: float, sy: float, page_height: float, reso
                 x0, x1, top, bottom = first * sx, (last + 1) * sx, a * sy, b * sy
             else:
                 x0, x1, top, bottom = a * sx, b * sx, first * sy, (last + 1) * sy
-            rules.append(_rect(x0, x1, top, bottom, page_height))
+            corners = [(x0, top), (x1, top), (x1, bottom), (x0, bottom)]
+            rules.append(stroke_record("rect", corners, page_height))
     return rules
 
 
@@ -625,20 +615,3 @@ def _stack_runs(runs: list[tuple[int, int, int]], max_thick: int) -> list[tuple[
     return [(s, e, f, la) for s, e, f, la in done if la - f + 1 <= max_thick]
 
 
-def _rect(x0: float, x1: float, top: float, bottom: float, page_height: float) -> Obj:
-    return {
-        "object_type": "rect",
-        "x0": x0,
-        "x1": x1,
-        "top": top,
-        "bottom": bottom,
-        "doctop": top,
-        "y0": page_height - bottom,
-        "y1": page_height - top,
-        "width": x1 - x0,
-        "height": bottom - top,
-        "pts": [(x0, top), (x1, top), (x1, bottom), (x0, bottom)],
-        "non_stroking_color": (0,),
-        "fill": True,
-        "stroke": False,
-    }

@@ -302,7 +302,7 @@ def _open(path: Path, password: str | None) -> OpenedPdf:
         return OpenedPdf(None, [_classify(first_page_error, password, has_eof, size)], sha256, path)
     if content.damaged:
         opened.problems.append(
-            problem(ErrorCode.PAGES_DAMAGED, count=len(content.damaged), pages=_page_ranges(content.damaged))
+            problem(ErrorCode.PAGES_DAMAGED, count=len(content.damaged), pages=page_ranges(content.damaged))
         )
     try:
         _add_warnings(opened, first_page_error, head[:start], has_eof, flipped)
@@ -553,7 +553,7 @@ def _add_warnings(
             problem(
                 ErrorCode.REPAIRED,
                 page=flipped[0][0] if len(flipped) == 1 else None,
-                detail=f"the page box (MediaBox) of page(s) {_page_ranges(p for p, _ in flipped)} is "
+                detail=f"the page box (MediaBox) of page(s) {page_ranges(p for p, _ in flipped)} is "
                 f"upside down (e.g. {box}); it was normalised so text positions fall on the page",
             )
         )
@@ -704,7 +704,7 @@ def _guess_kind(head: bytes) -> str:
     return "plain text" if printable >= 0.95 * len(text) else "unrecognised binary data"
 
 
-def _page_ranges(pages: Iterable[int]) -> str:
+def page_ranges(pages: Iterable[int]) -> str:
     """1, 2, 3, 5 -> "1-3, 5"."""
     runs: list[list[int]] = []
     for n in sorted(set(pages)):
@@ -803,7 +803,7 @@ def text_layer_problems(infos: Sequence[PageTextInfo]) -> list[Problem]:
     scanned = [info.page for info in infos if info.needs_ocr]
     if scanned:
         problems.append(
-            problem(ErrorCode.PAGES_WITHOUT_TEXT, count=len(scanned), pages=_page_ranges(scanned))
+            problem(ErrorCode.PAGES_WITHOUT_TEXT, count=len(scanned), pages=page_ranges(scanned))
         )
     for info in infos:
         if info.chars and info.garbled_share >= GARBLED_PAGE_SHARE:

@@ -521,11 +521,11 @@ def _add_path(path: int, matrix: Matrix, frame: _Frame, content: PageContent) ->
             shape = shape[:-2] + "h"  # a redundant line back to the start before the close
             pts = pts[:-2] + pts[-1:]
         if shape in ("ml", "mlh"):
-            content.lines.append(_record("line", pts[:2], content.height))
+            content.lines.append(stroke_record("line", pts[:2], content.height))
         elif shape in ("mlllh", "mllll") and _is_box(pts):
-            content.rects.append(_record("rect", pts[:4], content.height))
+            content.rects.append(stroke_record("rect", pts[:4], content.height))
         elif len(pts) >= 2:
-            content.curves.append(_record("curve", pts, content.height))
+            content.curves.append(stroke_record("curve", pts, content.height))
 
 
 def _is_box(pts: list[tuple[float, float]]) -> bool:
@@ -542,7 +542,7 @@ def _is_box(pts: list[tuple[float, float]]) -> bool:
     return closed and square
 
 
-def _record(kind: str, pts: list[tuple[float, float]], page_height: float) -> Obj:
+def stroke_record(kind: str, pts: list[tuple[float, float]], page_height: float) -> Obj:
     """A pdfplumber-style stroke record; coordinates snapped so a level line has top == bottom."""
     snapped = [(round(x, 3), round(top, 3)) for x, top in pts]
     xs = [p[0] for p in snapped]

@@ -30,6 +30,27 @@ CORE_FIELDS = (
 )
 
 
+LABELS: dict[str, tuple[str, ...]] = {
+    "hard_soft": ("hard", "soft", "mixed"),
+    "scope": ("transnational", "local", "mixed"),
+    "modality": (
+        "bilateral", "multilateral", "regional", "south-south", "triangular", "non-governmental", "private",
+    ),
+    "themes": (
+        "counter-narcotics", "organized-crime", "gangs", "arms-control", "human-trafficking",
+        "money-laundering", "cyber-crime", "border-security", "intelligence", "military-assistance",
+        "police-reform", "justice-reform", "prison-reform", "violence-prevention", "youth",
+        "gender-violence", "community-policing", "human-rights", "drug-policy", "institutional-capacity",
+    ),
+    "qualifier": ("exact", "approx", "more_than", "less_than"),
+}  # fmt: skip
+"""The RECORDS.md vocabularies (``record.schema.json``'s enums), in the schema's order: the
+one list the evaluation, the review app and the exports read."""
+DECIDED_FIELDS = tuple(f for f in CORE_FIELDS if f not in ("id", "doc", "evidence", "pages"))
+"""The fields that say something of an intervention (not where it was read): what is decided,
+by the pipeline or by an analyst."""
+
+
 @dataclass
 class RecordAmount:
     value: float

@@ -17,60 +17,15 @@ from typing import Any
 import pycountry
 
 from ..inventory import Inventory, _dumps, record_anchor
+from ..records.model import DECIDED_FIELDS, LABELS
 
-REVIEW_FIELDS = (
-    "name",
-    "funders",
-    "implementers",
-    "recipients",
-    "amounts",
-    "years",
-    "hard_soft",
-    "scope",
-    "modality",
-    "themes",
-)
+REVIEW_FIELDS = DECIDED_FIELDS
 """The RECORDS.md fields an analyst decides on, one by one."""
 
 RECORD = "_record"
 """The field name of decisions about the whole record (reject, merge, split, add)."""
 
-ENUMS: dict[str, tuple[str, ...]] = {
-    "hard_soft": ("hard", "soft", "mixed"),
-    "scope": ("transnational", "local", "mixed"),
-    "modality": (
-        "bilateral",
-        "multilateral",
-        "regional",
-        "south-south",
-        "triangular",
-        "non-governmental",
-        "private",
-    ),
-    "themes": (
-        "counter-narcotics",
-        "organized-crime",
-        "gangs",
-        "arms-control",
-        "human-trafficking",
-        "money-laundering",
-        "cyber-crime",
-        "border-security",
-        "intelligence",
-        "military-assistance",
-        "police-reform",
-        "justice-reform",
-        "prison-reform",
-        "violence-prevention",
-        "youth",
-        "gender-violence",
-        "community-policing",
-        "human-rights",
-        "drug-policy",
-        "institutional-capacity",
-    ),
-    "qualifier": ("exact", "approx", "more_than", "less_than"),
-}
+ENUMS = LABELS
 """The RECORDS.md vocabularies: corrections must use them."""
 
 DECISIONS = ("accept", "correct", "reject", "merge", "split", "add")
