@@ -58,6 +58,10 @@ def detection_example(item: SentenceMentions) -> dict[str, Any]:
     features["named_law"] = int(bool(laws))
     # … and cooperation for security: a named program (no law) in a sentence using a security word
     features["named_security_program"] = int(len(names) > len(laws) and features["security_terms"] > 0)
+    # … or an identifiable provider: a registered actor doing a cooperation verb in a sentence on
+    # security that denies nothing
+    on_security = features["security_terms"] > 0 and not features["negation"]
+    features["provider_on_security"] = int(on_security and bool(features["actor_does"]))
     return {"text": delexicalized(item), "features": features}
 
 

@@ -134,10 +134,13 @@ def predict_labels(model: Model, examples: list[dict[str, Any]]) -> list[tuple[s
     return [(str(classes[b]), float(proba[i, b])) for i, b in enumerate(best)]
 
 
-CODEBOOK_SHAPES = ("named_security_program", "cooperation_statement")
+CODEBOOK_SHAPES = ("named_security_program", "cooperation_statement", "provider_on_security")
 """Sentence shapes RECORDS.md defines an intervention by (cooperation for security, with a name
-or an identifiable provider): a program named in a sentence on security, and a registered actor
-doing a cooperation verb towards a place on a security matter."""
+or an identifiable provider): a program named in a sentence on security; a registered actor doing
+a cooperation verb towards a place on a security matter; a registered actor doing a cooperation
+verb in a sentence on security that denies nothing. (Money with an actor on security was tried
+as a fourth: detection rose a little more, but the extra sentences it kept joined the wrong
+records of the seed's tabled programs, and amounts fell from 0.88 to 0.61.)"""
 
 
 class ShapeBackoff(BaseEstimator, ClassifierMixin):

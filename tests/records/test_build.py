@@ -103,6 +103,8 @@ def test_detection_is_the_model_s_word_and_the_codebook_s_shapes_are_its_feature
     donated, trend, named = (e["features"] for e in examples)
     assert donated["cooperation_statement"] == 1 and trend["cooperation_statement"] == 0
     assert named["program_name"] == 1 and trend["program_name"] == 0
+    # the codebook's "identifiable provider": a registered actor doing a cooperation verb on security
+    assert donated["provider_on_security"] == 1 and trend["provider_on_security"] == 0
 
 
 def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
