@@ -8,6 +8,7 @@ a fragment so any later span can be traced back.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,6 +45,11 @@ class RawBlock:
     @property
     def first(self) -> Line:
         return self.lines[0]
+
+    @property
+    def boxed(self) -> bool:
+        """A sidebar's block (its lines never share a block with the body's)."""
+        return self.lines[0].boxed
 
     @property
     def last(self) -> Line:
@@ -108,7 +114,7 @@ def _breaks(
     style: Style,
     factor: float,
 ) -> bool:
-    if not _same_flow(prev, line):
+    if not _same_flow(prev, line) or prev.boxed != line.boxed:
         return True
     if _ends_with_hyphen(prev.words[-1].text) and line.plain_text[:1].islower():
         return False  # a word broken across the two lines
@@ -219,7 +225,10 @@ def _continuation_target(
 ) -> RawBlock | None:
     if block.kind != "paragraph" or not out:
         return None
-    for prev in reversed(out[-3:]):
+    # a sidebar set between a paragraph's two parts is passed over, and a sidebar's own
+    # paragraphs join only each other
+    earlier = itertools.islice((b for b in reversed(out) if b.boxed == block.boxed), 3)
+    for prev in earlier:
         if prev.kind in ("paragraph", "list_item"):
             break
         if prev.kind not in ("caption", "aside"):  # a figure's caption and its photo credit

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..document import BBox
+from .content import Obj
 from .words import Row, Word, WordRun
 
 TERMINAL = (".", "?", "!", ":", "”", '"', "’", ")")
@@ -30,6 +31,8 @@ class Line(WordRun):
     page: int
     column: int = 0
     spanning: bool = False
+    boxed: bool = False
+    """Set inside a box of running text (a sidebar): read as an aside, not as the body."""
 
     @property
     def text(self) -> str:
@@ -242,7 +245,15 @@ def _rule_limit(col: list[Line], rules: list[BBox], cx0: float, cx1: float, body
             return y
         if _opens_on_note_number(below[0]) and all(ln.size < body_size * 1.05 for ln in below):
             return y
+        if _small_share(below, body_size) >= 0.8 and any(map(_starts_with_number, below)):
+            return y  # notes led by plain numbers, a line or two misjudged in size (a scan's)
     return None
+
+
+def _small_share(lines: list[Line], body_size: float) -> float:
+    """The share of the lines' characters set smaller than the body."""
+    chars = sum(len(ln.plain_text) for ln in lines) or 1
+    return sum(len(ln.plain_text) for ln in lines if ln.size < body_size * 0.95) / chars
 
 
 def _opens_on_note_number(line: Line) -> bool:
@@ -272,7 +283,7 @@ def merge_number_lines(lines: list[Line]) -> list[Line]:
             and (_beside_number(prev, line) or _under_number(prev, line))
         ):
             prev.words[0].superscript = prev.words[0].size < line.size
-            out[-1] = Line([*prev.words, *line.words], line.page, line.column, line.spanning)
+            out[-1] = Line([*prev.words, *line.words], line.page, line.column, line.spanning, line.boxed)
         else:
             out.append(line)
     return out
@@ -343,3 +354,86 @@ def median_gap(lines: list[Line]) -> float:
         if a.column == b.column and a.page == b.page and 0 <= b.top - a.bottom < 2 * a.size
     ]
     return statistics.median(gaps) if gaps else 2.0
+
+
+# --------------------------------------------------------------------------- boxes (sidebars)
+
+MIN_BOX = 24.0
+"""Points: a drawn shape narrower or shorter than this holds no text of its own (a rule, a bullet)."""
+THIN = 1.5
+"""Points: a stroke at most this thick is a rule, one side of a frame."""
+
+
+def find_boxes(lines: list[Obj], rects: list[Obj], curves: list[Obj]) -> list[BBox]:
+    """Closed shapes on a page that can hold text: filled or stroked rectangles and rounded
+    boxes (a closed path), and frames drawn as four separate rules."""
+    boxes: list[BBox] = []
+    for shape in [*rects, *curves]:
+        x0, top, x1, bottom = (float(shape[k]) for k in ("x0", "top", "x1", "bottom"))
+        if x1 - x0 < MIN_BOX or bottom - top < MIN_BOX:
+            continue
+        pts = shape.get("pts") or []
+        if shape.get("object_type") == "curve" and (
+            len(pts) < 4 or abs(pts[0][0] - pts[-1][0]) > 1 or abs(pts[0][1] - pts[-1][1]) > 1
+        ):
+            continue  # an open path: a chart's line or an arc, not a box
+        boxes.append((x0, top, x1, bottom))
+    strokes = [*lines, *rects]
+    level = [s for s in strokes if s["bottom"] - s["top"] <= THIN and s["x1"] - s["x0"] >= MIN_BOX]
+    upright = [s for s in strokes if s["x1"] - s["x0"] <= THIN and s["bottom"] - s["top"] >= MIN_BOX]
+    for a, b in itertools.combinations(sorted(level, key=lambda s: float(s["top"])), 2):
+        if abs(a["x0"] - b["x0"]) > 3 or abs(a["x1"] - b["x1"]) > 3 or b["top"] - a["bottom"] < MIN_BOX:
+            continue
+        x0, x1, top, bottom = float(a["x0"]), float(a["x1"]), float(a["top"]), float(b["bottom"])
+        sides = [
+            any(abs(v["x0"] - x) <= 3 and v["top"] <= top + 3 and v["bottom"] >= bottom - 3 for v in upright)
+            for x in (x0, x1)
+        ]
+        if all(sides):
+            boxes.append((x0, top, x1, bottom))
+    return boxes
+
+
+def mark_boxed(lines: list[Line], boxes: list[BBox], body_size: float) -> None:
+    """Set apart the lines of a sidebar: a box holding running text, set inside its frame.
+
+    A box holds a sidebar when its text is inset from all four of its edges (the box is
+    drawn around the text, not a cell the text fills), is set at the body's size, and runs
+    from the box's top to its bottom in lines no further apart than a paragraph's: a figure's
+    frame holds a caption and scattered labels around a picture, a table's box its cells
+    (already read as a table), a page's frame the whole page.
+    """
+    for box in sorted(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1])):
+        inside = [ln for ln in lines if not ln.boxed and _within(ln, box)]
+        if len(inside) < 3 or len(inside) > 0.9 * len(lines):
+            continue
+        if _is_sidebar(inside, box, body_size):
+            for ln in inside:
+                ln.boxed = True
+
+
+def _within(line: Line, box: BBox, slack: float = 1.0) -> bool:
+    return (
+        line.x0 >= box[0] - slack
+        and line.x1 <= box[2] + slack
+        and line.top >= box[1] - slack
+        and line.bottom <= box[3] + slack
+    )
+
+
+def _is_sidebar(inside: list[Line], box: BBox, body_size: float) -> bool:
+    pad = 0.15 * body_size
+    x0, x1 = min(ln.x0 for ln in inside), max(ln.x1 for ln in inside)
+    top, bottom = min(ln.top for ln in inside), max(ln.bottom for ln in inside)
+    if min(x0 - box[0], box[2] - x1, top - box[1], box[3] - bottom) < pad:
+        return False
+    chars = sum(len(ln.plain_text) for ln in inside)
+    at_body = sum(len(ln.plain_text) for ln in inside if abs(ln.size - body_size) <= 0.1 * body_size)
+    if at_body < 0.6 * chars:
+        return False
+    running = [ln for ln in inside if ln.x1 - ln.x0 >= 0.6 * (x1 - x0) and len(ln.words) >= 6]
+    if len(running) < 2:
+        return False
+    rows = sorted({round(ln.top, 1) for ln in inside})
+    gaps = [b - a for a, b in itertools.pairwise(rows)]
+    return max(gaps, default=0.0) <= 3.0 * body_size and bottom - top >= 0.6 * (box[3] - box[1])

@@ -16,6 +16,8 @@ from .blocks import assemble
 from .layout import Line
 
 NOTE_NUMBER = re.compile(r"^(\d{1,3})[.)]?$")
+SKIP = 5
+"""Notes a run may be missing (left in the body, misread) before the next is still taken."""
 NOTES_HEADING = re.compile(r"^(end\s*)?notes$|^notas$|^footnotes$", re.I)
 REFERENCES_HEADING = re.compile(
     r"^(references|bibliography|works cited|sources|referencias|bibliografía)$", re.I
@@ -25,6 +27,13 @@ REFERENCES_HEADING = re.compile(
 def leading_number(line: Line) -> int | None:
     match = NOTE_NUMBER.match(line.words[0].text)
     return int(match.group(1)) if match and len(line.words) > 1 else None
+
+
+def _hanging_start(line: Line, note: list[Line]) -> bool:
+    """A line standing out to the left of the note before it, whose lines after the first
+    hang indented: a note's number in the hanging margin, not text running on."""
+    rest = [ln for ln in note[1:] if ln.page == line.page and ln.column == line.column]
+    return bool(rest) and min(ln.x0 for ln in rest) > line.x0 + 3
 
 
 def split_notes(
@@ -38,6 +47,7 @@ def split_notes(
         starts = number is not None and (
             number == expected
             or (expected < number <= expected + 2 and line.words[0].superscript)
+            or (groups and expected < number <= expected + SKIP and _hanging_start(line, groups[-1][1]))
             or not groups
         )
         if starts and number is not None:

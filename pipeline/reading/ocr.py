@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import os
 import re
 import shutil
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pdfplumber
 import pypdfium2 as pdfium
 from PIL import Image
 
@@ -75,7 +77,9 @@ MAX_MARKS = 60
 TRAILING_JUNK = re.compile(r"[^\w.,;:)\]”’\"'%]+$")
 """What is left of a raised number read into its word ("America.!®" → "America.")."""
 SIZE_SNAP = 0.08
-"""A line within this share of a size already seen in the document takes that size."""
+"""A line within this share of a size already seen in the document takes the nearest such size."""
+PARAGRAPH_SPREAD = 0.15
+"""A line within this share of its paragraph's size is set in the paragraph's type."""
 
 
 @functools.cache
@@ -121,12 +125,20 @@ class OcrPass:
     ``never`` none. A page OCR cannot read keeps what it had, with a W201.
     """
 
-    def __init__(self, path: str | Path | None, password: str | None, settings: ReadingSettings) -> None:
+    def __init__(
+        self,
+        path: str | Path | None,
+        password: str | None,
+        settings: ReadingSettings,
+        declared: str | None = None,
+    ) -> None:
         self.settings = settings
         self.mode = settings.ocr if path is not None else "never"
         self.pages: list[OcrPage] = []
         self._engine = (
-            PageOcr(path, password, settings) if path is not None and self.mode != "never" else None
+            PageOcr(path, password, settings, declared)
+            if path is not None and self.mode != "never"
+            else None
         )
         self._missing: list[int] = []
         self._problems: list[Problem] = []
@@ -148,7 +160,14 @@ class OcrPass:
         try:
             result = self._engine.read(content, index)
         except Exception as exc:  # the page keeps its own text layer (or none); the batch goes on
-            detail = f"OCR failed: {type(exc).__name__}: {exc}"
+            detail = (
+                f"OCR failed ({type(exc).__name__}: {exc}), so the page keeps only the text it had; "
+                + (
+                    "give a slow page more time with --set reading.ocr_page_seconds=120"
+                    if isinstance(exc, subprocess.TimeoutExpired)
+                    else "check that the page opens and shows in a PDF viewer, and report it with the PDF"
+                )
+            )
             self._problems.append(problem(ErrorCode.PAGE_UNREADABLE, page=info.page, detail=detail))
             return content, info
         read = text_layer_report(result.content)
@@ -197,6 +216,8 @@ OcrWord = tuple[float, float, float, float, str, float]
 @dataclass
 class _Line:
     words: list[OcrWord] = field(default_factory=list)
+    paragraph: tuple[str, str] = ("", "")
+    """The engine's block and paragraph the line is in: lines set in one type."""
     marks: list[OcrWord] = field(default_factory=list)
     """Raised note numbers found beside the words (see :func:`_find_marks`)."""
 
@@ -204,7 +225,9 @@ class _Line:
 class PageOcr:
     """OCR for the pages of one document; renders from its own PDFium handle, opened on first use."""
 
-    def __init__(self, path: str | Path, password: str | None, settings: ReadingSettings) -> None:
+    def __init__(
+        self, path: str | Path, password: str | None, settings: ReadingSettings, declared: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.password = password
         self.settings = settings
@@ -213,6 +236,9 @@ class PageOcr:
         self._seen_text: list[str] = []
         self.language = self._initial_languages()
         self._decided = settings.ocr_languages != "auto"
+        code = tesseract_language(declared)
+        if not self._decided and code is not None:  # the document says which language it is in
+            self.language, self._decided = code, True
 
     # ------------------------------------------------------------------ public
 
@@ -395,7 +421,7 @@ class PageOcr:
     ) -> tuple[list[Obj], list[float]]:
         chars: list[Obj] = []
         confidences: list[float] = []
-        measured = [(line, _line_size(line) * sy) for line in lines]
+        measured = [(line, size * sy) for line, size in _paragraph_sizes(lines)]
         # the most common sizes settle first, so the body fixes the sizes others snap to
         for size in sorted({s for _, s in measured}, key=lambda s: _count_near(s, measured), reverse=True):
             self._snap(size)
@@ -419,9 +445,9 @@ class PageOcr:
         return chars, confidences
 
     def _snap(self, size: float) -> float:
-        for known in self._sizes:
-            if abs(size - known) <= SIZE_SNAP * known:
-                return known
+        near = [known for known in self._sizes if abs(size - known) <= SIZE_SNAP * known]
+        if near:
+            return min(near, key=lambda known: abs(size - known))
         size = round(size * 4) / 4  # quarter points: typeset sizes are round
         self._sizes.append(size)
         return size
@@ -439,11 +465,36 @@ class PageOcr:
             from ..nlp.language import detect_language
         except ImportError:  # no detector: keep reading with every language
             return
-        code = TESSERACT_CODES.get(detect_language(text).code or "")
-        installed = installed_languages()
-        if code is None or code not in installed:
-            return
-        self.language = code if code == "eng" or "eng" not in installed else f"{code}+eng"
+        code = tesseract_language(detect_language(text).code)
+        if code is not None:
+            self.language = code
+
+
+def tesseract_language(code: str | None) -> str | None:
+    """Tesseract's language(s) for a language tag ("es", "es-MX", "pt_BR"), when installed:
+    the language itself, with English beside it for the names and quotes reports carry."""
+    if not code:
+        return None
+    tesseract = TESSERACT_CODES.get(re.split(r"[-_]", code.strip())[0].casefold())
+    installed = installed_languages()
+    if tesseract is None or tesseract not in installed:
+        return None
+    return tesseract if tesseract == "eng" or "eng" not in installed else f"{tesseract}+eng"
+
+
+def declared_language(pdf: pdfplumber.PDF | None) -> str | None:
+    """The language a PDF says it is in: its catalog's ``/Lang`` entry ("es-MX"), if any."""
+    try:
+        from pdfminer.pdftypes import resolve1
+
+        value = resolve1(pdf.doc.catalog.get("Lang")) if pdf is not None else None
+    except Exception:  # no catalog, a broken entry: the language is detected instead
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    elif value is not None and not isinstance(value, str):
+        value = getattr(value, "name", None)
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _tsv(text: str) -> list[dict[str, str]]:
@@ -463,7 +514,8 @@ def _lines(table: Iterable[dict[str, str]]) -> list[_Line]:
         left, top = float(row["left"]), float(row["top"])
         right, bottom = left + float(row["width"]), top + float(row["height"])
         key = (row["block_num"], row["par_num"], row["line_num"])
-        lines.setdefault(key, _Line()).words.append((left, top, right, bottom, text, confidence))
+        line = lines.setdefault(key, _Line(paragraph=(row["block_num"], row["par_num"])))
+        line.words.append((left, top, right, bottom, text, confidence))
     return list(lines.values())
 
 
@@ -541,6 +593,41 @@ def _line_size(line: _Line) -> float:
     if not sizes:
         return statistics.median(w[3] - w[1] for w in line.words)
     return statistics.median(sizes)
+
+
+def _paragraph_sizes(lines: list[_Line]) -> list[tuple[_Line, float]]:
+    """Each line's size in pixels, measured over its whole paragraph.
+
+    One line's words are few, and their ink heights vary with the letters they hold (an
+    address of slashes and capitals reads a size too big); a paragraph is set in one type,
+    so its lines take the size all its words give together. A line is in its paragraph's type
+    when its own size is near it, or when it stands from the line above at the paragraph's
+    line spacing. A first line far from the paragraph's size and spacing (a heading the engine
+    ran into the text below it) keeps its own: that is what sets notes apart from the body.
+    """
+    by_paragraph: dict[tuple[str, str], list[_Line]] = {}
+    for line in lines:
+        by_paragraph.setdefault(line.paragraph, []).append(line)
+    sized: dict[int, float] = {}
+    for members in by_paragraph.values():
+        members.sort(key=_baseline)
+        sizes = [s for line in members for w in line.words if (s := _word_size(w[1], w[3], w[4])) is not None]
+        common = statistics.median(sizes) if sizes else None
+        baselines = [_baseline(line) for line in members]
+        steps = [b - a for a, b in itertools.pairwise(baselines)]
+        pitch = statistics.median(steps[1:] or steps) if steps else None
+        for n, line in enumerate(members):
+            own = _line_size(line)
+            sized[id(line)] = own
+            if common is None or pitch is None:
+                continue
+            if n == 0 and len(steps) > 1 and steps[0] > (1 + PARAGRAPH_SPREAD) * pitch:
+                continue  # set apart from the lines under it: a heading, in a type of its own
+            near = abs(own - common) <= PARAGRAPH_SPREAD * common
+            spaced = n > 0 and abs(steps[n - 1] - pitch) <= PARAGRAPH_SPREAD * pitch
+            if near or spaced:
+                sized[id(line)] = common
+    return [(line, sized[id(line)]) for line in lines]
 
 
 def _baseline(line: _Line) -> float:

@@ -7,6 +7,7 @@ are taken, so memory stays flat however long the report.
 
 from __future__ import annotations
 
+import itertools
 import re
 import traceback
 from collections import Counter
@@ -18,16 +19,18 @@ import pdfplumber
 from ..config import ReadingSettings
 from ..document import BBox, Block, Document, Furniture, Problem, Status, Table
 from ..errors import ErrorCode, is_fatal, problem
-from .blocks import RawBlock, Style, assemble, group_blocks
+from .blocks import RawBlock, Style, assemble, group_blocks, statistics_size
 from .content import PageContent, from_pdfplumber
 from .layout import (
     Line,
     PageLayout,
     body_style,
     column_spans,
+    find_boxes,
     find_gutters,
     furniture_key,
     margin_zone,
+    mark_boxed,
     median_gap,
     merge_number_lines,
     reading_order,
@@ -35,7 +38,7 @@ from .layout import (
     split_lines,
 )
 from .notes import NOTES_HEADING, REFERENCES_HEADING, leading_number, split_notes
-from .ocr import OcrPass
+from .ocr import OcrPass, declared_language
 from .opening import OpenedPdf, PageTextInfo, open_pdf, text_layer_problems, text_layer_report
 from .pdfium_pages import PdfiumPages
 from .tables import find_tables, table_regions
@@ -56,6 +59,8 @@ class PageData:
     rules: list[BBox] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     gutters: list[tuple[float, float]] = field(default_factory=list)
+    boxes: list[BBox] = field(default_factory=list)
+    """Closed shapes that may hold a sidebar (see :func:`~pipeline.reading.layout.mark_boxed`)."""
 
 
 def read_pdf(
@@ -149,7 +154,7 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, pass
     document.pages = total
     limit = min(total, settings.max_pages or total)
     source = _page_source(opened, settings, password)
-    ocr = OcrPass(opened.path, password, settings)
+    ocr = OcrPass(opened.path, password, settings, declared_language(opened.pdf))
     try:
         for index in range(limit):
             number = index + 1
@@ -200,6 +205,7 @@ def _take_page(page: PageContent, settings: ReadingSettings) -> PageData:
     )
     data.lines = split_lines(rows, data.gutters, number, settings.line_gap_factor * 2.5)
     data.rules = _horizontal_rules(page)
+    data.boxes = find_boxes(page.lines, page.rects, page.curves)
     for table in tables:
         table.page = number
     data.tables = tables
@@ -252,6 +258,7 @@ def _lay_out(pages: list[PageData], document: Document, settings: ReadingSetting
         kept = [ln for ln in data.lines if ln not in furniture]
         layout.columns = column_spans(kept, data.gutters, data.width)
         body, notes = split_footnote_zone(kept, data.rules, layout.columns, size)
+        mark_boxed(body, data.boxes, size)
         layout.lines = reading_order(body)
         layout.footnote_lines = merge_number_lines(notes)
         layouts.append(layout)
@@ -276,9 +283,16 @@ def _build(
     columns = {(lay.page, i): span for lay in layouts for i, span in enumerate(lay.columns)}
     raw_blocks = group_blocks(stream, columns, style, settings.paragraph_gap_factor)
     vocabulary = _vocabulary(stream + note_lines)
+    for kicker in _kickers(raw_blocks):
+        raw_blocks.remove(kicker)
+        text = " ".join(ln.text for ln in kicker.lines)
+        document.furniture.append(Furniture(kicker.first.page, text, _box(kicker.lines), "header"))
+    document.furniture.sort(key=lambda f: f.page)
 
-    asides = [rb for rb in raw_blocks if rb.kind == "aside"]
-    body_raw, endnote_lines, reference_raw = _sections([rb for rb in raw_blocks if rb.kind != "aside"])
+    # figure sources and credits, and sidebars: kept, but not the body's text
+    asides = [rb for rb in raw_blocks if rb.kind == "aside" or rb.boxed]
+    aside_ids = {id(rb) for rb in asides}
+    body_raw, endnote_lines, reference_raw = _sections([rb for rb in raw_blocks if id(rb) not in aside_ids])
     footnotes = split_notes(note_lines, vocabulary, "footnote")
     first = footnotes[-1].n + 1 if footnotes else 1
     endnotes = split_notes(endnote_lines, vocabulary, "endnote", first_expected=first)
@@ -293,6 +307,55 @@ def _build(
         biggest = max(b.font_size for b in headings)
         document.title = " ".join(b.text for b in headings if b.font_size >= biggest - 0.5)
     document.assign_offsets()
+
+
+def _kickers(blocks: list[RawBlock]) -> list[RawBlock]:
+    """The label lines set just above a report's title on its first page (a kicker: the
+    house, the series, "Fact sheet"): they label the publication, as its running headers
+    do on the pages after, and are not a heading of its text.
+
+    The title is the first page's largest heading; a kicker is a short single line right
+    above it (less than the title's size apart, overlapping it across the page), in type
+    well under the title's size. Stacked kickers are taken from the title upwards.
+    """
+    if not blocks:
+        return []
+    first_page = blocks[0].first.page
+    opening = list(itertools.takewhile(lambda b: b.first.page == first_page, blocks))
+    headings = [i for i, b in enumerate(opening) if b.kind == "heading"]
+    if not headings:
+        return []
+    at = max(headings, key=lambda i: (statistics_size(opening[i]), -i))
+    title = opening[at]
+    size = statistics_size(title)
+    kickers: list[RawBlock] = []
+    below = title.first
+    for block in reversed(opening[:at]):
+        line = block.first
+        text = line.plain_text
+        if not (
+            len(block.lines) == 1
+            and statistics_size(block) <= 0.75 * size
+            and 0 <= below.top - line.bottom <= size
+            and line.x0 < below.x1
+            and below.x0 < line.x1
+            and 0 < len(text.split()) <= 12
+            and not text.endswith((".", ",", ";"))
+        ):
+            break
+        kickers.append(block)
+        below = line
+    return kickers
+
+
+def _box(lines: list[Line]) -> BBox:
+    """The box around lines of one page."""
+    return (
+        min(ln.x0 for ln in lines),
+        min(ln.bbox[1] for ln in lines),
+        max(ln.x1 for ln in lines),
+        max(ln.bottom for ln in lines),
+    )
 
 
 def _sections(blocks: list[RawBlock]) -> tuple[list[RawBlock], list[Line], list[RawBlock]]:
@@ -347,13 +410,7 @@ def _is_prose(text: str) -> bool:
 def _to_block(raw: RawBlock, vocabulary: Counter[str]) -> Block:
     text = assemble(raw.lines, vocabulary)
     first = raw.first
-    same_page = [ln for ln in raw.lines if ln.page == first.page]
-    bbox = (
-        min(ln.x0 for ln in same_page),
-        min(ln.bbox[1] for ln in same_page),
-        max(ln.x1 for ln in same_page),
-        max(ln.bottom for ln in same_page),
-    )
+    bbox = _box([ln for ln in raw.lines if ln.page == first.page])
     return Block(
         kind=raw.kind if raw.kind != "aside" else "caption",
         page=first.page,
@@ -380,17 +437,21 @@ def _vocabulary(lines: list[Line]) -> Counter[str]:
 
 
 def _link_markers(document: Document) -> None:
+    """Tie each body block's markers to their notes; a marker in an aside (a sidebar's
+    heading) is checked against the notes too, though only body blocks are indexed."""
     by_number = {n.n: n for n in document.footnotes}
     missing: list[int] = []
     first_page: int | None = None
-    for index, block in enumerate(document.blocks):
+    cited = [(index, block) for index, block in enumerate(document.blocks)]
+    cited += [(None, aside) for aside in document.asides]
+    for index, block in sorted(cited, key=lambda item: item[1].page):
         for number in block.notes:
             note = by_number.get(number)
             if note is None:
                 missing.append(number)
                 if first_page is None:
                     first_page = block.page
-            elif index not in note.referenced_by:
+            elif index is not None and index not in note.referenced_by:
                 note.referenced_by.append(index)
     if missing:
         document.errors.append(problem(ErrorCode.NOTE_UNRESOLVED, count=len(missing), first_page=first_page))

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.document import Document
+from pipeline.document import Block, Document
 
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 NOTE_LINE = re.compile(rf"^\s*(?:[{SUPERSCRIPTS}]+|\d{{1,3}}[.)]?)\s+(.*)$")
@@ -81,9 +81,36 @@ def word_scores(expected: list[str], got: list[str]) -> tuple[float, float]:
     return same / max(1, len(expected)), same / max(1, len(got))
 
 
+def in_page_order(document: Document) -> list[Block]:
+    """Body blocks with the asides (sidebars) put back where they stand on their pages.
+
+    The reader keeps a sidebar out of the body, while the text a report was typeset from
+    holds it in the flow at its place: an aside goes before the first body block on its page
+    that starts below it and shares its width, or after the page's last block.
+    """
+    units = list(document.blocks)
+    for aside in sorted(document.asides, key=lambda a: (a.page, a.bbox[1])):
+        at = next(
+            (
+                i
+                for i, b in enumerate(units)
+                if b.page > aside.page
+                or (
+                    b.page == aside.page
+                    and b.bbox[1] >= aside.bbox[3] - 1
+                    and b.bbox[0] < aside.bbox[2]
+                    and aside.bbox[0] < b.bbox[2]
+                )
+            ),
+            len(units),
+        )
+        units.insert(at, aside)
+    return units
+
+
 def document_words(document: Document) -> list[str]:
-    """The document's text as the truth is laid out: blocks, then notes."""
-    return [w for b in document.blocks for w in normalized_words(b.text)] + [
+    """The document's text as the truth is laid out: blocks (asides in place), then notes."""
+    return [w for b in in_page_order(document) for w in normalized_words(b.text)] + [
         w for n in document.footnotes for w in normalized_words(n.text)
     ]
 
@@ -91,7 +118,7 @@ def document_words(document: Document) -> list[str]:
 def score(document: Document, truth: Truth) -> Score:
     recall, precision = word_scores(truth.words, document_words(document))
     numbers = {n.n for n in document.footnotes}
-    cited = [n for b in document.blocks for n in b.notes]
+    cited = [n for b in [*document.blocks, *document.asides] for n in b.notes]
     return Score(
         recall=recall,
         precision=precision,

@@ -39,6 +39,23 @@ def image_only_pdf(source: Path, out: Path, pages: Sequence[int], dpi: int = 300
     return out
 
 
+def declare_language(pdf: Path, tag: str) -> Path:
+    """Write ``tag`` ("es-MX") into the PDF's catalog as its ``/Lang``, as word processors do."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        text = ctypes.create_string_buffer((tag + "\0").encode("utf-16-le"))
+        raw.FPDFCatalog_SetLanguage(document.raw, ctypes.cast(text, ctypes.POINTER(ctypes.c_ushort)))
+        out = pdf.with_name(f"{pdf.stem}-{tag}.pdf")
+        document.save(str(out))
+    finally:
+        document.close()
+    return out
+
+
 def truth_body_words(truth_dir: Path) -> list[str]:
     """The seed report's body words in reading order (headings, paragraphs, captions)."""
     lines = (truth_dir / "body.jsonl").read_text(encoding="utf-8").splitlines()

@@ -224,3 +224,103 @@ def test_unresolved_markers_are_told_in_a_sentence(tmp_path: Path) -> None:
     (warning,) = [e for e in document.errors if e.code == "W205"]
     assert "page 1" in warning.message and "debug-page" in warning.message
     assert not re.search(r"\d+, \d+", warning.message), "a list of numbers is no explanation"
+
+
+# --------------------------------------------------------------------------- sidebars and kickers
+
+
+def test_the_crs_sidebar_box_is_an_aside(field_documents: dict[str, Document]) -> None:
+    """The shaded box on the CRS report's first page is kept as an aside, its note linked."""
+    document = field_documents["crs-mexico-trade-2026"]
+    sidebar = [a for a in document.asides if a.page == 1]
+    assert [a.kind for a in sidebar] == ["heading", "paragraph"]
+    assert sidebar[0].text == "Mexico's Economy" and sidebar[0].notes == [1]
+    assert sidebar[1].text.startswith("Mexico has a population of 132 million people")
+    assert not any("132 million" in b.text or b.text == "Mexico's Economy" for b in document.blocks)
+    assert 1 in {n.n for n in document.footnotes}
+    assert not any(e.code == "W205" for e in document.errors)
+
+
+SIDEBAR = [f"sidebar line {n} says how the fund was spent on the training of the police" for n in range(8)]
+
+
+def _page_with_a_box(pdf: Path, frame: str) -> Path:
+    """Body text, then a box of running text (filled, or framed by four rules), then body text;
+    and a figure's frame holding only a caption and a label around its picture."""
+    from reportlab.pdfgen import canvas
+
+    sheet = canvas.Canvas(str(pdf))  # 612 × 792
+    sheet.setFont("Helvetica", 10)
+    for n in range(10):
+        sheet.drawString(72, 740 - 13 * n, f"body line {n} of the report on the programs of the region.")
+    top, bottom = 596, 470
+    if frame == "filled":
+        sheet.setFillGray(0.92)
+        sheet.roundRect(72, bottom, 468, top - bottom, 6, stroke=0, fill=1)
+        sheet.setFillGray(0)
+    else:
+        for x0, y0, x1, y1 in ((72, top, 540, top), (72, bottom, 540, bottom)):
+            sheet.line(x0, y0, x1, y1)
+        for x in (72, 540):
+            sheet.line(x, bottom, x, top)
+    for n, line in enumerate(SIDEBAR):
+        sheet.drawString(84, top - 18 - 13 * n, line)
+    for n in range(6):
+        sheet.drawString(72, 440 - 13 * n, f"after line {n} of the report on the programs of the region.")
+    sheet.rect(72, 120, 300, 200)  # a figure's frame: a caption on top, a label far below
+    sheet.drawString(80, 305, "Figure 1. Funds by year and country")
+    sheet.drawString(80, 130, "Source: the ministry")
+    sheet.save()
+    return pdf
+
+
+@pytest.mark.parametrize("frame", ["filled", "ruled"])
+def test_a_box_of_running_text_is_an_aside(frame: str, tmp_path: Path) -> None:
+    document = read_pdf(_page_with_a_box(tmp_path / f"{frame}.pdf", frame))
+    aside = " ".join(a.text for a in document.asides)
+    body = " ".join(b.text for b in document.blocks)
+    assert aside.count("sidebar line") == 8
+    assert "sidebar" not in body
+    assert body.count("body line") == 10 and body.count("after line") == 6
+    assert "Figure 1. Funds by year and country" in body  # a figure's frame holds no sidebar
+
+
+@pytest.mark.parametrize(
+    ("name", "kicker"),
+    [
+        ("crs-mexico-trade-2026", "CONGRESSIONAL RESEARCH SERVICE — IN FOCUS"),
+        ("wh-mexico-hlsd-2022", "THE WHITE HOUSE — FACT SHEET"),
+        ("wh-rootcauses-report-2022", "THE WHITE HOUSE"),
+    ],
+)
+def test_a_kicker_above_the_title_is_no_heading(
+    name: str, kicker: str, field_documents: dict[str, Document]
+) -> None:
+    document = field_documents[name]
+    assert (1, kicker) in {(f.page, f.text) for f in document.furniture if f.kind == "header"}
+    assert kicker not in {b.text for b in document.blocks}
+    assert document.blocks[0].kind == "heading"
+    assert document.title and document.title.startswith(document.blocks[0].text)
+
+
+def test_a_label_over_a_title_is_a_kicker_and_a_subtitle_under_it_is_not(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "kicker.pdf"
+    sheet = canvas.Canvas(str(pdf))
+    sheet.setFont("Helvetica", 8)
+    sheet.drawString(72, 742, "MINISTRY OF SECURITY — POLICY BRIEF")
+    sheet.setFont("Helvetica-Bold", 20)
+    sheet.drawString(72, 716, "Police Reform in the Andes")
+    sheet.setFont("Helvetica-Bold", 12)
+    sheet.drawString(72, 694, "A Review of Ten Years")
+    sheet.setFont("Helvetica", 10)
+    for n in range(20):
+        sheet.drawString(72, 660 - 13 * n, f"line {n} of the brief tells of the reform of the police forces.")
+    sheet.save()
+    document = read_pdf(pdf)
+    assert [(f.kind, f.text) for f in document.furniture if f.kind == "header"] == [
+        ("header", "MINISTRY OF SECURITY — POLICY BRIEF")
+    ]
+    assert [b.text for b in document.blocks[:2]] == ["Police Reform in the Andes", "A Review of Ten Years"]
+    assert document.title == "Police Reform in the Andes"

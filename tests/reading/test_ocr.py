@@ -10,6 +10,7 @@ those that check what a run says when OCR is missing.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +27,22 @@ from pipeline.document import Document, Status
 from pipeline.reading import ocr
 from pipeline.reading.reader import read_pdf
 
-from .scans import body_recall, body_words, image_only_pdf, truth_body_words, truth_window
+from .measure import Truth, normalized_words, read_truth, score, word_scores
+from .scans import (
+    body_recall,
+    body_words,
+    declare_language,
+    image_only_pdf,
+    truth_body_words,
+    truth_window,
+)
 
 needs_tesseract = pytest.mark.skipif(
     not ocr.ocr_available(),
     reason="tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-spa tesseract-ocr-por)",
 )
 SEED_PAGES = list(range(1, 9))
+TWO_COLUMN_FIELD = "wh-rootcauses-report-2022"
 RECALL_BAR = 0.97
 
 SPANISH = (
@@ -80,16 +90,41 @@ def _pages_copy(source: Path, out: Path, pages: list[int]) -> Path:
     return out
 
 
+@dataclass
+class SeedScan:
+    document: Document
+    """The image-only PDF of the rendering's first eight pages, read with OCR."""
+    expected: list[str]
+    """The truth's body words those pages hold."""
+    notes: dict[int, str]
+    """The notes the born-digital pages hold, by number."""
+
+
 @pytest.fixture(scope="session")
-def seed_scans(shared_dir: Path, scan_dir: Path, truth_words: list[str]) -> dict[str, tuple[Path, list[str]]]:
-    """Per rendering: an image-only PDF of its first eight pages, and the truth those pages hold."""
-    made: dict[str, tuple[Path, list[str]]] = {}
+def seed_scans(shared_dir: Path, scan_dir: Path, truth_words: list[str]) -> dict[str, SeedScan]:
+    """Per rendering: its first eight pages scanned and OCR'd, and what the same pages hold."""
+    if not ocr.ocr_available():
+        pytest.skip("tesseract is not installed")
+    made: dict[str, SeedScan] = {}
     for rendering in ("1col", "2col"):
         source = _report(shared_dir, rendering)
         scan = image_only_pdf(source, scan_dir / f"{rendering}-scan.pdf", SEED_PAGES)
         born = read_pdf(source, ReadingSettings(max_pages=len(SEED_PAGES), ocr="never"))
-        made[rendering] = (scan, truth_window(truth_words, body_words(born)))
+        notes = {n.n: n.text for n in born.footnotes}
+        made[rendering] = SeedScan(read_pdf(scan), truth_window(truth_words, body_words(born)), notes)
     return made
+
+
+@pytest.fixture(scope="session")
+def two_column_field_scan(shared_dir: Path, scan_dir: Path) -> tuple[Document, Truth]:
+    """The field report set in two columns with notes at the page foot, every page scanned."""
+    if not ocr.ocr_available():
+        pytest.skip("tesseract is not installed")
+    source = shared_dir / "corpus" / "field" / "pdf" / f"{TWO_COLUMN_FIELD}.pdf"
+    pages = len(pdfium.PdfDocument(str(source)))
+    scan = image_only_pdf(source, scan_dir / f"{TWO_COLUMN_FIELD}-scan.pdf", list(range(1, pages + 1)))
+    truth = read_truth(shared_dir / "corpus" / "field" / "text" / f"{TWO_COLUMN_FIELD}.txt")
+    return read_pdf(scan), truth
 
 
 @pytest.fixture(scope="session")
@@ -159,6 +194,18 @@ def test_spanish_scan_is_read_in_spanish(scan_dir: Path) -> None:
         assert word in text
 
 
+@needs_tesseract
+def test_a_scan_that_says_it_is_spanish_is_read_in_spanish_from_its_first_page(scan_dir: Path) -> None:
+    """The catalog's /Lang decides the language before any word is read (a short scan gives
+    the detector too few words)."""
+    source = _language_pdf(scan_dir / "es-short.pdf", SPANISH[:300], pages=1)
+    scan = declare_language(image_only_pdf(source, scan_dir / "es-short-scan.pdf", [1]), "es-MX")
+    scanned = read_pdf(scan)
+    assert [p.language for p in scanned.ocr] == ["spa+eng"]
+    text = " ".join(b.text for b in scanned.blocks)
+    assert "cooperación" in text and "última" in text
+
+
 def test_without_the_engine_a_scan_keeps_e108_and_says_ocr_is_missing(
     shared_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,15 +249,64 @@ def test_rules_drawn_in_an_image_are_found() -> None:
 @needs_tesseract
 @pytest.mark.slow
 @pytest.mark.parametrize("rendering", ["1col", "2col"])
-def test_seed_scans_body_recall(rendering: str, seed_scans: dict[str, tuple[Path, list[str]]]) -> None:
+def test_seed_scans_body_recall(rendering: str, seed_scans: dict[str, SeedScan]) -> None:
     """Eight scanned pages of each rendering: body words in order against the truth."""
-    scan, expected = seed_scans[rendering]
-    document = read_pdf(scan)
+    document, expected = seed_scans[rendering].document, seed_scans[rendering].expected
     recall, _ = body_recall(document, expected)
     assert document.ocr_pages == SEED_PAGES
     assert recall >= RECALL_BAR, recall
     assert statistics.fmean(p.confidence for p in document.ocr) >= 85
     assert any(f.kind == "header" for f in document.furniture)  # running headers found on scans too
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_notes_at_the_foot_of_two_column_scans_are_split_from_the_body(
+    seed_scans: dict[str, SeedScan],
+) -> None:
+    """Each column's notes, under its short rule and in smaller type, are notes on a scan too."""
+    seed = seed_scans["2col"]
+    notes = {n.n: n.text for n in seed.document.footnotes}
+    assert len(seed.notes) >= 30
+    assert len(notes.keys() & seed.notes.keys()) >= 0.9 * len(seed.notes)
+    expected = [w for n in sorted(seed.notes) for w in normalized_words(seed.notes[n])]
+    got = [w for n in sorted(notes) for w in normalized_words(notes[n])]
+    assert min(word_scores(expected, got)) >= RECALL_BAR
+    _, precision = body_recall(seed.document, seed.expected)
+    assert precision >= 0.99  # no note left in the body
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_a_two_column_field_report_scanned(two_column_field_scan: tuple[Document, Truth]) -> None:
+    """Columns under a full-width title, and notes across the page's foot, read from a scan."""
+    document, truth = two_column_field_scan
+    result = score(document, truth)
+    assert document.ocr_pages == list(range(1, document.pages + 1))
+    assert result.recall >= RECALL_BAR and result.precision >= RECALL_BAR, result.row()
+    assert result.notes_found == result.notes_expected, result.row()
+    assert any(f.kind == "page_number" for f in document.furniture)
+
+
+def test_a_paragraph_sets_its_lines_in_one_size() -> None:
+    """A line of capitals in a note (an address) reads too big alone; at its paragraph's line
+    spacing it takes the paragraph's size. A heading run into the text under it keeps its own."""
+
+    def line(baseline: float, words: list[str], height: float, paragraph: str) -> ocr._Line:
+        top = baseline - height
+        placed = [(100.0 + 60 * n, top, 150.0 + 60 * n, baseline, w, 95.0) for n, w in enumerate(words)]
+        return ocr._Line(placed, paragraph=("1", paragraph))
+
+    # a note's lines 40 px apart, the third all capitals (its ink reads a size too big)
+    note = [line(1000 + 40 * n, ["see", "the", "lesson", "online"], 24, "1") for n in range(5)]
+    note[2] = line(1080, ["WWW.EXAMPLE.GOV", "HTML"], 40, "1")
+    # a heading run into the paragraph under it: further from it than its lines are apart
+    heading = line(500, ["Program", "Results"], 50, "2")
+    text = [line(580 + 45 * n, ["the", "state", "has", "trained"], 30, "2") for n in range(4)]
+    sizes = dict((id(ln), size) for ln, size in ocr._paragraph_sizes([*note, heading, *text]))
+    assert len({round(sizes[id(ln)], 3) for ln in note}) == 1
+    assert len({round(sizes[id(ln)], 3) for ln in text}) == 1
+    assert sizes[id(heading)] > 1.2 * sizes[id(text[0])]
 
 
 @needs_tesseract
