@@ -99,9 +99,18 @@ MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.IMAGE_TOO_LARGE: "page {page} is {width:g} × {height:g} pt: {detail}",
     ErrorCode.INTERNAL: "internal error while reading: {detail}",
-    ErrorCode.PAGE_UNREADABLE: "page {page} could not be read: {detail}",
-    ErrorCode.PAGES_WITHOUT_TEXT: "{count} page(s) have no text layer and need OCR: {pages}",
-    ErrorCode.GARBLED_TEXT: "page {page}: text extracts as unreadable glyphs ({share:.0%} not letters)",
+    ErrorCode.PAGE_UNREADABLE: (
+        "page {page} could not be read ({detail}); the other pages were: a copy of the PDF saved "
+        "again by a viewer, or repaired with qpdf, may read whole"
+    ),
+    ErrorCode.PAGES_WITHOUT_TEXT: (
+        "{count} page(s) have no text layer and were not read: {pages}; run with --ocr auto "
+        "(Tesseract installed) to read them from the image"
+    ),
+    ErrorCode.GARBLED_TEXT: (
+        "page {page}: its text extracts as unreadable glyphs ({share:.0%} not letters); run with "
+        "--ocr always to read it from the image instead"
+    ),
     ErrorCode.REPAIRED: "the PDF's structure is damaged; its text was recovered: {detail}",
     ErrorCode.GARBLED_FONT: (
         "page {page}: text in font {font} extracts as unreadable glyphs "
