@@ -24,8 +24,6 @@ from .examples import link_example
 from .features import (
     ProgramName,
     acronym_table,
-    denies_cooperation,
-    is_bare_citation,
     is_glossary,
     is_program_name,
     program_heads,
@@ -171,7 +169,7 @@ class Assembler:
         kept = [
             (item, probability)
             for item, probability in zip(items, probabilities, strict=True)
-            if probability >= self.threshold and not self._states_nothing(item, names_of[item.sentence.index])
+            if probability >= self.threshold and not self._states_nothing(item)
         ]
         linked = self._links([item for item, _ in kept])
         # a note the linker keeps apart from its citing sentence states another intervention
@@ -546,15 +544,13 @@ class Assembler:
                     found.append(ProgramName(match.start(), match.end(), acronym, acronym))
         return sorted(found, key=lambda n: n.start)
 
-    def _states_nothing(self, item: SentenceMentions, names: list[ProgramName]) -> bool:
+    def _states_nothing(self, item: SentenceMentions) -> bool:
         """Whether a detected sentence is of a kind that states no intervention (see :mod:`.rules`)."""
         on, text = self.rules.on, item.text
         return (
             (on("headings") and item.sentence.is_heading)
             or (on("glossaries") and is_glossary(text))
-            or (on("bare-citations") and is_bare_citation(text))
             or (on("cited-sources") and only_cites(text))
-            or (on("absence") and denies_cooperation(item, names))
         )
 
     def _short_name_draft(self, text: str, by_key: dict[str, Draft]) -> Draft | None:

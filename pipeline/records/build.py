@@ -33,7 +33,7 @@ from .features import is_reference_entry, security_terms
 from .inputs import DocumentInputs
 from .model import EvidenceSpan, Record, RecordAmount, RecordYears
 from .models import Model, predict_labels, probabilities
-from .names import PLACE_TYPES, default_registry
+from .names import default_registry
 from .rows import ROW_PROBABILITY, RowMentions
 from .rules import ALL_ON, RuleSet
 
@@ -218,32 +218,22 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
 
 
 def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: RuleSet = ALL_ON) -> None:
-    """Each actor takes the role its mentions most probably play; "none" keeps it out. Where the
-    role model finds none, the role the sentence's grammar states outright fills in (see
-    :func:`grammar_role` and :func:`_fill_from_grammar`)."""
+    """Each actor takes the role its mentions most probably play; "none" keeps it out. What the
+    sentence's grammar states outright about a mention (it pays, receives, is only compared, is
+    what was created: :mod:`.grammar_roles`) is among the features the role model weighs."""
     pairs = [
         (n, item.sentence.index, pair)
         for n, (_, draft) in enumerate(chosen)
         if not draft.roles
         for item in draft.items
         for pair in role_examples(item)
+        # "Like the IADB, UNDP set up a fund": what is compared takes no part, so is not asked about
+        if not (rules.on("comparisons") and pair[1]["features"].get("compared"))
     ]
     labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
-    cued: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]  # roles by the grammar alone
-    for (n, _, (mention, example)), (role, p) in zip(pairs, labelled, strict=True):
-        if rules.on("comparisons") and example["features"].get("syn:prep") in COMPARED:
-            continue  # "Like the IADB, UNDP set up a fund": the IADB is compared, not acting
+    for (n, _, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
         name = mention.canonical or mention.text
-        said = grammar_role(example["features"])
-        if (
-            rules.on("places-receive")
-            and role in ("funder", "implementer")
-            and (said == "recipient" or _where_it_happens(example))
-        ):
-            role = "recipient"  # "donated helicopters to the Guatemalan army": given to, not giving
-        if rules.on("grammar-roles") and said is not None and role == "none":
-            cued[n][name] = (said, GRAMMAR_CONFIDENCE)
         if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
             best[n][name] = (role, p)
     if rules.on("shared-subjects"):
@@ -252,93 +242,23 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
     registry = default_registry()
-    for roles, said in zip(best, cued, strict=True):
-        _fill_from_grammar(roles, said, registry)
     for (record, draft), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
             record.confidence[f"{role}:{name}"] = round(p, 3)
         if rules.on("accord-parties"):
             _add_mutual_parties(record, draft, registry)
-        if rules.on("created-bodies"):
-            _created_bodies_carry_out(record, draft)
         if rules.on("agency-states"):
             _add_agency_states(record, registry)
         if rules.on("regions-do-not-provide"):
             _regions_do_not_provide(record, registry)
-        if rules.on("implementer-funds"):
-            _implementers_fund_alone(record)
         if draft.antecedent and not (record.funders or record.implementers):
             # "The country supports 18 police attaches …": who "the country" is acts
             record.funders.append(draft.antecedent)
-            record.confidence[f"funder:{draft.antecedent}"] = GRAMMAR_CONFIDENCE
+            record.confidence[f"funder:{draft.antecedent}"] = ANTECEDENT_CONFIDENCE
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
-
-
-PAYING_VERBS = frozenset(
-    {
-        *("fund", "finance", "donate", "grant", "provide", "support", "lend", "award", "sponsor"),
-        *("invest", "allocate", "disburse", "transfer", "give", "offer", "pay"),
-    }
-)
-"""Verbs whose subject (or passive agent) pays: "USAID funded …", "… was financed by Spain"."""
-DOING_VERBS = frozenset(
-    {"train", "equip", "assist", "deploy", "launch", "implement", "deliver", "help", "establish", "create"}
-)
-"""Verbs whose subject carries out: it provides too, unless the sentence says who pays
-("the police trained officers with funding from X")."""
-FUNDING_NOUNS = frozenset(
-    {
-        *("support", "funding", "financing", "assistance", "aid", "grant", "loan", "backing"),
-        *("help", "contribution", "donation", "money", "resource", "sponsorship", "fund", "finance"),
-    }
-)
-"""Nouns of giving: "funding from X" names a provider, "support to X" a recipient."""
-SPONSORING = frozenset({"auspex", "auspices", "aegis", "sponsorship", "patronage"})
-"""Nouns (as lemmatised) whose "of" object sponsors the intervention."""
-GIVING_VERBS = frozenset(
-    {
-        *("donate", "give", "provide", "transfer", "lend", "grant", "deliver", "sell", "award"),
-        *("offer", "extend", "allocate", "disburse", "send", "channel"),
-    }
-)
-"""Verbs whose "to"/"for" object receives: "donated helicopters to the army"."""
-SERVICE_NOUNS = frozenset({"training", "equipment", "expertise", "advice", "mentoring", "cooperation"})
-"""Nouns of a service rendered: their "to"/"for" object receives ("training to the police of X")."""
-SERVING_VERBS = frozenset({"train", "assist", "support", "help", "equip", "fund", "finance"})
-"""Verbs whose object (or passive subject) benefits: "trained the police", "Honduras was assisted"."""
-GRAMMAR_CONFIDENCE = 0.5
-"""Confidence of a role read off the grammar alone, where the role model found none."""
-
-
-def grammar_role(features: dict[str, Any]) -> str | None:
-    """The role a mention's grammar states outright, from a role example's ``syn:`` features:
-    "funder" (subject or passive agent of a verb of paying, object of "funding from" or of
-    "under the auspices of"),
-    "implementer" (subject of a verb of doing: "trained", "deployed"),
-    "recipient" (object of "to"/"for" after a verb or noun of giving or of a service —
-    "training to the police of X" — object of "trained"),
-    else None. The role model learns from one report's phrasing; these hold in any report."""
-    phrase, prep, governor = features.get("syn:phrase"), features.get("syn:prep"), features.get("syn:gov")
-    if phrase is None:
-        return None  # not parsed
-    if prep is None and phrase == "nsubj" and governor in PAYING_VERBS:
-        return "funder"
-    if prep is None and phrase == "nsubj" and governor in DOING_VERBS:
-        return "implementer"  # a provider too, when no one else pays (_implementers_fund_alone)
-    if features.get("syn:agent") and governor in PAYING_VERBS | DOING_VERBS:
-        return "funder"
-    if prep in ("from", "by") and governor in FUNDING_NOUNS:
-        return "funder"
-    if prep == "of" and governor in SPONSORING:
-        return "funder"  # "under the auspices of the OAS"
-    if prep in ("to", "for") and governor in GIVING_VERBS | FUNDING_NOUNS | SERVICE_NOUNS:
-        return "recipient"
-    if prep is None and phrase in ("dobj", "nsubjpass") and governor in SERVING_VERBS:
-        return "recipient"
-    return None
 
 
 def _subjects_share_the_role(
@@ -368,31 +288,6 @@ def _subjects_share_the_role(
                 best[n][name] = ("funder", min(funded))
 
 
-def _where_it_happens(example: dict[str, Any]) -> bool:
-    """A place after "in" ("In El Salvador, the US assisted …", "trained police in Peru") is
-    where the intervention happens: it benefits, it does not pay."""
-    features = example["features"]
-    return features.get("syn:prep") == "in" and features.get("type") in PLACE_TYPES
-
-
-def _fill_from_grammar(
-    roles: dict[str, tuple[str, float]], said: dict[str, tuple[str, float]], registry: ActorRegistry
-) -> None:
-    """Where the model found no provider (or no recipient) for a record, the roles its stating
-    sentences' grammar states outright (see :func:`grammar_role`) fill in."""
-
-    def side(role: str) -> str:
-        return "recipient" if role == "recipient" else "provider"
-
-    found = {side(role) for role, _ in roles.values()}
-    states = {registry.country_of(name) for name in roles} - {None}
-    for name, (role, p) in said.items():
-        if role == "recipient" and registry.country_of(name) in states:
-            continue  # a state's support to its own agencies is no cooperation
-        if side(role) not in found:
-            roles.setdefault(name, (role, p))
-
-
 def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:
     """Each example's role by the role model that fits it: with or without the grammar."""
     if models.roles_unparsed is None:
@@ -406,8 +301,8 @@ def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list
     return out
 
 
-COMPARED = frozenset({"like", "unlike"})
-"""Prepositions of comparison: their object plays no part in the intervention."""
+ANTECEDENT_CONFIDENCE = 0.5
+"""Confidence of a provider read off what "the country" of a record's opening stands for."""
 LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up", "reference"})
 """Ways of joining a record that carry on its topic rather than state it (see :func:`_roles`)."""
 
@@ -442,39 +337,6 @@ def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -
                     if name not in getattr(record, f"{role}s"):
                         getattr(record, f"{role}s").append(name)
                         record.confidence[f"{role}:{name}"] = PARTY_CONFIDENCE
-
-
-CREATING_VERBS = frozenset({"create", "establish", "form", "launch", "found", "set"})
-CREATION_NOUNS = frozenset({"creation", "establishment", "formation", "launch", "founding"})
-"""Nouns whose "of" object is created: "the creation of police commissions such as X"."""
-
-
-def _created_bodies_carry_out(record: Record, draft: Draft) -> None:
-    """A body the record's sentences say was created ("the OAS created a drug observatory",
-    "a unit was formed") is the intervention's outcome, not who pays for it: it carries it
-    out. Its creator funds."""
-    created = {
-        mention.canonical
-        for item in draft.items
-        if item.grammar is not None
-        for mention, grammar in zip(item.actors, item.grammar, strict=True)
-        if mention.canonical
-        and mention.type not in PLACE_TYPES  # "the Andean … Program was launched": the program is
-        and grammar is not None
-        and (
-            (grammar.phrase_dep in ("dobj", "nsubjpass") and grammar.governor in CREATING_VERBS)
-            or (grammar.preposition == "of" and grammar.governor in CREATION_NOUNS)
-        )
-    }
-    for name in created & set(record.funders):
-        record.funders.remove(name)
-        p = record.confidence.pop(f"funder:{name}")
-        if name not in record.implementers:
-            record.implementers.append(name)
-            record.confidence[f"implementer:{name}"] = p
-    for name in created - set(record.implementers) - set(record.recipients):
-        record.implementers.append(name)  # the body set up does the work, whoever else is named
-        record.confidence[f"implementer:{name}"] = GRAMMAR_CONFIDENCE
 
 
 def _actors_in_names(draft: Draft) -> list[str]:
@@ -515,17 +377,6 @@ def _regions_do_not_provide(record: Record, registry: ActorRegistry) -> None:
         for name in [n for n in names if (a := registry.get(n)) is not None and a.type == "region"]:
             names.remove(name)
             record.confidence.pop(f"{role[:-1]}:{name}", None)
-
-
-def _implementers_fund_alone(record: Record) -> None:
-    """RECORDS.md: an implementer is who carries out an intervention *when different from the
-    funder*. With no funder found, who carries it out provides it."""
-    if record.funders or not record.implementers:
-        return
-    for name in record.implementers:
-        record.funders.append(name)
-        record.confidence[f"funder:{name}"] = record.confidence.pop(f"implementer:{name}")
-    record.implementers.clear()
 
 
 def _amounts(record: Record, draft: Draft) -> None:

@@ -25,6 +25,7 @@ from .features import (
     sentence_features,
     themes_in,
 )
+from .grammar_roles import grammar_cues
 from .names import default_registry, programs_named
 
 ROLES = ("funder", "implementer", "recipient", "none")
@@ -133,6 +134,7 @@ def role_example(
         features["next"] = right[0]
     if grammar is not None:
         features.update(grammar.features())
+        features.update(grammar_cues(features))
     context = " ".join([*left, "ACTOR", *right])
     return {"text": context, "features": features}
 

@@ -437,6 +437,10 @@ def sentence_features(item: SentenceMentions) -> dict[str, Any]:
     features["cooperation_statement"] = int(states_cooperation(item))
     for kind in ("negation", "aggregate"):
         features[kind] = min(sum(1 for p in _cue_patterns(kind) if p.search(low)), 2)
+    # a finding that cooperation is absent ("provides no assistance"), and a note that only
+    # cites a work ("See Smith (2012)."), state no intervention whatever words they share with one
+    features["denies_cooperation"] = int(denies_cooperation(item, names))
+    features["bare_citation"] = int(is_bare_citation(text))
     return features
 
 

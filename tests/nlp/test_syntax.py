@@ -141,7 +141,7 @@ def test_the_government_of_a_country_is_the_country(parser: spacy.Language, matc
 
 
 def test_examples_of_a_sponsor_sponsor(parser: spacy.Language, matcher: ActorMatcher) -> None:
-    from pipeline.records.build import grammar_role
+    from pipeline.records.grammar_roles import grammar_role
 
     text = "Extradition accords were signed under the auspices of regional bodies such as the OAS and SICA."
     found = parsed_grammar(text, parser, matcher)

@@ -537,9 +537,3 @@ def test_a_passage_sentence_setting_up_a_new_facility_is_another_record() -> Non
     launch = "In 2013 it announced the launch of a regional training facility in Honduras."
     drafts = _assemble(_items(f"{SAFE_STREETS} {launch}"))
     assert [_texts(d) for d in drafts] == [[SAFE_STREETS], [launch]]
-
-
-def test_a_sentence_saying_a_donor_gives_no_assistance_is_no_record_however_sure_the_detector() -> None:
-    absent = "Likewise, India does not list the region among its priorities and thus provides no assistance."
-    drafts = _assemble(_items(SAFE_STREETS, absent))
-    assert [_texts(d) for d in drafts] == [[SAFE_STREETS]]

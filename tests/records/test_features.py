@@ -153,6 +153,10 @@ def test_totals_and_denials_of_cooperation_are_features_of_a_sentence() -> None:
     assert sentence_features(total)["aggregate"] >= 1 and sentence_features(total)["negation"] == 0
     assert sentence_features(denied)["negation"] == 1 and sentence_features(denied)["aggregate"] == 0
     assert (sentence_features(stated)["aggregate"], sentence_features(stated)["negation"]) == (0, 0)
+    assert sentence_features(denied)["denies_cooperation"] == 1
+    assert sentence_features(stated)["denies_cooperation"] == 0
+    (cited,) = _items("See Global Commission on Drug Policy (2012, 2011).")
+    assert sentence_features(cited)["bare_citation"] == 1 and sentence_features(stated)["bare_citation"] == 0
     (most,) = _items("In Central America, most resources from multilateral agencies come as grants.")
     assert sentence_features(most)["aggregate"] == 1  # a statement about cooperation as a whole
 
