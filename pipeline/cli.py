@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -390,6 +391,31 @@ def export(
     except OSError as exc:
         _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail=exc.strerror or exc))
     typer.echo(f"{count} records written to {shown_path(out)}")
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The HTML page to write; figures go beside it.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Draw the inventory in figures (interventions by start year, recipient, quadrant; amounts by
+    funder and quadrant; top funders and recipients; documents): an HTML page with each figure's
+    query and what it counts, and each figure as PNG and SVG beside it."""
+    from .inventory import Inventory, InventoryError
+    from .report import write_report
+
+    _inventory_or_exit(db)
+    if out.is_dir():
+        _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail="it is a directory"))
+    try:
+        with Inventory(db):  # checks it is an inventory and brings its schema up to date
+            pass
+        made = write_report(db, out)
+    except (InventoryError, sqlite3.DatabaseError) as exc:
+        _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
+    except OSError as exc:
+        _fail(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail=exc.strerror or exc))
+    typer.echo(f"{len(made)} figures written to {shown_path(out)} (PNG and SVG beside it)")
 
 
 @app.command()

@@ -17,6 +17,10 @@ COLUMNS: dict[str, str] = {
     "implementers": "Who carries the intervention out, when different from the funder.",
     "recipients": "Who benefits: countries, sub-regions, cities, institutions.",
     "amounts": "Every money amount stated for the intervention, as written and normalized.",
+    "total_usd": "The intervention's money in US dollars, counted once: the largest sum the record"
+    " states for itself as a whole (a table's top-level cells added up count as one sum). Parts of"
+    " another amount, table cells under a printed total, rates, and requests, pledges or estimates"
+    " beside money given are never added again. Empty when no amount can be put in US dollars.",
     "years_start": "First year of the activity when the text states it.",
     "years_end": "Last year of the activity when the text states it.",
     "years_mentioned": "Every year the evidence ties to the intervention.",
@@ -42,6 +46,15 @@ COLUMNS: dict[str, str] = {
     "qualifier": "exact, approx (some, about, nearly), more_than (over, at least)"
     " or less_than (up to, under).",
     "year": "For a table cell: the year of its column.",
+    "role": "What the amount is within its record (see the classes below): total, part, cell or rate.",
+    "part_of": "For a part or a table cell: the n of the amount (same record) it adds into.",
+    "row": "For a table cell: the label of its row, as the table prints it.",
+    "column": "For a table cell: the header of its column, as the table prints it.",
+    "table": "For a table cell: the table's position in its document, from 0.",
+    "stage": "How far along the money is, where the text says it (see the classes below).",
+    "usd": "The amount in US dollars: the value for USD; for another currency, converted at the"
+    " year's average rate of the shipped rate table (pipeline/nlp/data/usd_rates.json, with its"
+    " sources); empty when the currency or the year is not in it. value and currency keep the original.",
     # the evidence sheet
     "page": "Page(s) of the source PDF the sentence is on.",
     "source": "Where the sentence stands: body, footnote, table (a table row) or caption.",
@@ -97,6 +110,22 @@ CLASSES: dict[str, dict[str, str]] = {
         "human-rights": "Human rights protection in security work.",
         "drug-policy": "Drug policy, demand reduction, treatment.",
         "institutional-capacity": "Capacity of security and justice institutions in general.",
+    },
+    "role": {
+        "total": "A sum the text states for itself (a program's total).",
+        "part": "A share of another amount of the record (\"of which\", \"of this amount\", or amounts"
+        " of one sentence adding up to another).",
+        "cell": "A table cell: a year's or a row's figure, with its row and column labels; part of the"
+        " row or column total it adds into when the table prints one.",
+        "rate": "An amount per year or per month.",
+    },
+    "stage": {
+        "requested": "Asked for: a budget request, a proposal.",
+        "pledged": "Promised or announced.",
+        "appropriated": "Allocated, budgeted, approved (a supplemental appropriation too).",
+        "obligated": "Committed under an agreement or obligation.",
+        "disbursed": "Given: disbursed, spent, provided, invested.",
+        "estimated": "An estimate or a projection.",
     },
     "qualifier": {
         "exact": "The amount as stated.",

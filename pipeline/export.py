@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .evaluate import as_list, load_jsonl
+from .nlp.amount_roles import with_total_usd
 from .records.model import CORE_FIELDS, Record
 
 LIST_SEP = " | "
@@ -43,6 +44,9 @@ per-item keys (``funder:United States``) stay in the JSON Lines only, or the tab
 a column per actor."""
 
 AMOUNT_FIELDS = ("value", "currency", "text", "qualifier")
+
+AMOUNT_ROLE_FIELDS = ("role", "part_of", "row", "column", "table", "stage", "usd")
+"""What :mod:`pipeline.nlp.amount_roles` adds to an amount (the typed table keeps them)."""
 
 LIST_COLUMNS = ("funders", "implementers", "recipients", "themes")
 
@@ -61,8 +65,10 @@ LABEL_COLUMNS = ("hard_soft", "scope", "modality", "themes")
 YEAR_COLUMNS = ("years_start", "years_end")
 VERSION_COLUMNS = ("pipeline_version", "model_version")
 
-BASE_COLUMNS = (*TEXT_COLUMNS, *YEAR_COLUMNS, "years_mentioned", *LABEL_COLUMNS)
-"""Flat columns before the confidences, in order."""
+BASE_COLUMNS = (*TEXT_COLUMNS, "total_usd", *YEAR_COLUMNS, "years_mentioned", *LABEL_COLUMNS)
+"""Flat columns before the confidences, in order. ``total_usd`` is the record's money in US
+dollars counted once (:func:`pipeline.nlp.amount_roles.total_usd`): parts, cells under a
+printed total, rates and requests beside money given are not added again."""
 
 _FIELD_KEY = re.compile(r"^\w+$")
 """A per-field confidence key (``hard_soft``), not a per-item one (``funder:United States``)."""
@@ -78,10 +84,14 @@ _AMOUNT_RE = re.compile(
 
 
 def _as_dict(record: Record | dict[str, Any], core_only: bool) -> dict[str, Any]:
-    """The record as a dict: ``to_core``/``to_dict`` for a Record, the dict itself otherwise."""
+    """The record as a dict: ``to_core``/``to_dict`` for a Record, the dict itself otherwise; a
+    full record dict gets ``total_usd`` after its amounts, computed from them (an analyst's
+    corrected amounts give a corrected total), as ``to_dict`` gives it."""
     if isinstance(record, Record):
         return record.to_core() if core_only else record.to_dict()
-    return _core_of(record) if core_only else record
+    return _core_of(record) if core_only else with_total_usd(record)
+
+
 
 
 def _core_of(record: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +143,7 @@ def _row(data: dict[str, Any]) -> dict[str, Any]:
         "pages": LIST_SEP.join(map(str, as_list(data.get("pages")))),
         **{k: LIST_SEP.join(map(str, as_list(data.get(k)))) for k in LIST_COLUMNS},
         "amounts": LIST_SEP.join(_amount_cell(a) for a in as_list(data.get("amounts"))),
+        "total_usd": data.get("total_usd"),
         "years_start": _year(years.get("start")),
         "years_end": _year(years.get("end")),
         "years_mentioned": LIST_SEP.join(map(str, as_list(years.get("mentioned")))),
@@ -167,7 +178,7 @@ def flat_rows(records: Iterable[Record | dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=columns)
     dtypes: dict[str, Any] = {c: "string" for c in columns}
     dtypes.update({c: "Int64" for c in YEAR_COLUMNS})
-    dtypes.update({c: "Float64" for c in conf_cols})
+    dtypes.update({c: "Float64" for c in [*conf_cols, "total_usd"]})
     for c in columns:
         if dtypes[c] == "string":
             frame[c] = frame[c].map(
@@ -290,9 +301,17 @@ AMOUNT_TYPE = pa.struct(
         ("text", pa.string()),
         ("qualifier", pa.string()),
         ("year", pa.int64()),
+        ("role", pa.string()),
+        ("part_of", pa.int64()),
+        ("row", pa.string()),
+        ("column", pa.string()),
+        ("table", pa.int64()),
+        ("stage", pa.string()),
+        ("usd", pa.float64()),
     ]
 )
-"""One amount in the typed table; ``year`` is a table cell's column year (null elsewhere)."""
+"""One amount in the typed table; ``year`` is a table cell's column year (null elsewhere); role,
+part_of, row, column, table, stage and usd as :mod:`pipeline.nlp.amount_roles` gives them."""
 
 SOURCE_TYPE = pa.struct([("doc", pa.string()), ("record", pa.string())])
 
@@ -314,6 +333,7 @@ def _typed_row(data: dict[str, Any]) -> dict[str, Any]:
             "text": a.get("text"),
             "qualifier": a.get("qualifier"),
             "year": a.get("year") if isinstance(a.get("year"), int) else None,
+            **{k: _typed_role_field(k, a.get(k)) for k in AMOUNT_ROLE_FIELDS},
         }
         for a in as_list(data.get("amounts"))
         if isinstance(a, dict)
@@ -322,6 +342,15 @@ def _typed_row(data: dict[str, Any]) -> dict[str, Any]:
     for k in YEAR_COLUMNS:
         row[k] = None if row[k] is pd.NA else row[k]
     return row
+
+
+def _typed_role_field(key: str, value: Any) -> Any:
+    """An amount's role field as its typed column holds it (None when absent or mistyped)."""
+    if key in ("part_of", "table"):
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if key == "usd":
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return str(value) if value is not None else None
 
 
 def _typed_rows(records: Iterable[Record | dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -341,6 +370,7 @@ def typed_schema(conf_cols: list[str], extra: Iterable[tuple[str, pa.DataType]] 
         pages=pa.list_(pa.int64()), years_mentioned=pa.list_(pa.int64()), amounts=pa.list_(AMOUNT_TYPE)
     )
     types.update({c: pa.int64() for c in YEAR_COLUMNS})
+    types["total_usd"] = pa.float64()
     fields = [(c, types[c]) for c in BASE_COLUMNS]
     fields += [(c, pa.float64()) for c in conf_cols]
     fields += [(c, pa.string()) for c in VERSION_COLUMNS]
@@ -351,7 +381,7 @@ def typed_table(
     records: Iterable[Record | dict[str, Any]], extra: dict[str, tuple[pa.DataType, list[Any]]] | None = None
 ) -> pa.Table:
     """One row per record with typed columns (Arrow): the flat table's columns, lists as lists,
-    amounts as ``list<struct{value, currency, text, qualifier, year}>``, years as nullable
+    amounts as ``list<struct{value, currency, text, qualifier, year, role, …}>``, years as nullable
     integers, confidences as floats. ``extra`` adds columns (name: type and values)."""
     rows, conf_cols = _typed_rows(records)
     extra = extra or {}
@@ -512,6 +542,7 @@ def _from_typed(row: dict[str, Any], core_only: bool) -> dict[str, Any]:
             "value": _parse_number(_number(a["value"])) if a.get("value") is not None else None,
             **{k: a.get(k) for k in ("currency", "text", "qualifier")},
             **({"year": int(a["year"])} if a.get("year") is not None else {}),
+            **{k: a[k] for k in AMOUNT_ROLE_FIELDS if a.get(k) is not None},
         }
         for a in row.get("amounts") or []
     ]
@@ -538,7 +569,7 @@ def read_records(path: Path, core_only: bool = False) -> list[dict[str, Any]]:
     """
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return [_as_dict(r, core_only) for r in load_jsonl(path)]
+        return [_core_of(r) if core_only else r for r in load_jsonl(path)]
     if suffix == ".csv":
         # The csv module, not pandas: no cell is reinterpreted ("NA", "None", "0012" stay text).
         sep = _csv_separator(path)

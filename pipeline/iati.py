@@ -4,8 +4,11 @@ One ``<iati-activity>`` per intervention (the records of several reports joined 
 funders are participating organisations of role 1 (funding), implementers of role 4
 (implementing); recipients become ISO 3166-1 alpha-2 countries or Region-codelist regions
 (names neither resolves stay in the description, never guessed); themes suggest DAC 5-digit
-sectors; years give the activity dates; amounts give budgets (a table cell's year is a one-year
-budget, the largest other amount one over the activity's years); each source document is a
+sectors; years give the activity dates; amounts give budgets and transactions by stage (see
+:mod:`pipeline.nlp.amount_roles`): only amounts that are no part of another and no rate, money
+obligated or disbursed as transactions (2 outgoing commitment, 3 disbursement), the rest as
+budgets (a table cell's year is a one-year budget, the largest other amount one over the
+activity's years); each source document is a
 document link to its first page of evidence. csminer reports what reports say about activities
 it does not run, so the reporting organisation is csminer itself, as a secondary reporter.
 
@@ -122,13 +125,21 @@ def _unique(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+TRANSACTION_TYPES = {"obligated": "2", "disbursed": "3"}
+"""Stage → TransactionType code: an obligation is an outgoing commitment, money given a
+disbursement. Other stages (requested, pledged, appropriated, estimated, none said) are budgets."""
+
+
 def _amounts(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The group's amounts, one per figure: the same value and currency stated by two reports
-    (within 0.5%) is one amount."""
+    (within 0.5%) is one amount; parts of another amount and rates are left out (their whole is
+    there, and IATI adds budgets up)."""
     out: list[dict[str, Any]] = []
     for r in records:
         for a in as_list(r.get("amounts")):
             if not isinstance(a, dict) or not isinstance(a.get("value"), int | float) or a["value"] <= 0:
+                continue
+            if a.get("part_of") is not None or a.get("role") == "rate":
                 continue
             if not any(
                 b.get("currency") == a.get("currency")
@@ -190,6 +201,8 @@ def activity(key: str, records: list[dict[str, Any]], paths: dict[str, str]) -> 
     for code in _unique([SECTORS.get(t) for t in themes]) or [DEFAULT_SECTOR]:
         _sub(act, "sector", code=code, vocabulary="1")
     amounts = _amounts(records)
+    transactions = [a for a in amounts if a.get("stage") in TRANSACTION_TYPES]
+    amounts = [a for a in amounts if a not in transactions]
     by_year = [a for a in amounts if isinstance(a.get("year"), int)]
     overall = sorted((a for a in amounts if a not in by_year), key=lambda a: -float(a["value"]))
     for a in by_year:  # a table cell: that year's budget
@@ -202,6 +215,12 @@ def activity(key: str, records: list[dict[str, Any]], paths: dict[str, str]) -> 
         _sub(budget, "period-start", iso_date=f"{start}-01-01")
         _sub(budget, "period-end", iso_date=f"{end or start}-12-31")
         _value(budget, overall[0], f"{start}-01-01")
+    for a in transactions:  # money the text says was committed or given, dated by its year
+        when = f"{a['year'] if isinstance(a.get('year'), int) else start}-01-01"
+        transaction = _sub(act, "transaction")
+        _sub(transaction, "transaction-type", code=TRANSACTION_TYPES[a["stage"]])
+        _sub(transaction, "transaction-date", iso_date=when)
+        _value(transaction, a, when)
     for doc in _unique(r.get("doc") for r in records):
         pages = sorted({p for r in records if r.get("doc") == doc for p in as_list(r.get("pages"))})
         url = paths.get(doc) or f"{doc}.pdf"

@@ -24,7 +24,10 @@ from .export import LIST_SEP, _atomic_write, _number, flat_rows
 MAX_CELL = 32767
 """Excel's limit on the characters of one cell."""
 
-AMOUNT_COLUMNS = ("record", "doc", "name", "n", "value", "currency", "text", "qualifier", "year")
+AMOUNT_COLUMNS = (
+    "record", "doc", "name", "n", "value", "currency", "text", "qualifier", "year",
+    "role", "part_of", "row", "column", "stage", "usd",
+)  # fmt: skip
 EVIDENCE_COLUMNS = ("record", "doc", "n", "page", "source", "joined_by", "quote")
 
 
@@ -111,10 +114,15 @@ def _amounts_sheet(sheet: Any, records: list[dict[str, Any]]) -> None:
         for n, a in enumerate(as_list(r.get("amounts")), 1):
             if isinstance(a, dict):
                 values = [r.get("id"), r.get("doc"), r.get("name"), n]
-                values += [a.get(k) for k in ("value", "currency", "text", "qualifier", "year")]
+                values += [a.get(k) for k in ("value", "currency", "text", "qualifier", "year", "role")]
+                part_of = a.get("part_of")  # the n of the amount it adds into, as this sheet counts
+                values.append(part_of + 1 if isinstance(part_of, int) else None)
+                values += [a.get(k) for k in ("row", "column", "stage", "usd")]
                 _append(sheet, values)
-    for (cell,) in sheet.iter_rows(min_row=2, min_col=5, max_col=5):
-        cell.number_format = "#,##0.##"
+    usd = AMOUNT_COLUMNS.index("usd") + 1
+    for column in (5, usd):
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "#,##0.##"
 
 
 def _evidence_sheet(sheet: Any, records: list[dict[str, Any]]) -> None:

@@ -196,6 +196,15 @@ def test_typed_parquet_in_pandas_and_duckdb(run_dir: Path) -> None:
     assert ("World Bank", 4, 75.05e6) in by_funder  # 20 + 15 + 20 (the formula PDF) + 20.05 million
     # the typed round trip is exact: evidence keeps its line breaks, amounts their numbers
     assert read_records(path, core_only=True) == read_records(run_dir / "records.jsonl", core_only=True)
+    # each record's money counted once, as a number, with each amount's role beside it
+    jsonl = read_records(run_dir / "records.jsonl")
+    totals = dict(con.execute(f"SELECT id, total_usd FROM '{path}'").fetchall())
+    assert totals == {r["id"]: r["total_usd"] for r in jsonl} and types["total_usd"] == "DOUBLE"
+    honduras = next(r for r in jsonl if r["doc"] == "honduras")
+    assert [a["role"] for a in honduras["amounts"]] == ["total"]
+    assert honduras["total_usd"] == honduras["amounts"][0]["value"]
+    roles = con.execute(f"SELECT DISTINCT a.role FROM '{path}', unnest(amounts) AS u(a)").fetchall()
+    assert {r[0] for r in roles} <= {"total", "part", "cell", "rate"}
 
 
 def test_xlsx_workbook(run_dir: Path) -> None:
@@ -256,6 +265,7 @@ def test_iati_export_validates_and_uses_only_codelist_codes(run_dir: Path) -> No
         "sector": ("code", "Sector"),
         "activity-status": ("code", "ActivityStatus"),
         "budget": ("type", "BudgetType"),
+        "transaction-type": ("code", "TransactionType"),
         "value": ("currency", "Currency"),
         "reporting-org": ("type", "OrganisationType"),
     }
@@ -306,3 +316,36 @@ def test_iati_mapping_of_places(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert '<recipient-region code="1032" vocabulary="1"/>' in text and "San Pedro Sula" in text
     assert "left out, no year to date them: iv-u-0001" in text and text.count("<iati-activity ") == 1
+
+
+def test_iati_budgets_and_transactions_by_stage(tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    from lxml import etree
+
+    from pipeline.iati import validate, write_iati
+    from pipeline.nlp.amount_roles import describe_amounts
+    from pipeline.nlp.amounts import find_amounts
+
+    text = (
+        "USAID disbursed $8 million in 2010 to the police of Honduras, of which $3 million went to training;"
+        " Congress requested $12 million for 2011."
+    )
+    amounts = [asdict(a) for a in describe_amounts([(text, find_amounts(text))], [], start_year=2010)]
+    assert [(a["role"], a["stage"]) for a in amounts] == [("total", "disbursed"), ("part", None),
+                                                          ("total", "requested")]  # fmt: skip
+    record: dict[str, Any] = {
+        "id": "t-0001", "doc": "t", "name": None, "evidence": [text], "pages": [1], "funders": ["USAID"],
+        "implementers": [], "recipients": ["Honduras"], "amounts": amounts,
+        "years": {"start": 2010, "end": 2011, "mentioned": [2010, 2011]}, "themes": [],
+    }  # fmt: skip
+    path = write_iati([record], tmp_path / "t.xml")
+    if IATI.is_dir():
+        assert validate(path, IATI / "iati-activities-schema.xsd") == []
+    act = etree.parse(str(path)).getroot().find("iati-activity")
+    assert act is not None
+    transactions = [
+        (t.find("transaction-type").get("code"), t.find("value").text) for t in act.iter("transaction")
+    ]
+    assert transactions == [("3", "8000000")]  # the part inside it is not another disbursement
+    assert [b.find("value").text for b in act.iter("budget")] == ["12000000"]  # the request: a budget

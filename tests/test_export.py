@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.evaluate import evaluate, load_jsonl
 from pipeline.export import (
+    AMOUNT_ROLE_FIELDS,
     BASE_COLUMNS,
     CONFIDENCE_FIELDS,
     VERSION_COLUMNS,
@@ -107,7 +108,12 @@ def test_jsonl_full_keeps_everything(records: list[Record | dict[str, Any]], tmp
     path = write_jsonl(records, tmp_path / "full.jsonl")
     back = read_records(path)
     expected = [json.loads(json.dumps(r.to_dict() if isinstance(r, Record) else r)) for r in records]
-    assert back == expected
+    # a full record gets total_usd, computed from its amounts, right after them
+    assert [{k: v for k, v in r.items() if k != "total_usd"} for r in back] == [
+        {k: v for k, v in r.items() if k != "total_usd"} for r in expected
+    ]
+    assert all(list(r)[list(r).index("amounts") + 1] == "total_usd" for r in back)
+    assert back[0]["total_usd"] == max(a["value"] for a in expected[0]["amounts"])
     assert back[0]["spans"][0]["boxes"] == [[14, [72.0, 400.5, 300.0, 412.0]]]
     assert back[2]["seed_line"] == records[2]["seed_line"]  # a dict is written as it is
     assert read_records(path, core_only=True) == [core(r) for r in records]
@@ -217,7 +223,10 @@ def test_parquet_columns_are_typed(records: list[Record | dict[str, Any]], tmp_p
     assert str(schema.field("funders").type) == "list<element: string>"
     assert str(schema.field("years_start").type) == "int64"
     assert str(schema.field("confidence_detect").type) == "double"
-    assert schema.field("amounts").type.value_type.names == ["value", "currency", "text", "qualifier", "year"]
+    assert schema.field("amounts").type.value_type.names == [
+        "value", "currency", "text", "qualifier", "year", *AMOUNT_ROLE_FIELDS,
+    ]  # fmt: skip
+    assert str(schema.field("total_usd").type) == "double"
     frame = pd.read_parquet(tmp_path / "records.parquet")
     assert list(frame.loc[0, "themes"]) == ["counter-narcotics", "organized-crime"]
     assert frame.loc[0, "amounts"][1]["year"] == 2012

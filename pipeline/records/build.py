@@ -15,6 +15,7 @@ import numpy as np
 from .. import __version__
 from ..document import Document
 from ..nlp.actors import ActorMention, ActorRegistry
+from ..nlp.amount_roles import describe_amounts
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
@@ -31,7 +32,7 @@ from .examples import (
 )
 from .features import is_reference_entry, security_terms
 from .inputs import DocumentInputs
-from .model import EvidenceSpan, Record, RecordAmount, RecordYears
+from .model import EvidenceSpan, Record, RecordYears
 from .models import Model, predict_labels, probabilities
 from .names import default_registry
 from .rows import ROW_PROBABILITY, RowMentions
@@ -212,8 +213,8 @@ def _draft_record(doc: str, number: int, draft: Draft, models: RecordModels) -> 
                 caption, -1, -1, [table.table.page], [(table.table.page, table.table.bbox)], "table", "table"
             )
         )
-    _amounts(record, draft)
     _years(record, draft)
+    _amounts(record, draft)  # after the years: an amount in another currency is converted at its year
     return record
 
 
@@ -380,15 +381,12 @@ def _regions_do_not_provide(record: Record, registry: ActorRegistry) -> None:
 
 
 def _amounts(record: Record, draft: Draft) -> None:
-    seen: set[tuple[float, str]] = set()
-    for item in draft.items:
-        for a in item.amounts:
-            if (a.value, a.currency) not in seen:
-                seen.add((a.value, a.currency))
-                record.amounts.append(RecordAmount(a.value, a.currency, a.text, a.qualifier))
-    for table in draft.tables:
-        for a in table.amounts:
-            record.amounts.append(RecordAmount(a.value, a.currency, a.text, a.qualifier, year=a.year))
+    # each amount's role, stage and US-dollar value: pipeline/nlp/amount_roles.py
+    record.amounts = describe_amounts(
+        [(item.sentence.text, item.amounts) for item in draft.items],
+        [(table.table_index, table.table, table.amounts) for table in draft.tables],
+        record.years.start,
+    )
     record.confidence["amounts"] = 0.95 if record.amounts else 1.0
 
 

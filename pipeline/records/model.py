@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..document import BBox
+from ..nlp.amount_roles import RoledAmount, with_total_usd
 
 CORE_FIELDS = (
     "id",
@@ -51,14 +52,10 @@ DECIDED_FIELDS = tuple(f for f in CORE_FIELDS if f not in ("id", "doc", "evidenc
 by the pipeline or by an analyst."""
 
 
-@dataclass
-class RecordAmount:
-    value: float
-    currency: str
-    text: str
-    qualifier: str
-    year: int | None = None
-    """For table cells: the column's year."""
+RecordAmount = RoledAmount
+"""One amount of a record: value, currency, text, qualifier, a table cell's year, and what the
+amount is (role, part_of, row, column, table), its stage and its US-dollar value — defined with
+the logic that fills them in (:mod:`pipeline.nlp.amount_roles`)."""
 
 
 @dataclass
@@ -136,6 +133,7 @@ class Record:
         """RECORDS.md fields, then spans, confidences and versions."""
         data = self.to_core()
         data["amounts"] = [asdict(a) for a in self.amounts]
+        data = with_total_usd(data)  # the money counted once, after the amounts (nlp/amount_roles.py)
         data["spans"] = [asdict(span) for span in self.evidence]
         data["confidence"] = dict(sorted(self.confidence.items()))
         data["pipeline_version"] = self.pipeline_version
