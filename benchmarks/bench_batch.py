@@ -3,11 +3,14 @@
 The corpus is made by copying the shipped reports (and the development layouts in
 ``../shared/corpus/layouts`` when present) under new names into a temporary folder until it
 holds about ``--pages`` pages. Rates are given as ratios to a bare serial pdfplumber
-``extract_words`` pass over the same files, so they say what mining costs on top of reading
-the characters, whatever the machine. Cold runs start from an empty inventory and include
-loading the models (once per worker); the warm re-run reuses the inventory (nothing mined).
+``extract_words`` pass over the same files, timed in the same round, so they say what mining
+costs on top of reading the characters, whatever the machine (aim with 2 workers on 2 cores:
+2x or more). Cold runs start from an empty inventory and include loading the models; the warm
+re-run reuses the inventory (nothing mined). Each figure is the median of ``--repeat`` rounds
+with the lowest and highest and the machine's load; memory per worker is its peak RSS (shared
+pages counted in full) and PSS (shared pages divided among the processes sharing them).
 
-    .venv/bin/python benchmarks/bench_batch.py [--pages 300] [--workers 2]
+    .venv/bin/python benchmarks/bench_batch.py [--pages 300] [--workers 2] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -15,18 +18,16 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pdfplumber
 import psutil
+from measure import MODELS, ROOT, Figure, MemoryWatch, MiB, bare_pass, load
 
 from pipeline.batch import run_batch
 from pipeline.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "models" / "records"
 SOURCES = [ROOT / "corpus", ROOT.parent / "shared" / "corpus" / "layouts"]
 
 
@@ -51,50 +52,12 @@ def make_corpus(folder: Path, target_pages: int) -> tuple[list[Path], int]:
     return sorted(paths), pages
 
 
-def bare_pass(paths: list[Path]) -> float:
-    start = time.perf_counter()
-    for path in paths:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_words(x_tolerance=1.5)
-                page.close()
-    return time.perf_counter() - start
-
-
-class MemoryWatch:
-    """Peak RSS of this process and of each child (pool worker), sampled every 50 ms."""
-
-    def __init__(self) -> None:
-        self.peaks: dict[int, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    rss = proc.memory_info().rss
-                except psutil.Error:
-                    continue
-                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0), rss)
-            time.sleep(0.05)
-
-    def __enter__(self) -> MemoryWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def timed_run(paths: list[Path], work: Path, name: str, workers: int) -> tuple[float, dict[int, int]]:
-    with MemoryWatch() as watch:
+def timed_run(paths: list[Path], work: Path, name: str, workers: int) -> tuple[float, MemoryWatch]:
+    with MemoryWatch(shared=True, every=0.1) as watch:
         start = time.perf_counter()
         run_batch(paths, work / name, work / f"{name}.sqlite", MODELS, Config(), workers=workers)
         seconds = time.perf_counter() - start
-    return seconds, watch.peaks
+    return seconds, watch
 
 
 def main() -> None:
@@ -103,33 +66,49 @@ def main() -> None:
     )
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--workers", type=int, default=psutil.cpu_count() or 2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    counts = sorted({1, args.workers})
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus = work / "corpus"
         corpus.mkdir()
         paths, pages = make_corpus(corpus, args.pages)
-        print(f"corpus: {len(paths)} files, {pages} pages; {psutil.cpu_count()} cores")
-        bare = bare_pass(paths)
-        print(f"bare pdfplumber extract_words (serial): {pages / bare:6.2f} pages/s ({bare:.1f} s)")
-        me = psutil.Process().pid
-        for workers in sorted({1, args.workers}):
-            seconds, peaks = timed_run(paths, work, f"w{workers}", workers)
-            rate = pages / seconds
-            worker_peaks = [v for pid, v in peaks.items() if pid != me] if workers > 1 else [peaks[me]]
-            mib = ", ".join(f"{v / 2**20:.0f}" for v in sorted(worker_peaks))
-            print(
-                f"cold, {workers} worker(s): {rate:6.2f} pages/s ({seconds:.1f} s),"
-                f" {rate / (pages / bare):.2f}x bare; peak RSS per worker MiB: {mib}"
+        print(f"corpus: {len(paths)} files, {pages} pages; {psutil.cpu_count()} cores; load {load():.1f}")
+        bare = Figure()
+        cold = {w: Figure() for w in counts}
+        ratio = {w: Figure() for w in counts}
+        rss = {w: Figure() for w in counts}
+        pss = {w: Figure() for w in counts}
+        warm = Figure()
+        for n in range(args.repeat):
+            bare.add(bare_pass(paths))
+            for workers in counts:
+                seconds, watch = timed_run(paths, work, f"r{n}w{workers}", workers)
+                cold[workers].add(seconds)
+                ratio[workers].add(bare.values[-1] / seconds)
+                ids = watch.children() or [watch.root.pid]  # the pool's workers
+                rss[workers].add(max(watch.rss.get(i, 0) for i in ids) / MiB)
+                pss[workers].add(max(watch.pss.get(i, 0) for i in ids) / MiB)
+            start = time.perf_counter()
+            run_batch(
+                paths,
+                work / f"warm{n}",
+                work / f"r{n}w{counts[-1]}.sqlite",
+                MODELS,
+                Config(),
+                workers=counts[-1],
             )
-            last = workers
-        start = time.perf_counter()
-        run_batch(paths, work / "warm", work / f"w{last}.sqlite", MODELS, Config(), workers=last)
-        warm = time.perf_counter() - start
-        print(
-            f"warm re-run (nothing mined): {warm:.2f} s,"
-            f" {warm / seconds:.3f} of the cold run, {warm / bare:.3f} of the bare pass"
-        )
+            warm.add(time.perf_counter() - start)
+        print(f"bare pdfplumber extract_words (serial): {bare.show()}, {pages / bare.median:.2f} pages/s")
+        for workers in counts:
+            print(
+                f"cold, {workers} worker(s): {cold[workers].show()},"
+                f" {pages / cold[workers].median:.2f} pages/s;"
+                f" speed against the bare pass {ratio[workers].show('x')}"
+            )
+            print(f"  peak per worker: RSS {rss[workers].show('MiB', 0)}; PSS {pss[workers].show('MiB', 0)}")
+        print(f"warm re-run (nothing mined): {warm.show()}")
 
 
 if __name__ == "__main__":

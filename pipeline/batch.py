@@ -631,6 +631,8 @@ def run_batch(
                 if mine_now and before_mining and not mined_before:
                     before_mining()
                     mined_before = True
+                if scheduler or workers > 1:  # the longest first, so no worker is left alone at the end
+                    mine_now.sort(key=_size, reverse=True)
                 for entry, outcome in _executor_results(
                     mine_now, models, use_ner, config, password, workers, scheduler, started=progress.start
                 ):
@@ -686,6 +688,14 @@ def run_batch(
         raise RunError(problem(ErrorCode.OUTPUT_UNWRITABLE, path=shown_path(out), detail=exc)) from exc
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _size(entry: Entry) -> int:
+    """The file's size in bytes: how long a document takes to mine, roughly, before it is read."""
+    try:
+        return entry.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _cached(inventory: Inventory, entry: Entry, paths: list[str] | None = None) -> DocumentOutcome:

@@ -15,7 +15,9 @@ before the kill; the schema evolves by numbered migrations applied in order.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -183,11 +185,24 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (record_id, field)
     );
     """,
+    # v5: what links records across reports, indexed, so storing a document relinks only the
+    # interventions around it (filled for the records already there when applied).
+    """
+    CREATE TABLE link_keys (
+        record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        key TEXT NOT NULL
+    );
+    CREATE INDEX link_keys_key ON link_keys(key);
+    CREATE INDEX link_keys_record ON link_keys(record_id);
+    CREATE INDEX record_sources_doc ON record_sources(doc);
+    """,
 ]
 """Numbered schema migrations: script ``i`` takes the database from version ``i`` to ``i + 1``.
 Never edit a released script; append a new one."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
+LINK_KEYS_VERSION = 5
+"""The migration that adds ``link_keys`` (:func:`link_keys`)."""
 
 ROLES = (("funder", "funders"), ("implementer", "implementers"), ("recipient", "recipients"))
 
@@ -321,6 +336,8 @@ class Inventory:
             for number in range(current + 1, target + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     conn.execute(statement)
+                if number == LINK_KEYS_VERSION:
+                    _fill_link_keys(conn)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, _now()))
         return self._check_version()
 
@@ -517,7 +534,7 @@ class Inventory:
                         unchanged,
                     ),
                 )
-            self._link(conn)
+            link_around(conn, doc)
         return StoreResult(doc, reason, added, removed, updated, unchanged)
 
     def remove(self, doc: str) -> int | None:
@@ -536,7 +553,7 @@ class Inventory:
                 " VALUES (?, ?, 'removed', ?, '', ?, '', 0, ?, 0, 0)",
                 (doc, _now(), old_doc["sha256"], _versions(old_doc), count),
             )
-            self._link(conn)
+            link_around(conn, doc)
         return int(count)
 
     def seen(self, doc: str, path: str, sha256: str) -> None:
@@ -596,65 +613,424 @@ class Inventory:
         for role, key in ROLES:
             for name in data.get(key, []):
                 conn.execute("INSERT INTO actors VALUES (?, ?, ?)", (data["id"], role, name))
+        conn.executemany(
+            "INSERT INTO link_keys VALUES (?, ?)", [(data["id"], k) for k in sorted(link_keys(data))]
+        )
 
     # --- interventions across reports ---------------------------------------------------------
 
-    def _link(self, conn: sqlite3.Connection) -> None:
-        """Rebuild the interventions from all records, deterministically (whatever the order in
-        which documents arrived): records of different documents that match are one intervention."""
-        rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM records ORDER BY doc, seq")]
-        parent = list(range(len(rows)))
 
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
+def relink(conn: sqlite3.Connection) -> None:
+    """Rebuild every intervention from all records, deterministically (whatever the order in
+    which documents arrived): records of different documents that match are one intervention.
+    Storing a document relinks only the interventions around it (:func:`link_around`), to the
+    same result; this is the whole rebuild, run when the link keys are first made."""
+    rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM records ORDER BY doc, seq")]
+    parent = list(range(len(rows)))
 
-        by_name: dict[str, list[int]] = {}
-        by_pair: dict[tuple[str, str], list[int]] = {}
-        for i, r in enumerate(rows):
-            key = name_key(r.get("name") or "")
-            if key:
-                by_name.setdefault(key, []).append(i)
-            for f in r.get("funders", []):
-                for rec in r.get("recipients", []):
-                    by_pair.setdefault((f, rec), []).append(i)
-        for group in by_name.values():
-            for j in group[1:]:
-                parent[find(j)] = find(group[0])
-        for group in by_pair.values():
-            for a_pos, a in enumerate(group):
-                for b in group[a_pos + 1 :]:
-                    if rows[a]["doc"] != rows[b]["doc"] and same_intervention(rows[a], rows[b]):
-                        parent[find(b)] = find(a)
-        clusters: dict[int, list[int]] = {}
-        for i in range(len(rows)):
-            clusters.setdefault(find(i), []).append(i)
-        conn.execute("DELETE FROM intervention_facts")
-        conn.execute("DELETE FROM record_sources")
-        conn.execute("DELETE FROM interventions")
-        for members in clusters.values():
-            group = [rows[i] for i in members]
-            first = min(group, key=lambda r: (r["doc"], r["id"]))
-            iv = f"iv-{first['id']}"
-            facts = [(field, value, r["doc"], r["id"]) for r in group for field, value in _facts(r)]
-            conflicts = sorted(
-                {f for f, _, _, _ in facts if f in CONFLICT_FIELDS}
-                & {f for f in CONFLICT_FIELDS if len({v for g, v, _, _ in facts if g == f}) > 1}
-            )
-            names = [r.get("name") for r in group if r.get("name")]
-            documents = len({r["doc"] for r in group})
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_name: dict[str, list[int]] = {}
+    # a shared funder and recipient link records whose amounts match (same names are joined
+    # anyway): only records with an amount in the same or the next bucket can, see link_keys
+    by_pair: dict[tuple[str, str, str, int], list[int]] = {}
+    for i, r in enumerate(rows):
+        key = name_key(r.get("name") or "")
+        if key:
+            by_name.setdefault(key, []).append(i)
+        buckets = _amount_buckets(r)
+        for f in r.get("funders", []):
+            for rec in r.get("recipients", []):
+                for currency, bucket in buckets:
+                    by_pair.setdefault((f, rec, currency, bucket), []).append(i)
+    for group in by_name.values():
+        for j in group[1:]:
+            parent[find(j)] = find(group[0])
+    for a, b in same_passages(rows):
+        parent[find(b)] = find(a)
+    for (f, rec, currency, bucket), group in by_pair.items():
+        near = group + by_pair.get((f, rec, currency, bucket + 1), [])
+        for a_pos, a in enumerate(group):
+            for b in near[a_pos + 1 :]:
+                if rows[a]["doc"] != rows[b]["doc"] and same_intervention(rows[a], rows[b]):
+                    parent[find(b)] = find(a)
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        clusters.setdefault(find(i), []).append(i)
+    conn.execute("DELETE FROM intervention_facts")
+    conn.execute("DELETE FROM record_sources")
+    conn.execute("DELETE FROM interventions")
+    for members in clusters.values():
+        _write_intervention(conn, [rows[i] for i in members])
+
+
+def _write_intervention(conn: sqlite3.Connection, group: list[dict[str, Any]]) -> None:
+    """One intervention from its records (in doc, then document order): its id is its first
+    record's, each record a source, each fact with its document, the fields its sources disagree on."""
+    first = min(group, key=lambda r: (r["doc"], r["id"]))
+    iv = f"iv-{first['id']}"
+    facts = [(field, value, r["doc"], r["id"]) for r in group for field, value in _facts(r)]
+    conflicts = sorted(
+        {f for f, _, _, _ in facts if f in CONFLICT_FIELDS}
+        & {f for f in CONFLICT_FIELDS if len({v for g, v, _, _ in facts if g == f}) > 1}
+    )
+    names = [r.get("name") for r in group if r.get("name")]
+    documents = len({r["doc"] for r in group})
+    conn.execute(
+        "INSERT INTO interventions VALUES (?, ?, ?, ?, ?)",
+        (iv, names[0] if names else None, documents, len(group), _dumps(conflicts)),
+    )
+    conn.executemany("INSERT INTO record_sources VALUES (?, ?, ?)", [(iv, r["id"], r["doc"]) for r in group])
+    conn.executemany(
+        "INSERT INTO intervention_facts VALUES (?, ?, ?, ?, ?)",
+        [(iv, f, v, d, rid) for f, v, d, rid in facts],
+    )
+
+
+LINK_BUCKET = math.log(1.01)
+"""Width of an amount bucket in ``link_keys`` (log scale): wider than :data:`AMOUNT_TOLERANCE`,
+so two amounts that match are in the same or neighbouring buckets."""
+
+
+def _amount_buckets(record: dict[str, Any]) -> set[tuple[str, int]]:
+    buckets: set[tuple[str, int]] = set()
+    for amount in record.get("amounts", []):
+        value = amount.get("value")
+        if isinstance(value, int | float) and value and math.isfinite(value):
+            buckets.add((str(amount.get("currency")), math.floor(math.log(abs(value)) / LINK_BUCKET)))
+    return buckets
+
+
+def link_keys(record: dict[str, Any]) -> set[str]:
+    """What a record can be linked by, as index keys: its name key, its evidence sentences, and
+    per funder, recipient and amount a (funder, recipient, currency, amount bucket) key. Two
+    records :func:`relink` joins always share a key, so the records that share none with a
+    document's records are never looked at when it is stored."""
+    keys: set[str] = set()
+    name = name_key(record.get("name") or "")
+    if name:
+        keys.add(f"name\x1f{name}")
+    keys.update(f"text\x1f{k}" for k in _evidence_keys(record))
+    buckets = _amount_buckets(record)
+    for funder in record.get("funders", []):
+        for recipient in record.get("recipients", []):
+            keys.update(f"pair\x1f{funder}\x1f{recipient}\x1f{c}\x1f{b}" for c, b in buckets)
+    return keys
+
+
+def _fill_link_keys(conn: sqlite3.Connection) -> None:
+    """The link keys of the records an inventory held before it had them, and its interventions
+    rebuilt once with them."""
+    for record_id, data in conn.execute("SELECT id, data FROM records").fetchall():
+        keys = link_keys(json.loads(data))
+        conn.executemany("INSERT INTO link_keys VALUES (?, ?)", [(record_id, k) for k in sorted(keys)])
+    relink(conn)
+
+
+LIGHT_COLUMNS = (
+    "id, doc, seq, name, funders, implementers, recipients, amounts, years, hard_soft, scope, modality"
+)
+"""The record columns linking and an intervention's facts read (not the whole record)."""
+CHUNK = 500
+"""Ids per ``IN (…)`` query (under SQLite's limit on parameters)."""
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for n in range(0, len(items), CHUNK):
+        yield items[n : n + CHUNK]
+
+
+def _marks(items: list[str]) -> str:
+    return ", ".join("?" * len(items))
+
+
+class _Neighbourhood:
+    """The records around some records, read from the inventory as they are reached."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, list[str]] = {}
+        self._holders: dict[str, list[str]] = {}
+        self._documents: dict[str, list[dict[str, Any]]] = {}
+        self._passages: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+    def load(self, ids: Iterable[str], keys: bool = True) -> None:
+        """Read the light rows (and with ``keys`` the link keys) of ``ids`` not read yet; ids no
+        record has are skipped."""
+        wanted = list(dict.fromkeys(ids))
+        for chunk in _chunks([i for i in wanted if i not in self.rows]):
+            for row in self.conn.execute(
+                f"SELECT {LIGHT_COLUMNS} FROM records WHERE id IN ({_marks(chunk)})", chunk
+            ):
+                self.rows[row[0]] = _light(row)
+        if not keys:
+            return
+        for chunk in _chunks([i for i in wanted if i in self.rows and i not in self.keys]):
+            for record_id in chunk:
+                self.keys[record_id] = []
+            for record_id, key in self.conn.execute(
+                f"SELECT record_id, key FROM link_keys WHERE record_id IN ({_marks(chunk)})", chunk
+            ):
+                self.keys[record_id].append(key)
+
+    def links(self, record_id: str) -> list[str]:
+        """What ``record_id`` is linked to as :func:`relink` links it: the records of other
+        documents it shares a passage with or matches by funder, recipient, years and amount, and
+        its name keys (a node that every record with the name joins)."""
+        self.load([record_id])
+        row = self.rows[record_id]
+        out: list[str] = []
+        for key in self.keys[record_id]:
+            kind = key.split("\x1f", 1)[0]
+            if kind == "name":
+                out.append(key)
+            elif kind == "text":
+                holders = self.holders(key)
+                self.load(holders, keys=False)
+                others = {self.rows[h]["doc"] for h in holders if h in self.rows} - {row["doc"]}
+                for other in sorted(others):
+                    out += sorted(self.passage_partners(record_id, other))
+            elif kind == "pair":
+                head, bucket = key.rsplit("\x1f", 1)
+                candidates = [h for b in (-1, 0, 1) for h in self.holders(f"{head}\x1f{int(bucket) + b}")]
+                self.load(candidates, keys=False)
+                for other_id in candidates:
+                    other = self.rows.get(other_id)
+                    if other and other["doc"] != row["doc"] and same_intervention(row, other):
+                        out.append(other_id)
+        return out
+
+    def holders(self, key: str) -> list[str]:
+        if key not in self._holders:
+            self._holders[key] = [
+                r[0] for r in self.conn.execute("SELECT record_id FROM link_keys WHERE key = ?", (key,))
+            ]
+        return self._holders[key]
+
+    def passage_partners(self, record_id: str, other_doc: str) -> set[str]:
+        """The records of ``other_doc`` that :func:`same_passages` pairs with ``record_id``: the
+        pairing of two documents depends on their records only, so it is made for both at once."""
+        doc = self.rows[record_id]["doc"]
+        pair = (min(doc, other_doc), max(doc, other_doc))
+        if pair not in self._passages:
+            rows = self._document(pair[0]) + self._document(pair[1])
+            partners: dict[str, set[str]] = {}
+            for a, b in same_passages(rows):
+                partners.setdefault(rows[a]["id"], set()).add(rows[b]["id"])
+                partners.setdefault(rows[b]["id"], set()).add(rows[a]["id"])
+            self._passages[pair] = partners
+        return self._passages[pair].get(record_id, set())
+
+    def _document(self, doc: str) -> list[dict[str, Any]]:
+        if doc not in self._documents:
+            self._documents[doc] = [
+                json.loads(r[0])
+                for r in self.conn.execute("SELECT data FROM records WHERE doc = ? ORDER BY seq", (doc,))
+            ]
+        return self._documents[doc]
+
+
+def _light(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
+    (id_, doc, seq, name, funders, implementers, recipients, amounts, years, hs, scope, modality) = row
+    return {
+        "id": id_,
+        "doc": doc,
+        "seq": seq,
+        "name": name,
+        "funders": json.loads(funders),
+        "implementers": json.loads(implementers),
+        "recipients": json.loads(recipients),
+        "amounts": json.loads(amounts),
+        "years": json.loads(years),
+        "hard_soft": hs,
+        "scope": scope,
+        "modality": modality,
+    }
+
+
+def link_around(conn: sqlite3.Connection, doc: str) -> None:
+    """Relink the interventions a store or removal of ``doc`` can change, to what :func:`relink`
+    would give, reading only the records around ``doc``'s through ``link_keys``.
+
+    A document whose records were in no intervention (a new one) only adds records and links, so
+    interventions can only merge: its records join the interventions of the records they link
+    to. Otherwise (records replaced or removed, which can split an intervention) every record
+    reachable from its records, new and old, is linked again."""
+    old = [
+        r[0]
+        for r in conn.execute("SELECT DISTINCT intervention_id FROM record_sources WHERE doc = ?", (doc,))
+    ]
+    seeds = [r[0] for r in conn.execute("SELECT id FROM records WHERE doc = ? ORDER BY seq", (doc,))]
+    near = _Neighbourhood(conn)
+    union = _Union()
+    if old:
+        members = _members(conn, old)
+        reached = _reach(near, union, seeds + members)
+        ivs = set(old) | set(_interventions_of(conn, reached).values())
+    else:  # only merges: each intervention a linked record is in joins whole, in place
+        near.load(seeds)
+        linked: list[str] = []
+        for record_id in seeds:
+            union.find(record_id)
+            for node in near.links(record_id):
+                union.join(record_id, node)
+                for other in near.holders(node) if node.startswith("name\x1f") else [node]:
+                    union.join(node, other)
+                    linked.append(other)
+        own = set(seeds)
+        of = _interventions_of(conn, [i for i in dict.fromkeys(linked) if i not in own])
+        for record_id, iv in of.items():
+            union.join(record_id, f"iv\x1f{iv}")
+        groups: dict[str, tuple[list[dict[str, Any]], set[str]]] = {}
+        for record_id in seeds:
+            groups.setdefault(union.find(record_id), ([], set()))[0].append(near.rows[record_id])
+        for iv in set(of.values()):
+            groups[union.find(f"iv\x1f{iv}")][1].add(iv)
+        for rows, joined in groups.values():
+            _merge_into(conn, rows, sorted(joined))
+        return
+    for chunk in _chunks(sorted(ivs)):
+        for table, column in (
+            ("intervention_facts", "intervention_id"),
+            ("record_sources", "intervention_id"),
+            ("interventions", "id"),
+        ):
+            conn.execute(f"DELETE FROM {table} WHERE {column} IN ({_marks(chunk)})", chunk)
+    clusters: dict[str, list[dict[str, Any]]] = {}
+    for record_id in sorted(reached, key=lambda i: (near.rows[i]["doc"], near.rows[i]["seq"])):
+        clusters.setdefault(union.find(record_id), []).append(near.rows[record_id])
+    for group in clusters.values():
+        _write_intervention(conn, group)
+
+
+def _merge_into(conn: sqlite3.Connection, rows: list[dict[str, Any]], ivs: list[str]) -> None:
+    """New records ``rows`` (in document order) and the interventions ``ivs`` they link, as one
+    intervention, updated in place: the members of ``ivs`` are not read or written again, only
+    moved when the intervention's first record (its id) changes."""
+    if not ivs:
+        _write_intervention(conn, rows)
+        return
+    firsts = []
+    for iv in ivs:
+        record_id = iv.removeprefix("iv-")
+        row = conn.execute(
+            "SELECT doc FROM record_sources WHERE intervention_id = ? AND record_id = ?", (iv, record_id)
+        ).fetchone()
+        firsts.append((row[0], record_id))
+    _, first = min([*firsts, *((r["doc"], r["id"]) for r in rows)])
+    target = f"iv-{first}"
+    if target not in ivs:
+        conn.execute("INSERT INTO interventions VALUES (?, NULL, 0, 0, '[]')", (target,))
+    others = [iv for iv in ivs if iv != target]
+    for chunk in _chunks(others):
+        for table in ("record_sources", "intervention_facts"):
             conn.execute(
-                "INSERT INTO interventions VALUES (?, ?, ?, ?, ?)",
-                (iv, names[0] if names else None, documents, len(group), _dumps(conflicts)),
+                f"UPDATE {table} SET intervention_id = ? WHERE intervention_id IN ({_marks(chunk)})",
+                [target, *chunk],
             )
-            for r in group:
-                conn.execute("INSERT INTO record_sources VALUES (?, ?, ?)", (iv, r["id"], r["doc"]))
-            conn.executemany(
-                "INSERT INTO intervention_facts VALUES (?, ?, ?, ?, ?)",
-                [(iv, f, v, d, rid) for f, v, d, rid in facts],
+        conn.execute(f"DELETE FROM interventions WHERE id IN ({_marks(chunk)})", chunk)
+    conn.executemany(
+        "INSERT INTO record_sources VALUES (?, ?, ?)", [(target, r["id"], r["doc"]) for r in rows]
+    )
+    conn.executemany(
+        "INSERT INTO intervention_facts VALUES (?, ?, ?, ?, ?)",
+        [(target, f, v, r["doc"], r["id"]) for r in rows for f, v in _facts(r)],
+    )
+    name = conn.execute(
+        "SELECT r.name FROM record_sources s JOIN records r ON r.id = s.record_id"
+        " WHERE s.intervention_id = ? AND r.name <> '' ORDER BY r.doc, r.seq LIMIT 1",
+        (target,),
+    ).fetchone()
+    documents, records = conn.execute(
+        "SELECT COUNT(DISTINCT doc), COUNT(*) FROM record_sources WHERE intervention_id = ?", (target,)
+    ).fetchone()
+    conflicts = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT field FROM intervention_facts WHERE intervention_id = ?"
+            f" AND field IN ({_marks(list(CONFLICT_FIELDS))}) GROUP BY field HAVING COUNT(DISTINCT value) > 1"
+            " ORDER BY field",
+            (target, *CONFLICT_FIELDS),
+        )
+    ]
+    conn.execute(
+        "UPDATE interventions SET name = ?, documents = ?, records = ?, conflicts = ? WHERE id = ?",
+        (name[0] if name else None, documents, records, _dumps(conflicts), target),
+    )
+
+
+class _Union:
+    """Union-find over record ids and the other nodes linking joins them through."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, node: str) -> str:
+        parent = self.parent
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(b)] = self.find(a)
+
+
+def _reach(near: _Neighbourhood, union: _Union, seeds: list[str]) -> list[str]:
+    """Every record linked, directly or through others, to a record of ``seeds`` (joined in
+    ``union`` as they are found)."""
+    near.load(seeds)
+    reached = [i for i in dict.fromkeys(seeds) if i in near.rows]
+    seen = set(reached)
+    names_done: set[str] = set()
+    queue = list(reached)
+    while queue:
+        found: list[str] = []
+        for record_id in queue:
+            union.find(record_id)
+            for node in near.links(record_id):
+                union.join(record_id, node)
+                if not node.startswith("name\x1f"):
+                    found.append(node)
+                elif node not in names_done:
+                    names_done.add(node)
+                    found += near.holders(node)
+        queue = [i for i in dict.fromkeys(found) if i not in seen]
+        near.load(queue)
+        queue = [i for i in queue if i in near.rows]
+        seen.update(queue)
+        reached += queue
+    return reached
+
+
+def _members(conn: sqlite3.Connection, ivs: list[str]) -> list[str]:
+    out: list[str] = []
+    for chunk in _chunks(ivs):
+        out += [
+            r[0]
+            for r in conn.execute(
+                f"SELECT record_id FROM record_sources WHERE intervention_id IN ({_marks(chunk)})", chunk
             )
+        ]
+    return out
+
+
+def _interventions_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        out.update(
+            conn.execute(
+                f"SELECT record_id, intervention_id FROM record_sources WHERE record_id IN ({_marks(chunk)})",
+                chunk,
+            ).fetchall()
+        )
+    return out
 
 
 def record_anchor(record: dict[str, Any]) -> str:
@@ -762,9 +1138,76 @@ def _span(record: dict[str, Any]) -> tuple[int, int] | None:
     return start, end if end is not None else start
 
 
+SHARED_EVIDENCE = 0.5
+"""Records of two documents whose evidence sentences are at least this much the same (shared
+sentences over all their sentences) state one intervention: two renderings of one report, or a
+report quoting another."""
+EVIDENCE_KEY_CHARACTERS = 30
+"""A sentence shorter than this (letters and digits) is too common to identify anything."""
+
+
+def _evidence_keys(record: dict[str, Any]) -> set[str]:
+    """A record's evidence sentences reduced to their letters and digits, lower case: what two
+    typesettings of one sentence share whatever their hyphenation, quotes and spacing."""
+    texts = [str(s.get("text", "")) for s in record.get("spans") or []] or [
+        str(e) for e in record.get("evidence") or []
+    ]
+    keys = {re.sub(r"[\W_]+", "", text.casefold()) for text in texts}
+    return {k for k in keys if len(k) >= EVIDENCE_KEY_CHARACTERS}
+
+
+def same_passages(rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """Pairs (positions in ``rows``) of records of different documents that state one intervention
+    in the same sentences, each record paired at most once per other document.
+
+    Several records can share a sentence (one listing three programs is evidence of each), so the
+    pairs are chosen best first: most sentences in common, then the same name, then the nearest
+    place in their documents (the k-th record of a listing pairs with the k-th)."""
+    keys = [_evidence_keys(r) for r in rows]
+    place: dict[int, float] = {}
+    by_doc: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_doc.setdefault(r["doc"], []).append(i)
+    for members in by_doc.values():
+        place.update({i: n / len(members) for n, i in enumerate(members)})
+    holders: dict[str, list[int]] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            holders.setdefault(k, []).append(i)
+    candidates: list[tuple[tuple[float, bool, float], int, int]] = []
+    for i, j in sorted({(i, j) for group in holders.values() for i in group for j in group if i < j}):
+        if rows[i]["doc"] == rows[j]["doc"]:
+            continue
+        shared = len(keys[i] & keys[j]) / len(keys[i] | keys[j])
+        if shared < SHARED_EVIDENCE:
+            continue
+        name_i, name_j = name_key(rows[i].get("name") or ""), name_key(rows[j].get("name") or "")
+        candidates.append(((shared, bool(name_i) and name_i == name_j, -abs(place[i] - place[j])), i, j))
+    candidates.sort(key=lambda c: (-c[0][0], not c[0][1], -c[0][2], c[1], c[2]))
+    taken: set[tuple[int, str]] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, i, j in candidates:
+        if (i, rows[j]["doc"]) in taken or (j, rows[i]["doc"]) in taken:
+            continue
+        taken.update({(i, rows[j]["doc"]), (j, rows[i]["doc"])})
+        pairs.append((i, j))
+    return pairs
+
+
+def _stated_totals(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The amounts that identify an intervention: the sums stated for it, not its parts, rates or
+    table cells (a $7 million cell of one program's table meets another's $7 million share by
+    chance). Amounts without a role (an older inventory, a gold file) all count."""
+    return [
+        a
+        for a in record.get("amounts", [])
+        if isinstance(a, dict) and a.get("role") in (None, "total") and a.get("part_of") is None
+    ]
+
+
 def _amounts_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    for x in a.get("amounts", []):
-        for y in b.get("amounts", []):
+    for x in _stated_totals(a):
+        for y in _stated_totals(b):
             vx, vy = x.get("value"), y.get("value")
             if x.get("currency") != y.get("currency") or not vx or not vy:
                 continue

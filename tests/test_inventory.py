@@ -183,3 +183,37 @@ def test_a_run_killed_mid_batch_leaves_a_usable_inventory_and_a_rerun_completes(
         ids = [r[0] for r in conn.execute("SELECT id FROM records")]
     lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(ids) == len(set(ids)) == len(lines) > 50
+
+
+def test_two_renderings_of_one_report_give_one_intervention_per_real_one(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    """The gold codes each of the seed's two layouts record by record, the same intervention
+    under the same ``seed_line``: each intervention must hold one record of each, of one line."""
+    lines = (shared_dir / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    gold = [json.loads(line) for line in lines]
+    docs = ("neighborhood-1col", "neighborhood-2col")
+    with Inventory(tmp_path / "inv.sqlite") as inventory:
+        for doc in docs:
+            inventory.store(summary(doc, sha=doc), [r for r in gold if r["doc"] == doc])
+        sources = inventory.sources()
+    line = {r["id"]: r["seed_line"] for r in gold if r["doc"] in docs}
+    groups: dict[str, list[str]] = {}
+    for record_id, linked in sources.items():
+        groups.setdefault(linked["intervention"], []).append(record_id)
+    assert len(groups) == len(line) // 2
+    for members in groups.values():
+        assert sorted(m.rsplit("-", 1)[0] for m in members) == list(docs)
+        assert len({line[m] for m in members}) == 1, members
+
+
+def test_only_stated_totals_identify_an_intervention() -> None:
+    """A $7 million cell of one program's table and another program's $7 million share are the
+    same figure by chance, not the same intervention; two stated totals are."""
+    a, b = record("a-0001", value=7e6).to_dict(), record("b-0001", value=7e6).to_dict()
+    assert same_intervention(a, b)
+    for role, part_of in (("cell", None), ("part", 0), ("rate", None)):
+        roled = {**b, "amounts": [{**b["amounts"][0], "role": role, "part_of": part_of}]}
+        assert not same_intervention(a, roled), role
+    grand = {**b, "amounts": [{**b["amounts"][0], "role": "total", "part_of": None}]}
+    assert same_intervention(a, grand)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zipfile import ZIP_DEFLATED
 
 import skops.io as sio
@@ -132,24 +132,32 @@ def load_models(folder: Path) -> LoadedModels:
     return _load_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
-@lru_cache(maxsize=2)
-def _load_file(path: Path, mtime_ns: int, size: int) -> LoadedModels:
-    """The models in ``path`` as of its modification time and size (the cache key)."""
-    folder = path.parent
+def _refuse(path: Path, exc: Exception) -> NoReturn:
+    """The reason ``path`` could not be loaded, as a :class:`ModelError`: not a skops file, types
+    csminer does not trust (named), or a file another library version cannot rebuild. The types
+    are read again only on this path: a good file is audited once, by the load itself."""
     try:
         untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # not a zip, or a schema skops cannot read
-        raise ModelError(f"{path} is not a skops model file: {type(exc).__name__}: {exc}") from exc
+    except Exception as inner:  # not a zip, or a schema skops cannot read
+        raise ModelError(f"{path} is not a skops model file: {type(inner).__name__}: {inner}") from exc
     refused = sorted(set(untrusted) - TRUSTED_TYPES)
     if refused:
         raise ModelError(
             f"{path} holds types csminer does not trust, so it was not loaded: {', '.join(refused)}"
             " (a model file from elsewhere, or tampered with; retrain with `csminer train`)"
-        )
-    try:
-        payload = sio.load(path, trusted=sorted(TRUSTED_TYPES & set(untrusted)))
-    except Exception as exc:  # a model file from another library version can fail anywhere
-        raise ModelError(f"{path} could not be loaded: {type(exc).__name__}: {exc}") from exc
+        ) from exc
+    # a model file from another library version can fail anywhere
+    raise ModelError(f"{path} could not be loaded: {type(exc).__name__}: {exc}") from exc
+
+
+@lru_cache(maxsize=2)
+def _load_file(path: Path, mtime_ns: int, size: int) -> LoadedModels:
+    """The models in ``path`` as of its modification time and size (the cache key)."""
+    folder = path.parent
+    try:  # skops audits the whole file against the trusted types before it builds anything
+        payload = sio.load(path, trusted=sorted(TRUSTED_TYPES))
+    except Exception as exc:
+        _refuse(path, exc)
     saved = payload.get("format", 1)
     if saved != MODEL_FORMAT:
         raise ModelError(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pycountry
 
-from ..inventory import Inventory, _dumps, record_anchor
+from ..inventory import Inventory, _dumps, link_around, record_anchor
 from ..records.model import DECIDED_FIELDS, LABELS
 
 REVIEW_FIELDS = DECIDED_FIELDS
@@ -306,7 +306,7 @@ def decide(
             _keep_field(inventory, record_id, field, new, decision, reviewer)
         version_now = _write(inventory, loaded, data, status, reviewer, at)
         _audit(inventory, record_id, data["doc"], field, reviewer, at, old, new, decision, version_now)
-        inventory._link(inventory.conn)
+        link_around(inventory.conn, data["doc"])
     return version_now
 
 
@@ -353,7 +353,7 @@ def merge(
         _audit(
             inventory, other_id, data["doc"], RECORD, reviewer, at, b.status, record_id, "merge", version_b
         )
-        inventory._link(inventory.conn)
+        link_around(inventory.conn, data["doc"])
     return version_a
 
 
@@ -395,7 +395,7 @@ def split(inventory: Inventory, record_id: str, at_span: int, reviewer: str, ver
             inventory, record_id, a.data["doc"], RECORD, reviewer, at, len(spans), new_id, "split", version_a
         )
         _audit(inventory, new_id, a.data["doc"], RECORD, reviewer, at, record_id, new_id, "split", version_b)
-        inventory._link(inventory.conn)
+        link_around(inventory.conn, a.data["doc"])
     return new_id
 
 
@@ -461,7 +461,7 @@ def add(
         for key in ("evidence", "pages", "spans", *(fields or {})):
             _keep_field(inventory, new_id, key, data[key], "add", reviewer)
         _audit(inventory, new_id, doc, RECORD, reviewer, at, None, data, "add", version)
-        inventory._link(inventory.conn)
+        link_around(inventory.conn, doc)
     return new_id
 
 
