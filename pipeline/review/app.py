@@ -15,7 +15,7 @@ import hmac
 import json
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,24 @@ def _field_spans(record: dict[str, Any]) -> dict[str, list[int]]:
     return out
 
 
+def _boxes(
+    span: dict[str, Any], sizes: list[tuple[float, float]], pages: Container[int]
+) -> Iterator[tuple[int, dict[str, float]]]:
+    """The span's boxes on the pages shown, as percentages of the page (the image scales)."""
+    for page, box in span.get("boxes") or []:
+        if page in pages and len(box) == 4:
+            w, h = sizes[page - 1]
+            yield (
+                page,
+                {
+                    "left": round(100 * box[0] / w, 3),
+                    "top": round(100 * box[1] / h, 3),
+                    "width": round(100 * (box[2] - box[0]) / w, 3),
+                    "height": round(100 * (box[3] - box[1]) / h, 3),
+                },
+            )
+
+
 def create_app(db: Path, reviewer: str = "analyst") -> Starlette:
     """The app over the inventory at ``db`` (one connection per request: SQLite connections are
     not shared between the server's threads)."""
@@ -205,18 +223,8 @@ def create_app(db: Path, reviewer: str = "analyst") -> Starlette:
         shown = [p for p in shown if 1 <= p <= len(sizes)] or ([1] if sizes else [])
         page_boxes: dict[int, list[dict[str, Any]]] = {p: [] for p in shown}
         for n, span in enumerate(spans):
-            for page, box in span.get("boxes") or []:
-                if page in page_boxes and len(box) == 4:
-                    w, h = sizes[page - 1]
-                    page_boxes[page].append(
-                        {
-                            "span": n,
-                            "left": round(100 * box[0] / w, 3),
-                            "top": round(100 * box[1] / h, 3),
-                            "width": round(100 * (box[2] - box[0]) / w, 3),
-                            "height": round(100 * (box[3] - box[1]) / h, 3),
-                        }
-                    )
+            for page, box in _boxes(span, sizes, page_boxes):
+                page_boxes[page].append({"span": n, **box})
         confidence = record.get("confidence") or {}
         fields = [
             {
@@ -259,6 +267,51 @@ def create_app(db: Path, reviewer: str = "analyst") -> Starlette:
                 "position": position + 1,
                 "total": len(ids),
                 "registry": registry,
+            },
+        )
+
+    async def document_page(request: Request) -> Response:
+        """One page of a document with every record's evidence on it outlined: where an analyst
+        adds a record the pipeline missed, on any page, even of a document with no record."""
+        doc, page = request.path_params["doc"], request.path_params["page"]
+        with inventory() as inv:
+            document = inv.document(doc)
+            records = inv.records(doc) if document else []
+            states = {
+                r[0]: r[1]
+                for r in inv.conn.execute("SELECT record_id, status FROM review_state WHERE doc = ?", (doc,))
+            }
+        if document is None:
+            return render(request, "missing.html", {"what": doc}, status=404)
+        try:
+            sizes = pages.page_sizes(Path(document["path"]))
+        except Exception:  # the file moved or is unreadable
+            return render(request, "missing.html", {"what": f"{doc} (its PDF)"}, status=410)
+        if not 1 <= page <= len(sizes):
+            return render(request, "missing.html", {"what": f"{doc} page {page}"}, status=404)
+        on_page, boxes = [], []
+        for record in records:
+            found = [box for span in record.get("spans") or [] for _, box in _boxes(span, sizes, (page,))]
+            if found:
+                on_page.append(
+                    {
+                        "id": record["id"],
+                        "name": record.get("name") or (record.get("evidence") or [""])[0][:90],
+                        "status": states.get(record["id"], "unreviewed"),
+                    }
+                )
+                boxes += [{"record": record["id"], **box} for box in found]
+        data = {"doc": doc, "sizes": {str(page): sizes[page - 1]}}
+        return render(
+            request,
+            "page.html",
+            {
+                "document": document,
+                "page": page,
+                "count": len(sizes),
+                "records": on_page,
+                "boxes": boxes,
+                "data": data,
             },
         )
 
@@ -330,14 +383,24 @@ def create_app(db: Path, reviewer: str = "analyst") -> Starlette:
                     box = body.get("box")
                     if not _is_box(box):
                         raise store.DecisionError("add: select a region of the page")
-                    new = store.add(
-                        inv,
+                    doc, page, text = (
                         str(body.get("doc", "")),
                         _int(body.get("page")) or 0,
                         str(body.get("text", "")),
-                        [float(v) for v in box],
-                        who,  # type: ignore[union-attr]
                     )
+                    document = inv.document(doc)
+                    if document is None:
+                        raise store.DecisionError(f"no document {doc!r} in the inventory")
+                    try:
+                        inside = pages.text_in(Path(document["path"]), page, tuple(float(v) for v in box))  # type: ignore[arg-type]
+                    except IndexError as exc:
+                        raise store.DecisionError(f"add: page {page} is not in {doc}") from exc
+                    # Evidence is verbatim: the text must be read in the region (trimmed, not typed).
+                    if not _words(text) or _words(text) not in _words(inside):
+                        raise store.DecisionError(
+                            "add: the text must be part of the text in the selected region"
+                        )
+                    new = store.add(inv, doc, page, text, [float(v) for v in box], who)
                     return JSONResponse({"record": new})
         except store.Conflict as exc:
             return JSONResponse({"error": str(exc), "conflict": True}, status_code=409)
@@ -367,6 +430,7 @@ def create_app(db: Path, reviewer: str = "analyst") -> Starlette:
         Route("/", root),
         Route("/queue", queue_page),
         Route("/record/{rid}", record_page),
+        Route("/doc/{doc}/page/{page:int}", document_page),
         Route("/page/{doc}/{page:int}.png", page_image),
         Route("/api/text", page_text, methods=["POST"]),
         Route("/api/decide", decide, methods=["POST"]),
@@ -374,6 +438,7 @@ def create_app(db: Path, reviewer: str = "analyst") -> Starlette:
         Route("/export/reviews.jsonl", export_reviews),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -402,6 +467,11 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _words(text: str) -> str:
+    """Text with its white space folded, to compare a selection with what it was trimmed from."""
+    return " ".join(text.split())
 
 
 def _is_box(box: Any) -> bool:

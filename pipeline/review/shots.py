@@ -2,7 +2,9 @@
 
 Starts the app on a loopback port over a copy of the inventory (screenshots decide nothing in
 the real one), opens the queue and the lowest-confidence record in chromium with a field
-hovered, and saves ``review-queue.png`` and ``review-record.png``.
+hovered and the amounts' typed editor open, then that record's page with a rectangle being
+dragged over text to add a missed record; saves ``review-queue.png``, ``review-record.png`` and
+``review-page.png``.
 """
 
 from __future__ import annotations
@@ -55,16 +57,29 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             page.keyboard.press("a")  # accept the name, on the copy
             page.wait_for_selector("#message.ok")
-            page.hover('tr.field[data-field="funders"]')
             page.click('tr.field[data-field="amounts"] button.edit')
             if not page.locator("input.amount-value").count():  # show the typed controls all the same
                 page.click("text=add an amount")
+            page.hover('tr.field:not([data-spans=""])')  # a field read off a span: the span lights up
             page.screenshot(path=str(args.out / "review-record.png"))
+            # The record's first page as a whole, a rectangle being dragged to add a missed record.
+            page.click("figure.page figcaption a")
+            page.wait_for_url("**/doc/**")
+            page.wait_for_load_state("networkidle")
+            page.click("#add-mode")
+            sheet = page.locator(".sheet").bounding_box()
+            if sheet:
+                x, y, w, h = sheet["x"], sheet["y"], sheet["width"], sheet["height"]
+                page.mouse.move(x + w * 0.12, y + h * 0.40)
+                page.mouse.down()
+                page.mouse.move(x + w * 0.88, y + h * 0.47, steps=4)
+            page.screenshot(path=str(args.out / "review-page.png"))
             browser.close()
         server.should_exit = True
         thread.join(10)
     shutil.rmtree(scratch, ignore_errors=True)
-    print(f"screenshots written to {args.out}/review-queue.png and {args.out}/review-record.png")
+    names = ", ".join(f"{args.out}/review-{n}.png" for n in ("queue", "record", "page"))
+    print(f"screenshots written to {names}")
 
 
 if __name__ == "__main__":

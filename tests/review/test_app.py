@@ -48,6 +48,10 @@ def test_page_images_only_for_inventory_documents(client: tuple[TestClient, str,
     for probe in ("/page/..%2F..%2Fetc%2Fpasswd/1.png", "/page/%2Fetc%2Fpasswd/1.png", "/page/nope/1.png"):
         assert http.get(probe).status_code == 404
     assert http.get("/static/../app.py").status_code == 404
+    assert http.get("/doc/cooperation/page/1").status_code == 200
+    assert 'id="doc-pages" href="/doc/cooperation/page/1"' in http.get("/queue?doc=cooperation").text
+    for probe in ("/doc/cooperation/page/2", "/doc/cooperation/page/0", "/doc/..%2Fetc/page/1"):
+        assert http.get(probe).status_code == 404
 
 
 def test_state_changes_need_the_token_and_the_origin(client: tuple[TestClient, str, Path]) -> None:
@@ -62,6 +66,16 @@ def test_state_changes_need_the_token_and_the_origin(client: tuple[TestClient, s
     assert http.post("/api/decide", json=body, headers={"x-csrf-token": token}).json() == {"version": 1}
     stale = http.post("/api/decide", json=body, headers={"x-csrf-token": token})
     assert stale.status_code == 409 and "reload" in stale.json()["error"]
+    # An added record's evidence is read in the region selected on the page, never typed.
+    add = {"action": "add", "doc": "cooperation", "page": 1, "box": [40, 40, 572, 96]}
+    typed = http.post(
+        "/api/decide", json={**add, "text": "USAID funded nothing."}, headers={"x-csrf-token": token}
+    )
+    assert typed.status_code == 422 and "selected region" in typed.json()["error"]
+    read = http.post("/api/text", json=add, headers={"x-csrf-token": token}).json()["text"]
+    assert read.startswith("Security cooperation")
+    added = http.post("/api/decide", json={**add, "text": read}, headers={"x-csrf-token": token})
+    assert added.status_code == 200 and added.json()["record"] == "cooperation-a1"
 
 
 def test_other_hosts_are_refused(client: tuple[TestClient, str, Path]) -> None:

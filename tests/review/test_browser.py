@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.inventory import Inventory
+from pipeline.review import store
 
 from .conftest import CSMINER, Mined, mine
 
@@ -94,6 +95,7 @@ def test_keyboard_accept_correct_reject_persist_and_survive_force(
     page.wait_for_selector('tr.field.current[data-field="name"]')
     page.keyboard.press("a")  # accept the name
     page.wait_for_selector("#message.ok")
+    assert page.inner_text("#status") == "reviewed"
     # Correct an amount of a record that has one.
     records = _records(server.db)
     with_amount = next(r for r in records.values() if r["amounts"] and r["id"] != first)
@@ -154,3 +156,74 @@ def test_two_reviewers_do_not_lose_each_other(browser: object, server: Server) -
     assert "reload" in ben.inner_text("#message")
     ben.reload()
     assert "reviewed" in ben.get_attribute('tr.field[data-field="funders"]', "class")
+
+
+def test_merge_two_records_then_split_them_apart(browser: object, server: Server) -> None:
+    first, second = sorted(_records(server.db))[:2]
+    before = _records(server.db)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/record/{first}")
+    page.select_option("#merge-with", second)
+    with page.expect_navigation():
+        page.click("#merge")
+    quotes = page.locator("ol.evidence q").all_inner_texts()
+    assert quotes == [*before[first]["evidence"], *before[second]["evidence"]]
+    # Both records' sentences are highlighted on the page, each as its own span.
+    lit = page.locator(".hl").evaluate_all("boxes => boxes.map((b) => b.dataset.span)")
+    assert set(lit) == {"0", "1"}
+    with Inventory(server.db) as inv:
+        assert store.state(inv, second)["status"] == "merged"
+        assert [h["decision"] for h in store.log(inv, first)] == ["merge"]
+    with page.expect_navigation():
+        page.click("button.split[data-at='1']")
+    new = page.url.rsplit("/", 1)[1]
+    assert new != first and page.locator("ol.evidence q").all_inner_texts() == before[second]["evidence"]
+    page.goto(f"{server.url}/record/{first}")
+    assert page.locator("ol.evidence q").all_inner_texts() == before[first]["evidence"]
+    after = _records(server.db)
+    assert after[new]["evidence"] == before[second]["evidence"]
+    assert after[first]["spans"] == before[first]["spans"]
+    with Inventory(server.db) as inv:
+        assert store.state(inv, new)["origin"] == "split"
+
+
+def test_add_a_missed_record_by_selecting_text_on_the_page(browser: object, server: Server) -> None:
+    records = _records(server.db)
+    rid = sorted(records)[0]
+    page = browser.new_page()  # type: ignore[attr-defined]
+    heading = "Security cooperation in Central America."
+    offered: list[str] = []
+    # The prompt offers the text in the rectangle; the analyst trims it to the heading.
+    page.on("dialog", lambda d: (offered.append(d.default_value), d.accept(heading)))
+    page.goto(f"{server.url}/record/{rid}")
+    with page.expect_navigation():  # from the record to its whole page
+        page.click('figure[data-page="1"] figcaption a')
+    assert page.url.endswith("/doc/cooperation/page/1")
+    assert set(page.locator("ul.onpage a").all_inner_texts()) == set(records)
+    assert page.locator(".hl").count() == sum(len(s["boxes"]) for r in records.values() for s in r["spans"])
+    page.click("#add-mode")
+    sheet = page.locator('figure[data-page="1"] .sheet')
+    shown = sheet.bounding_box()
+    width, height = page.evaluate("JSON.parse(document.getElementById('page-data').textContent).sizes['1']")
+    # The heading sits above every record's evidence: drag over it and the first line below it.
+    top = min(box[1] for r in records.values() for s in r["spans"] for _, box in s["boxes"])
+    x0, y0, x1, y1 = 40.0, 40.0, width - 40.0, top + 6.0
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return shown["x"] + x / width * shown["width"], shown["y"] + y / height * shown["height"]
+
+    page.mouse.move(*at(x0, y0))
+    page.mouse.down()
+    page.mouse.move(*at(x1, y1), steps=5)
+    with page.expect_navigation():
+        page.mouse.up()
+    assert len(offered) == 1 and offered[0].startswith(heading) and "World Bank" in offered[0]
+    added = page.url.rsplit("/", 1)[1]
+    assert added not in records and page.locator("ol.evidence q").all_inner_texts() == [heading]
+    assert page.locator('figure[data-page="1"] .hl').count() == 1
+    page.reload()  # stored, not only shown
+    assert "reviewed" in page.inner_text("h1")
+    after = _records(server.db)[added]
+    assert after["evidence"] == [heading] and after["pages"] == [1]
+    ((page_no, box),) = after["spans"][0]["boxes"]
+    assert page_no == 1 and box[1] >= y0 - 1 and box[3] <= y1 + 1

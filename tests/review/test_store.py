@@ -109,10 +109,19 @@ def test_queue_orders_and_filters(db: Path) -> None:
     with Inventory(db) as inv:
         rows = queue(inv, Filters())
         assert [r["confidence"] for r in rows] == sorted(r["confidence"] for r in rows)
-        assert all(r["status"] == "unreviewed" for r in queue(inv, Filters(order="uncertainty")))
         assert queue(inv, Filters(cls="no-such-class")) == []
-        store.decide(inv, rows[0]["id"], "name", "accept", "ana", 0)
-        assert [r["id"] for r in queue(inv, Filters(status="reviewed"))] == [rows[0]["id"]]
+        # Active learning: give the lowest-confidence record the surest detection and the last
+        # the least sure; the uncertainty order puts the unreviewed ones nearest 0.5 first.
+        ids = [r["id"] for r in rows]
+        for rid, detect in zip(ids, (0.97, 0.71, 0.52), strict=True):
+            (raw,) = inv.conn.execute("SELECT data FROM records WHERE id = ?", (rid,)).fetchone()
+            data = json.loads(raw)
+            data["confidence"]["detect"] = detect
+            inv.conn.execute("UPDATE records SET data = ? WHERE id = ?", (json.dumps(data), rid))
+        assert [r["id"] for r in queue(inv, Filters(order="uncertainty"))] == ids[::-1]
+        store.decide(inv, ids[2], "name", "accept", "ana", 0)
+        assert [r["id"] for r in queue(inv, Filters(status="reviewed"))] == [ids[2]]
+        assert [r["id"] for r in queue(inv, Filters(order="uncertainty"))] == [ids[1], ids[0]]
 
 
 def test_jsonl_round_trip(db: Path, tmp_path: Path) -> None:

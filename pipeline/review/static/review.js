@@ -50,6 +50,56 @@ if (queueTable) {
   });
 }
 
+// --- add a missed record: drag a rectangle over its text on a page (record and page views) ---
+function enableAdding(info) {
+  const button = document.getElementById("add-mode");
+  if (!button) return;
+  let adding = false;
+  button.addEventListener("click", () => {
+    adding = !adding;
+    document.body.classList.toggle("adding", adding);
+    say(adding ? "drag a rectangle over the missed record's text on the page" : "add cancelled", "info");
+  });
+  document.querySelectorAll(".sheet").forEach((sheet) => {
+    const page = Number(sheet.closest("figure").dataset.page);
+    const sel = sheet.querySelector(".selection");
+    let start = null;
+    const point = (e) => { const r = sheet.getBoundingClientRect(); return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height]; };
+    sheet.addEventListener("mousedown", (e) => { if (!adding) return; e.preventDefault(); start = point(e); sel.hidden = false; });
+    sheet.addEventListener("mousemove", (e) => {
+      if (!start) return;
+      const p = point(e);
+      sel.style.left = `${Math.min(start[0], p[0]) * 100}%`; sel.style.top = `${Math.min(start[1], p[1]) * 100}%`;
+      sel.style.width = `${Math.abs(p[0] - start[0]) * 100}%`; sel.style.height = `${Math.abs(p[1] - start[1]) * 100}%`;
+    });
+    sheet.addEventListener("mouseup", async (e) => {
+      if (!start) return;
+      const p = point(e);
+      const [w, h] = info.sizes[String(page)];
+      const box = [Math.min(start[0], p[0]) * w, Math.min(start[1], p[1]) * h, Math.max(start[0], p[0]) * w, Math.max(start[1], p[1]) * h];
+      start = null;
+      const found = await post("/api/text", {doc: info.doc, page, box});
+      if (!found.text) { say("no text in that rectangle", "error"); sel.hidden = true; return; }
+      // The analyst may trim the text to the sentences that state the intervention.
+      const text = prompt("Add a record for this text (trim it to the sentences that state the intervention):", found.text);
+      if (text === null || !text.trim()) { sel.hidden = true; return; }
+      const result = await post("/api/decide", {action: "add", doc: info.doc, page, box, text});
+      location.href = `/record/${encodeURIComponent(result.record)}`;
+    });
+  });
+}
+
+// --- page view ----------------------------------------------------------------------------
+const pageNode = document.getElementById("page-data");
+if (pageNode) {
+  enableAdding(JSON.parse(pageNode.textContent));
+  document.addEventListener("keydown", (e) => {
+    if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    const link = document.getElementById(e.key === "n" ? "next" : e.key === "p" ? "prev" : "");
+    if (link) location.href = link.href;
+  });
+}
+
 // --- record --------------------------------------------------------------------------------
 const dataNode = document.getElementById("record-data");
 if (dataNode) {
@@ -95,6 +145,8 @@ if (dataNode) {
     row.classList.add("reviewed");
     row.querySelector(".state").textContent = `accepted by ${reviewerInput.value}`;
     document.querySelector(".meta").textContent = `version ${data.version} · saved`;
+    const status = document.getElementById("status");
+    if (status.textContent === "unreviewed") status.textContent = "reviewed";
     say(`${row.dataset.field} accepted (saved)`, "ok");
     focusField(i + 1);
   }
@@ -243,38 +295,7 @@ if (dataNode) {
     location.href = `/record/${encodeURIComponent(result.record)}`;
   }));
 
-  // Add a missed record: drag a rectangle over its text on the page.
-  let adding = false;
-  document.getElementById("add-mode").addEventListener("click", () => {
-    adding = !adding;
-    document.body.classList.toggle("adding", adding);
-    say(adding ? "drag a rectangle over the missed record's text on the page" : "add cancelled", "info");
-  });
-  document.querySelectorAll(".sheet").forEach((sheet) => {
-    const page = Number(sheet.closest("figure").dataset.page);
-    const sel = sheet.querySelector(".selection");
-    let start = null;
-    const point = (e) => { const r = sheet.getBoundingClientRect(); return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height]; };
-    sheet.addEventListener("mousedown", (e) => { if (!adding) return; e.preventDefault(); start = point(e); sel.hidden = false; });
-    sheet.addEventListener("mousemove", (e) => {
-      if (!start) return;
-      const p = point(e);
-      sel.style.left = `${Math.min(start[0], p[0]) * 100}%`; sel.style.top = `${Math.min(start[1], p[1]) * 100}%`;
-      sel.style.width = `${Math.abs(p[0] - start[0]) * 100}%`; sel.style.height = `${Math.abs(p[1] - start[1]) * 100}%`;
-    });
-    sheet.addEventListener("mouseup", async (e) => {
-      if (!start) return;
-      const p = point(e);
-      const [w, h] = data.sizes[String(page)];
-      const box = [Math.min(start[0], p[0]) * w, Math.min(start[1], p[1]) * h, Math.max(start[0], p[0]) * w, Math.max(start[1], p[1]) * h];
-      start = null;
-      const found = await post("/api/text", {doc: data.doc, page, box});
-      if (!found.text) { say("no text in that rectangle", "error"); sel.hidden = true; return; }
-      if (!confirm(`Add a record for:\n\n${found.text}`)) { sel.hidden = true; return; }
-      const result = await post("/api/decide", {action: "add", doc: data.doc, page, box, text: found.text});
-      location.href = `/record/${encodeURIComponent(result.record)}`;
-    });
-  });
+  enableAdding(data);
 
   document.addEventListener("keydown", (e) => {
     if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
