@@ -18,7 +18,8 @@ $(STAMP): requirements.lock pyproject.toml
 # are root (CI); otherwise the command to run is printed and scans stay E108 "needs OCR".
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-por
 
-.PHONY: setup ocr-engine browser run test lint bench bench-batch bench-ocr bench-review screenshots
+.PHONY: setup ocr-engine browser run test lint bench bench-batch bench-ocr bench-review screenshots \
+	bench-speed bench-scale bench-dask profile report
 setup: $(STAMP) ocr-engine browser
 
 ocr-engine:
@@ -60,6 +61,22 @@ bench: $(STAMP)
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
 
+# One report, the shipped corpus cold, memory per worker, a warm process (medians of 3, with load).
+bench-speed: $(STAMP)
+	$(BIN)/python benchmarks/bench_speed.py
+
+# A synthetic inventory of 100,000 records: adding a report with linking, export, status, query plans.
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py
+
+# Dask LocalCluster of 1 and of 2 worker processes on the same corpus: the throughput ratio.
+bench-dask: $(STAMP)
+	$(BIN)/python benchmarks/bench_dask.py
+
+# cProfile of start-up plus one report, and of the corpus mined warm: the top entries.
+profile: $(STAMP)
+	$(BIN)/python benchmarks/profile_run.py
+
 bench-ocr: $(STAMP) ocr-engine
 	$(BIN)/python benchmarks/bench_ocr.py
 
@@ -70,3 +87,10 @@ bench-review: $(STAMP)
 screenshots: $(STAMP) browser
 	test -f outputs/inventory.sqlite || $(MAKE) run
 	$(BIN)/python -m pipeline.review.shots --db outputs/inventory.sqlite --out outputs
+
+# The inventory in figures (outputs/report.html, each figure as PNG and SVG beside it) and a
+# screenshot of the page in chromium (outputs/report-page.png), which fails if a figure did not render.
+report: $(STAMP) browser
+	test -f outputs/inventory.sqlite || $(MAKE) run
+	$(BIN)/csminer report --db outputs/inventory.sqlite --out outputs/report.html
+	$(BIN)/python -m pipeline.report --page outputs/report.html --out outputs/report-page.png
