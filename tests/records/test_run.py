@@ -23,15 +23,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run")
-    bad = tmp_path_factory.mktemp("bad") / "broken.pdf"
-    bad.write_text("not a PDF at all", encoding="utf-8")
-    result = runner.invoke(
-        app, ["run", str(REPORT), str(bad), "--out", str(out), "--db", str(out / "inv.sqlite")]
-    )
-    assert result.exit_code == 0, result.output
-    return out
+def run_dir(seed_run_dir: Path) -> Path:
+    return seed_run_dir
 
 
 def records(folder: Path) -> list[dict]:
