@@ -1,7 +1,9 @@
 """The inventory at scale: 100,000 records over 5,000 documents.
 
 A synthetic inventory is generated with the overlaps real reports have: program names that many
-reports cite (a few very often, most rarely, a third of records unnamed), funders and recipients
+reports cite (a few very often: the most cited in about one report in ten; most rarely; a third
+of records unnamed), programs named several ways (an acronym, its spelled-out form with the
+acronym, a spelling without accents, an acronym a sentence defines), funders and recipients
 drawn unevenly from a registry-sized list, amounts that recur (a program's appropriations quoted
 by the reports citing it, as printed or rounded within the linking tolerance), overlapping
 years, and reports that repeat another report's sentences (renderings and quotations). It is
@@ -54,7 +56,12 @@ TOPICS = [
     "Youth at Risk", "Rule of Law", "Organized Crime", "Firearms Control", "Cybercrime",
 ]  # fmt: skip
 THEMES = ["policing", "justice", "prevention", "drugs", "borders", "prisons", "corruption"]
+PROGRAMS = 20000
 
+
+NAME_SKEW = 0.6
+"""How unevenly reports cite programs (Zipf exponent over :data:`PROGRAMS` names): the most
+cited is named by about 500 records, one report in ten, and most by one or two."""
 
 _CUMULATIVE: dict[tuple[int, float], list[float]] = {}
 
@@ -80,9 +87,18 @@ class Generator:
         the linking tolerance as often as real figures do."""
         rng = self.rng
         self.names = [
-            f"{rng.choice(TOPICS)} {rng.choice(HEADS)} {rng.choice(RECIPIENTS)} {n}" for n in range(8000)
+            f"{rng.choice(TOPICS)} {rng.choice(HEADS)} {rng.choice(RECIPIENTS)} {n}" for n in range(PROGRAMS)
         ]
         self.names[:5] = ["Plan Colombia", "Mérida Initiative", "CARSI", "Plan Frontera Sur", "CBSI"]
+        self.renderings = {  # how reports name one program
+            "Mérida Initiative": ["Mérida Initiative", "Merida Initiative", "the Mérida Initiative"],
+            "CARSI": ["CARSI", "Central America Regional Security Initiative (CARSI)"],
+            "CBSI": ["CBSI", "Caribbean Basin Security Initiative (CBSI)"],
+        }
+        self.spelled = {
+            "CARSI": "the Central America Regional Security Initiative (CARSI)",
+            "CBSI": "the Caribbean Basin Security Initiative (CBSI)",
+        }
         self.figures = {  # a program's own figures (its appropriations), quoted by reports citing it
             name: [round(rng.lognormvariate(16, 2), -3) for _ in range(rng.randint(1, 3))]
             for name in self.names
@@ -97,12 +113,12 @@ class Generator:
             record.update(id=f"{doc}-{n + 1:04d}", doc=doc)
             return record
         named = rng.random() < 0.65
-        name = zipf(rng, self.names, 0.8) if named else None
+        name = zipf(rng, self.names, NAME_SKEW) if named else None
         start = rng.randint(1995, 2024)
         amounts = []
         # figures of the program named (or, for an unnamed record, of one it does not name), as
         # printed or rounded within the linking tolerance; else figures of its own
-        program = name or (zipf(rng, self.names, 0.8) if rng.random() < 0.1 else None)
+        program = name or (zipf(rng, self.names, NAME_SKEW) if rng.random() < 0.1 else None)
         for _ in range(rng.choice([0, 0, 1, 1, 1, 2])):
             if program and rng.random() < 0.7:
                 value = rng.choice(self.figures[program]) * rng.choice([1, 1, 1, 1.002, 0.998])
@@ -114,8 +130,13 @@ class Generator:
             amounts.append({"value": value, "currency": currency, "text": "x"})
         funders = sorted({zipf(rng, FUNDERS) for _ in range(rng.choice([1, 1, 2]))})
         recipients = sorted({zipf(rng, RECIPIENTS) for _ in range(rng.choice([0, 1, 1, 2]))})
+        cited = name or "a program on " + rng.choice(TOPICS).lower()
+        if name in self.spelled and rng.random() < 0.3:  # the sentence defines the acronym
+            cited = self.spelled[name]
+        if name in self.renderings:
+            name = rng.choice(self.renderings[name])
         text = (
-            f"{'; '.join(funders)} supported {name or 'a program on ' + rng.choice(TOPICS).lower()} in"
+            f"{'; '.join(funders)} supported {cited} in"
             f" {', '.join(recipients) or 'the region'} from {start} ({doc}, paragraph {n})."
         )
         pages = [rng.randint(1, 60)]
@@ -301,9 +322,16 @@ def main() -> None:
             f" linked to {linked} records of other reports;"
             f" RSS of this process {me.memory_info().rss / MiB:.0f} MiB"
         )
-        with Inventory(path) as inventory:  # each record's export lists every source of its intervention
-            entries = inventory.conn.execute("SELECT SUM(records * records) FROM interventions").fetchone()[0]
-        print(f"source entries an export writes (records per intervention, squared, summed): {entries:,}")
+        with Inventory(path) as inventory:  # an exported record lists a source per document
+            sql = "SELECT SUM(records * documents) FROM interventions"
+            entries = inventory.conn.execute(sql).fetchone()[0]
+            largest = inventory.conn.execute(
+                "SELECT records, documents, name FROM interventions ORDER BY records DESC, id LIMIT 1"
+            ).fetchone()
+        print(
+            f"largest intervention: {largest[0]} records of {largest[1]} reports ({largest[2]});"
+            f" source entries an export writes (records times documents, summed): {entries:,}"
+        )
         export, export_mem, status, status_mem = Figure(), Figure(), Figure(), Figure()
         for n in range(args.repeat):
             try:

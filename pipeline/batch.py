@@ -44,7 +44,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .config import Config, LimitSettings
@@ -735,27 +734,6 @@ def summary_table(result: BatchResult) -> Table:
     pages = sum(o.summary.get("pages") or 0 for o in result.outcomes if not o.summary.get("cached"))
     table.add_row("pages mined", str(pages))
     table.add_row("time", f"{result.seconds:.1f} s")
-    return table
-
-
-def status_table(inventory: Inventory) -> Table:
-    """The inventory's documents with status, pages, records and errors."""
-    table = Table(title=Text(shown_path(inventory.path)))
-    for name in ("doc", "status", "pages", "records", "errors", "versions", "processed at"):
-        table.add_column(name, overflow="fold")
-    for row in inventory.documents():
-        errors = json.loads(row["errors"] or "[]")
-        cells = (
-            row["doc"],
-            row["status"],
-            str(row["pages"] or 0),
-            str(row["records"]),
-            "\n".join(f"{e['code']} {e['message']}" for e in errors),
-            f"{row['pipeline_version']} / {row['model_version']}",
-            row["processed_at"],
-        )
-        # Text, not str: stored text quotes PDFs and file names, and "[/…" is no markup here.
-        table.add_row(*(Text(str(c)) for c in cells))
     return table
 
 

@@ -13,10 +13,6 @@ import typer
 from .config import Config
 from .document import Document, Problem, Status
 from .errors import ErrorCode, problem
-from .reading import opening
-from .reading.debug import render_page
-from .reading.opening import shown_path
-from .reading.reader import read_pdf
 
 if TYPE_CHECKING:
     from .batch import Found
@@ -74,6 +70,15 @@ def _found_or_exit(inputs: list[Path]) -> Found:
 def _pdfs_or_exit(inputs: list[Path]) -> list[Path]:
     """The PDFs to work on; no PDF at all is a usage error (exit 2), not an empty success."""
     return _found_or_exit(inputs).paths
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as text that encodes (:func:`pipeline.reading.opening.shown_path`). The reading
+    modules are imported by the commands that read PDFs, not by every command: importing them
+    takes about a second, longer than ``status`` needs."""
+    from .reading.opening import shown_path as shown
+
+    return shown(path)
 
 
 def _fail(issue: Problem, status: int = 2) -> NoReturn:
@@ -140,6 +145,8 @@ def parse(
 ) -> None:
     """Read PDFs into the document model: blocks in reading order, notes, tables, furniture."""
     from .batch import RunError, assign_identities, check_output, make_entries
+    from .reading import opening
+    from .reading.reader import read_pdf
 
     config = _with_ocr(_config(settings), ocr)
     opening.configure(config.limits)
@@ -192,7 +199,9 @@ def debug_page(
 ) -> None:
     """Draw what the parser saw on one page: blocks, notes, furniture, tables, asides."""
     from .batch import precheck
-    from .reading.debug import RenderError
+    from .reading import opening
+    from .reading.debug import RenderError, render_page
+    from .reading.reader import read_pdf
 
     config = _config(settings)
     opening.configure(config.limits)
@@ -418,20 +427,83 @@ def report(
     typer.echo(f"{len(made)} figures written to {shown_path(out)} (PNG and SVG beside it)")
 
 
-@app.command()
-def status(db: DbOption = DEFAULT_DB) -> None:
-    """List the inventory's documents with their status, records and errors."""
-    from rich.console import Console
+STATUS_ROWS = 50
+"""Up to this many documents, ``status`` lists every one; beyond, it gives a summary and lists the
+documents that need attention (at most this many), and ``--all`` lists every document."""
 
-    from .batch import status_table
+
+@app.command()
+def status(
+    db: DbOption = DEFAULT_DB,
+    every: Annotated[
+        bool, typer.Option("--all", help="List every document, however large the inventory.")
+    ] = False,
+) -> None:
+    """The inventory's documents with their status, records and errors: every document of a small
+    inventory; for a large one, a summary and the documents that failed, are partial or have errors."""
     from .inventory import Inventory, InventoryError
 
     _inventory_or_exit(db)
     try:
         with Inventory(db) as inventory:
-            Console(file=sys.stdout, width=160).print(status_table(inventory))
+            rows = inventory.documents()
     except InventoryError as exc:
         _fail(problem(ErrorCode.NOT_AN_INVENTORY, path=shown_path(db), detail=exc))
+    title = shown_path(db)
+    if every or len(rows) <= STATUS_ROWS:
+        _print_documents(title, rows)
+        return
+    for line in _status_summary(title, rows):
+        typer.echo(line)
+    attention = [r for r in rows if r["status"] != Status.SUCCESS or json.loads(r["errors"] or "[]")]
+    if attention:
+        _print_documents(f"documents that need attention ({len(attention)})", attention[:STATUS_ROWS])
+        if len(attention) > STATUS_ROWS:
+            typer.echo(f"… and {len(attention) - STATUS_ROWS} more")
+    else:
+        typer.echo("no document failed, is partial or has errors")
+    typer.echo("every document: csminer status --all")
+
+
+def _status_summary(title: str, rows: list[dict[str, Any]]) -> list[str]:
+    """An inventory in a few lines: documents by status, pages, records, versions."""
+    from collections import Counter
+
+    statuses = Counter(r["status"] for r in rows)
+    versions = Counter(f"{r['pipeline_version']} / {r['model_version']}" for r in rows)
+    pages = sum(r["pages"] or 0 for r in rows)
+    records = sum(r["records"] for r in rows)
+    return [
+        f"{title}: {len(rows)} documents, {pages} pages, {records} records",
+        "status: " + ", ".join(f"{statuses[s]} {s}" for s in sorted(statuses)),
+        "versions: " + ", ".join(f"{v} ({n})" for v, n in versions.most_common()),
+        "last processed: " + max(r["processed_at"] for r in rows),
+    ]
+
+
+def _print_documents(title: str, rows: list[dict[str, Any]]) -> None:
+    """Documents with status, pages, records and errors, as a table."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title))
+    for name in ("doc", "status", "pages", "records", "errors", "versions", "processed at"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        errors = json.loads(row["errors"] or "[]")
+        cells = (
+            row["doc"],
+            row["status"],
+            str(row["pages"] or 0),
+            str(row["records"]),
+            "\n".join(f"{e['code']} {e['message']}" for e in errors),
+            f"{row['pipeline_version']} / {row['model_version']}",
+            row["processed_at"],
+        )
+        # Text, not str: stored text quotes PDFs and file names, and "[/…" is no markup here.
+        table.add_row(*(Text(str(c)) for c in cells))
+    Console(file=sys.stdout, width=160).print(table)
 
 
 @app.command()
@@ -499,6 +571,7 @@ def _gold_documents(
     from .nlp.actors import ActorMatcher, ActorRegistry
     from .nlp.sentences import sentence_splitter
     from .nlp.syntax import GrammarReader
+    from .reading.reader import read_pdf
     from .records.inputs import document_inputs
     from .records.train import gold_documents
 

@@ -14,6 +14,7 @@ before the kill; the schema evolves by numbered migrations applied in order.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -26,10 +27,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .records.model import Record
 from .text import name_key
+
+if TYPE_CHECKING:
+    from .records.model import Record
 
 MIGRATIONS: list[str] = [
     # v1: documents and their records, with evidence and actors in their own tables for queries.
@@ -196,6 +199,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX link_keys_record ON link_keys(record_id);
     CREATE INDEX record_sources_doc ON record_sources(doc);
     """,
+    # v6: name keys for the names the text gives as one program (an acronym, a renaming), and
+    # every intervention rebuilt by a linking rule that never joins two programs (the link keys
+    # are made again and the interventions rebuilt when applied).
+    """
+    DELETE FROM link_keys;
+    """,
 ]
 """Numbered schema migrations: script ``i`` takes the database from version ``i`` to ``i + 1``.
 Never edit a released script; append a new one."""
@@ -203,6 +212,9 @@ Never edit a released script; append a new one."""
 SCHEMA_VERSION = len(MIGRATIONS)
 LINK_KEYS_VERSION = 5
 """The migration that adds ``link_keys`` (:func:`link_keys`)."""
+RELINK_VERSIONS = (LINK_KEYS_VERSION, 6)
+"""Migrations after which the link keys are made from the records and every intervention rebuilt
+(once, however many of them one opening applies)."""
 
 ROLES = (("funder", "funders"), ("implementer", "implementers"), ("recipient", "recipients"))
 
@@ -336,9 +348,9 @@ class Inventory:
             for number in range(current + 1, target + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     conn.execute(statement)
-                if number == LINK_KEYS_VERSION:
-                    _fill_link_keys(conn)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, _now()))
+            if any(current < number <= target for number in RELINK_VERSIONS):
+                _fill_link_keys(conn)
         return self._check_version()
 
     def _check_version(self) -> int:
@@ -450,6 +462,37 @@ class Inventory:
                 out[item["record"]] = {"intervention": iv, "sources": items}
         return out
 
+    def export_sources(self) -> dict[str, dict[str, Any]]:
+        """Per record id: its intervention and, as an export lists them, its sources: one record per
+        document of the intervention (the record itself for its own document, the intervention's
+        first record of each other one), in document order. Listing every record of every
+        document for every record would grow with the square of an intervention's size; which
+        documents state it is what a record's reader needs, and every member is in
+        :meth:`sources`."""
+        members: dict[str, list[tuple[str, str]]] = {}
+        for iv, record_id, doc in self.conn.execute(
+            "SELECT intervention_id, record_id, doc FROM record_sources"
+            " ORDER BY intervention_id, doc, record_id"
+        ):
+            members.setdefault(iv, []).append((doc, record_id))
+        out: dict[str, dict[str, Any]] = {}
+        for iv, items in members.items():
+            firsts: dict[str, dict[str, str]] = {}
+            for doc, record_id in items:
+                firsts.setdefault(doc, {"doc": doc, "record": record_id})
+            listed = list(firsts.values())
+            for doc, record_id in items:
+                own = firsts[doc]
+                if own["record"] == record_id:
+                    out[record_id] = {"intervention": iv, "sources": listed}
+                else:
+                    mine = {"doc": doc, "record": record_id}
+                    out[record_id] = {
+                        "intervention": iv,
+                        "sources": [mine if s is own else s for s in listed],
+                    }
+        return out
+
     def review_marks(self) -> dict[str, dict[str, Any]]:
         """Per reviewed record: its review status, whether it needs another look, and per reviewed
         field the decision, reviewer and time (what ``export`` marks)."""
@@ -480,6 +523,8 @@ class Inventory:
         The document is keyed by ``doc`` (the file's stem, as record ids are); a row for the
         same path under another doc is dropped too, so a renamed file does not linger.
         """
+        from .records.model import Record  # imported here: reading an inventory needs no records model
+
         new = [r.to_dict() if isinstance(r, Record) else r for r in records]
         doc = summary["doc"]
         with self.transaction() as conn:
@@ -488,6 +533,7 @@ class Inventory:
             new = keep_reviews(conn, doc, new, summary.get("sha256") or "")
             reason = _reason(old_doc, summary, forced)
             added, removed, updated, unchanged = _diff(old, new)
+            before = evidence_neighbours(conn, doc) if old else []
             conn.execute("DELETE FROM documents WHERE doc = ? OR path = ?", (doc, summary["path"]))
             conn.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -534,7 +580,7 @@ class Inventory:
                         unchanged,
                     ),
                 )
-            link_around(conn, doc)
+            link_around(conn, doc, before)
         return StoreResult(doc, reason, added, removed, updated, unchanged)
 
     def remove(self, doc: str) -> int | None:
@@ -545,6 +591,7 @@ class Inventory:
             if old_doc is None:
                 return None
             count = conn.execute("SELECT COUNT(*) FROM records WHERE doc = ?", (doc,)).fetchone()[0]
+            before = evidence_neighbours(conn, doc)
             conn.execute("DELETE FROM documents WHERE doc = ?", (doc,))  # records, evidence, actors cascade
             conn.execute("DELETE FROM document_paths WHERE doc = ?", (doc,))
             conn.execute(
@@ -553,7 +600,7 @@ class Inventory:
                 " VALUES (?, ?, 'removed', ?, '', ?, '', 0, ?, 0, 0)",
                 (doc, _now(), old_doc["sha256"], _versions(old_doc), count),
             )
-            link_around(conn, doc)
+            link_around(conn, doc, before)
         return int(count)
 
     def seen(self, doc: str, path: str, sha256: str) -> None:
@@ -622,50 +669,96 @@ class Inventory:
 
 def relink(conn: sqlite3.Connection) -> None:
     """Rebuild every intervention from all records, deterministically (whatever the order in
-    which documents arrived): records of different documents that match are one intervention.
-    Storing a document relinks only the interventions around it (:func:`link_around`), to the
-    same result; this is the whole rebuild, run when the link keys are first made."""
+    which documents arrived), by the rule of :func:`_clusters`. Storing a document relinks only
+    the interventions around it (:func:`link_around`), to the same result; this is the whole
+    rebuild, run when the link keys are first made or the linking rule changes."""
     rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM records ORDER BY doc, seq")]
-    parent = list(range(len(rows)))
+    ids = [r["id"] for r in rows]
+    names = {r["id"]: {f"name\x1f{k}" for k in name_keys(r)} for r in rows}
+    # only an unnamed record's evidence places it; a named record is placed by its name
+    evidence: dict[str, list[str]] = {i: [] for i in ids if not names[i]}
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def link(a: int, b: int) -> None:
+        if ids[a] in evidence:
+            evidence[ids[a]].append(ids[b])
+        if ids[b] in evidence:
+            evidence[ids[b]].append(ids[a])
 
-    by_name: dict[str, list[int]] = {}
-    # a shared funder and recipient link records whose amounts match (same names are joined
-    # anyway): only records with an amount in the same or the next bucket can, see link_keys
+    for a, b in same_passages(rows):
+        link(a, b)
+    # a shared funder and recipient with matching figures: only records with an amount in the
+    # same or the next bucket can match, see link_keys
     by_pair: dict[tuple[str, str, str, int], list[int]] = {}
     for i, r in enumerate(rows):
-        key = name_key(r.get("name") or "")
-        if key:
-            by_name.setdefault(key, []).append(i)
         buckets = _amount_buckets(r)
         for f in r.get("funders", []):
             for rec in r.get("recipients", []):
                 for currency, bucket in buckets:
                     by_pair.setdefault((f, rec, currency, bucket), []).append(i)
-    for group in by_name.values():
-        for j in group[1:]:
-            parent[find(j)] = find(group[0])
-    for a, b in same_passages(rows):
-        parent[find(b)] = find(a)
+    matched: set[tuple[int, int]] = set()
     for (f, rec, currency, bucket), group in by_pair.items():
         near = group + by_pair.get((f, rec, currency, bucket + 1), [])
         for a_pos, a in enumerate(group):
             for b in near[a_pos + 1 :]:
-                if rows[a]["doc"] != rows[b]["doc"] and same_intervention(rows[a], rows[b]):
-                    parent[find(b)] = find(a)
-    clusters: dict[int, list[int]] = {}
-    for i in range(len(rows)):
-        clusters.setdefault(find(i), []).append(i)
+                pair = (min(a, b), max(a, b))
+                if pair in matched or rows[a]["doc"] == rows[b]["doc"]:
+                    continue
+                if (ids[a] in evidence or ids[b] in evidence) and _figures_match(rows[a], rows[b]):
+                    matched.add(pair)
+                    link(a, b)
     conn.execute("DELETE FROM intervention_facts")
     conn.execute("DELETE FROM record_sources")
     conn.execute("DELETE FROM interventions")
-    for members in clusters.values():
-        _write_intervention(conn, [rows[i] for i in members])
+    by_id = dict(zip(ids, rows, strict=True))
+    for group in _clusters(ids, names, evidence, {}):
+        _write_intervention(conn, [by_id[i] for i in group])
+
+
+def _clusters(
+    ids: list[str], names: dict[str, set[str]], evidence: dict[str, list[str]], stay: dict[str, str]
+) -> list[list[str]]:
+    """Records grouped into interventions (each group in the order of ``ids``).
+
+    - A named record belongs to its program: records sharing a name key (``names``: the name,
+      or one the text gives for it: an acronym, a former name) are one intervention, and two
+      records whose names share none never are, whatever else they share.
+    - An unnamed record linked by ``evidence`` (a shared passage, or a shared funder and
+      recipient with overlapping years and a matching stated total) to named records joins them
+      when they are all one program; linked to several programs, it is evidence of none and
+      stays alone, so it never chains programs together.
+    - An unnamed record linked to no named record joins the unnamed records it is linked to that
+      are themselves linked to no named record.
+
+    ``stay``: unnamed records whose links are unchanged and not read, each with a named record of
+    the intervention they are in (their place is unchanged)."""
+    union = _Union()
+    for rid in ids:
+        union.find(rid)
+        for key in sorted(names.get(rid, ())):
+            union.join(key, rid)
+
+    def unattached(rid: str) -> bool:
+        return rid not in stay and not names.get(rid) and not any(names.get(n) for n in evidence.get(rid, ()))
+
+    for rid in ids:
+        if names.get(rid):
+            continue
+        if rid in stay:
+            union.join(stay[rid], rid)
+            continue
+        linked = evidence.get(rid, [])
+        named = [n for n in linked if names.get(n)]
+        if named:
+            if len({union.find(n) for n in named}) == 1:
+                union.join(named[0], rid)
+        else:
+            for other in linked:
+                if unattached(other):
+                    union.join(other, rid)
+    groups: dict[str, list[str]] = {}
+    for rid in ids:
+        groups.setdefault(union.find(rid), []).append(rid)
+    return list(groups.values())
 
 
 def _write_intervention(conn: sqlite3.Connection, group: list[dict[str, Any]]) -> None:
@@ -706,14 +799,11 @@ def _amount_buckets(record: dict[str, Any]) -> set[tuple[str, int]]:
 
 
 def link_keys(record: dict[str, Any]) -> set[str]:
-    """What a record can be linked by, as index keys: its name key, its evidence sentences, and
+    """What a record can be linked by, as index keys: its name keys, its evidence sentences, and
     per funder, recipient and amount a (funder, recipient, currency, amount bucket) key. Two
     records :func:`relink` joins always share a key, so the records that share none with a
     document's records are never looked at when it is stored."""
-    keys: set[str] = set()
-    name = name_key(record.get("name") or "")
-    if name:
-        keys.add(f"name\x1f{name}")
+    keys = {f"name\x1f{k}" for k in name_keys(record)}
     keys.update(f"text\x1f{k}" for k in _evidence_keys(record))
     buckets = _amount_buckets(record)
     for funder in record.get("funders", []):
@@ -725,6 +815,7 @@ def link_keys(record: dict[str, Any]) -> set[str]:
 def _fill_link_keys(conn: sqlite3.Connection) -> None:
     """The link keys of the records an inventory held before it had them, and its interventions
     rebuilt once with them."""
+    conn.execute("DELETE FROM link_keys")
     for record_id, data in conn.execute("SELECT id, data FROM records").fetchall():
         keys = link_keys(json.loads(data))
         conn.executemany("INSERT INTO link_keys VALUES (?, ?)", [(record_id, k) for k in sorted(keys)])
@@ -779,17 +870,15 @@ class _Neighbourhood:
                 self.keys[record_id].append(key)
 
     def links(self, record_id: str) -> list[str]:
-        """What ``record_id`` is linked to as :func:`relink` links it: the records of other
-        documents it shares a passage with or matches by funder, recipient, years and amount, and
-        its name keys (a node that every record with the name joins)."""
+        """The records of other documents linked to ``record_id`` by evidence, as :func:`relink`
+        links them: those it shares a passage with, and those it matches by funder, recipient,
+        years and a stated total (:func:`_figures_match`)."""
         self.load([record_id])
         row = self.rows[record_id]
         out: list[str] = []
         for key in self.keys[record_id]:
             kind = key.split("\x1f", 1)[0]
-            if kind == "name":
-                out.append(key)
-            elif kind == "text":
+            if kind == "text":
                 holders = self.holders(key)
                 self.load(holders, keys=False)
                 others = {self.rows[h]["doc"] for h in holders if h in self.rows} - {row["doc"]}
@@ -801,9 +890,13 @@ class _Neighbourhood:
                 self.load(candidates, keys=False)
                 for other_id in candidates:
                     other = self.rows.get(other_id)
-                    if other and other["doc"] != row["doc"] and same_intervention(row, other):
+                    if other and other["doc"] != row["doc"] and _figures_match(row, other):
                         out.append(other_id)
-        return out
+        return list(dict.fromkeys(out))
+
+    def names(self, record_id: str) -> set[str]:
+        """The name keys of a loaded record (with its link keys): empty for an unnamed record."""
+        return {k for k in self.keys.get(record_id, ()) if k.startswith("name\x1f")}
 
     def holders(self, key: str) -> list[str]:
         if key not in self._holders:
@@ -853,47 +946,92 @@ def _light(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def link_around(conn: sqlite3.Connection, doc: str) -> None:
+def evidence_neighbours(conn: sqlite3.Connection, doc: str) -> list[str]:
+    """The unnamed records of other documents linked by evidence to ``doc``'s records as they are
+    now: where they belong may change when those records change (read before changing them)."""
+    near = _Neighbourhood(conn)
+    seeds = [r[0] for r in conn.execute("SELECT id FROM records WHERE doc = ? ORDER BY seq", (doc,))]
+    near.load(seeds)
+    linked = [n for rid in seeds for n in near.links(rid)]
+    near.load(linked)
+    return [n for n in dict.fromkeys(linked) if n in near.rows and not near.names(n)]
+
+
+def link_around(conn: sqlite3.Connection, doc: str, before: Iterable[str] | None = None) -> None:
     """Relink the interventions a store or removal of ``doc`` can change, to what :func:`relink`
     would give, reading only the records around ``doc``'s through ``link_keys``.
 
-    A document whose records were in no intervention (a new one) only adds records and links, so
-    interventions can only merge: its records join the interventions of the records they link
-    to. Otherwise (records replaced or removed, which can split an intervention) every record
-    reachable from its records, new and old, is linked again."""
+    ``before``: the unnamed records linked by evidence to ``doc``'s records before they changed
+    (:func:`evidence_neighbours`); without it, the unnamed records of the interventions ``doc``'s
+    records were in are placed again (an edit that leaves its records in place).
+
+    The records whose place can change are ``doc``'s, the unnamed records linked to them (now or
+    before) and the interventions they are in; around them, the region relinked takes in every
+    record of a program they name, and the links of the unnamed records whose place depends on
+    them. An unnamed record of a named intervention outside what
+    changed stays where it is, unread."""
+    near = _Neighbourhood(conn)
+    seeds = [r[0] for r in conn.execute("SELECT id FROM records WHERE doc = ? ORDER BY seq", (doc,))]
     old = [
         r[0]
         for r in conn.execute("SELECT DISTINCT intervention_id FROM record_sources WHERE doc = ?", (doc,))
     ]
-    seeds = [r[0] for r in conn.execute("SELECT id FROM records WHERE doc = ? ORDER BY seq", (doc,))]
-    near = _Neighbourhood(conn)
-    union = _Union()
-    if old:
-        members = _members(conn, old)
-        reached = _reach(near, union, seeds + members)
-        ivs = set(old) | set(_interventions_of(conn, reached).values())
-    else:  # only merges: each intervention a linked record is in joins whole, in place
-        near.load(seeds)
-        linked: list[str] = []
-        for record_id in seeds:
-            union.find(record_id)
-            for node in near.links(record_id):
-                union.join(record_id, node)
-                for other in near.holders(node) if node.startswith("name\x1f") else [node]:
-                    union.join(node, other)
-                    linked.append(other)
-        own = set(seeds)
-        of = _interventions_of(conn, [i for i in dict.fromkeys(linked) if i not in own])
-        for record_id, iv in of.items():
-            union.join(record_id, f"iv\x1f{iv}")
-        groups: dict[str, tuple[list[dict[str, Any]], set[str]]] = {}
-        for record_id in seeds:
-            groups.setdefault(union.find(record_id), ([], set()))[0].append(near.rows[record_id])
-        for iv in set(of.values()):
-            groups[union.find(f"iv\x1f{iv}")][1].add(iv)
-        for rows, joined in groups.values():
-            _merge_into(conn, rows, sorted(joined))
-        return
+    near.load(seeds)
+    changed = list(seeds)
+    for rid in seeds:
+        changed += near.links(rid)
+    if before is None:
+        before = _members(conn, old)
+    changed += list(before)
+    near.load(changed)
+    changed = [i for i in dict.fromkeys(changed) if i in near.rows and (i in seeds or not near.names(i))]
+    need = set(changed)  # records whose links are read
+    evidence: dict[str, list[str]] = {}
+    stay: dict[str, str] = {}
+    region: list[str] = []
+    seen: set[str] = set()
+    ivs: set[str] = set()
+    names_done: set[str] = set()
+    queue = changed + _members(conn, old)
+    ivs.update(old)
+    fresh = list(old)
+    while queue or fresh:
+        for iv in fresh:  # an intervention is relinked whole
+            members = _members(conn, [iv])
+            near.load(members)
+            members = [m for m in members if m in near.rows]
+            named = [m for m in members if near.names(m)]
+            for m in members:
+                if named and not near.names(m) and m not in need:
+                    stay.setdefault(m, named[0])
+            queue += members
+        fresh = []
+        batch = [i for i in dict.fromkeys(queue) if i not in seen]
+        queue = []
+        near.load(batch)
+        batch = [i for i in batch if i in near.rows]
+        seen.update(batch)
+        region += batch
+        fresh = sorted(set(_interventions_of(conn, batch).values()) - ivs)
+        ivs.update(fresh)
+        for rid in batch:
+            for key in sorted(near.names(rid) - names_done):
+                names_done.add(key)
+                queue += near.holders(key)
+        for rid in region:
+            if near.names(rid) or rid in evidence or (rid in stay and rid not in need):
+                continue
+            evidence[rid] = near.links(rid)
+            near.load(evidence[rid])
+            linked = [n for n in evidence[rid] if n in near.rows]
+            named = [n for n in linked if near.names(n)]
+            if named:  # its place depends on the programs it names, not on other unnamed records
+                queue += named
+            else:
+                need.update(n for n in linked if n not in stay)
+                queue += linked
+    for rid in need:
+        stay.pop(rid, None)
     for chunk in _chunks(sorted(ivs)):
         for table, column in (
             ("intervention_facts", "intervention_id"),
@@ -901,67 +1039,10 @@ def link_around(conn: sqlite3.Connection, doc: str) -> None:
             ("interventions", "id"),
         ):
             conn.execute(f"DELETE FROM {table} WHERE {column} IN ({_marks(chunk)})", chunk)
-    clusters: dict[str, list[dict[str, Any]]] = {}
-    for record_id in sorted(reached, key=lambda i: (near.rows[i]["doc"], near.rows[i]["seq"])):
-        clusters.setdefault(union.find(record_id), []).append(near.rows[record_id])
-    for group in clusters.values():
-        _write_intervention(conn, group)
-
-
-def _merge_into(conn: sqlite3.Connection, rows: list[dict[str, Any]], ivs: list[str]) -> None:
-    """New records ``rows`` (in document order) and the interventions ``ivs`` they link, as one
-    intervention, updated in place: the members of ``ivs`` are not read or written again, only
-    moved when the intervention's first record (its id) changes."""
-    if not ivs:
-        _write_intervention(conn, rows)
-        return
-    firsts = []
-    for iv in ivs:
-        record_id = iv.removeprefix("iv-")
-        row = conn.execute(
-            "SELECT doc FROM record_sources WHERE intervention_id = ? AND record_id = ?", (iv, record_id)
-        ).fetchone()
-        firsts.append((row[0], record_id))
-    _, first = min([*firsts, *((r["doc"], r["id"]) for r in rows)])
-    target = f"iv-{first}"
-    if target not in ivs:
-        conn.execute("INSERT INTO interventions VALUES (?, NULL, 0, 0, '[]')", (target,))
-    others = [iv for iv in ivs if iv != target]
-    for chunk in _chunks(others):
-        for table in ("record_sources", "intervention_facts"):
-            conn.execute(
-                f"UPDATE {table} SET intervention_id = ? WHERE intervention_id IN ({_marks(chunk)})",
-                [target, *chunk],
-            )
-        conn.execute(f"DELETE FROM interventions WHERE id IN ({_marks(chunk)})", chunk)
-    conn.executemany(
-        "INSERT INTO record_sources VALUES (?, ?, ?)", [(target, r["id"], r["doc"]) for r in rows]
-    )
-    conn.executemany(
-        "INSERT INTO intervention_facts VALUES (?, ?, ?, ?, ?)",
-        [(target, f, v, r["doc"], r["id"]) for r in rows for f, v in _facts(r)],
-    )
-    name = conn.execute(
-        "SELECT r.name FROM record_sources s JOIN records r ON r.id = s.record_id"
-        " WHERE s.intervention_id = ? AND r.name <> '' ORDER BY r.doc, r.seq LIMIT 1",
-        (target,),
-    ).fetchone()
-    documents, records = conn.execute(
-        "SELECT COUNT(DISTINCT doc), COUNT(*) FROM record_sources WHERE intervention_id = ?", (target,)
-    ).fetchone()
-    conflicts = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT field FROM intervention_facts WHERE intervention_id = ?"
-            f" AND field IN ({_marks(list(CONFLICT_FIELDS))}) GROUP BY field HAVING COUNT(DISTINCT value) > 1"
-            " ORDER BY field",
-            (target, *CONFLICT_FIELDS),
-        )
-    ]
-    conn.execute(
-        "UPDATE interventions SET name = ?, documents = ?, records = ?, conflicts = ? WHERE id = ?",
-        (name[0] if name else None, documents, records, _dumps(conflicts), target),
-    )
+    order = sorted(region, key=lambda i: (near.rows[i]["doc"], near.rows[i]["seq"]))
+    names = {i: near.names(i) for i in order}
+    for group in _clusters(order, names, evidence, stay):
+        _write_intervention(conn, [near.rows[i] for i in group])
 
 
 class _Union:
@@ -980,33 +1061,6 @@ class _Union:
 
     def join(self, a: str, b: str) -> None:
         self.parent[self.find(b)] = self.find(a)
-
-
-def _reach(near: _Neighbourhood, union: _Union, seeds: list[str]) -> list[str]:
-    """Every record linked, directly or through others, to a record of ``seeds`` (joined in
-    ``union`` as they are found)."""
-    near.load(seeds)
-    reached = [i for i in dict.fromkeys(seeds) if i in near.rows]
-    seen = set(reached)
-    names_done: set[str] = set()
-    queue = list(reached)
-    while queue:
-        found: list[str] = []
-        for record_id in queue:
-            union.find(record_id)
-            for node in near.links(record_id):
-                union.join(record_id, node)
-                if not node.startswith("name\x1f"):
-                    found.append(node)
-                elif node not in names_done:
-                    names_done.add(node)
-                    found += near.holders(node)
-        queue = [i for i in dict.fromkeys(found) if i not in seen]
-        near.load(queue)
-        queue = [i for i in queue if i in near.rows]
-        seen.update(queue)
-        reached += queue
-    return reached
 
 
 def _members(conn: sqlite3.Connection, ivs: list[str]) -> list[str]:
@@ -1216,12 +1270,10 @@ def _amounts_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return False
 
 
-def same_intervention(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two records describe one intervention: the same normalized name, or a shared funder and
-    recipient with overlapping years and an amount matching within 0.5%."""
-    name_a, name_b = name_key(a.get("name") or ""), name_key(b.get("name") or "")
-    if name_a and name_a == name_b:
-        return True
+def _figures_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """A shared funder and recipient, overlapping years and a stated total matching within 0.5%:
+    weak evidence of one intervention (programs share funders, recipients, years and round
+    figures), which places only a record that names no program (:func:`_clusters`)."""
     if not (set(a.get("funders", [])) & set(b.get("funders", []))):
         return False
     if not (set(a.get("recipients", [])) & set(b.get("recipients", []))):
@@ -1230,6 +1282,83 @@ def same_intervention(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if sa is None or sb is None or sa[0] > sb[1] or sb[0] > sa[1]:
         return False
     return _amounts_match(a, b)
+
+
+def same_intervention(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two records, taken alone, describe one intervention: two named records when their
+    names are one program's (:func:`name_keys`), whatever else they share; otherwise when their
+    figures match (:func:`_figures_match`)."""
+    keys_a, keys_b = name_keys(a), name_keys(b)
+    if keys_a and keys_b:
+        return bool(keys_a & keys_b)
+    return _figures_match(a, b)
+
+
+ALIAS_WORDS = re.compile(
+    r"^(?P<a>.+?)\s*(?:,|\(|\s)\s*(?:formerly|previously|also known as|known as|renamed from|"
+    r"later renamed|renamed|now called)\s+(?P<b>[^()]+?)\)?\s*$",
+    re.IGNORECASE,
+)
+PARENTHESIS = re.compile(r"^(?P<a>.*\S)\s*\((?P<b>[^()]+)\)\s*$")
+ACRONYM = re.compile(r"\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\)")
+ACRONYM_LETTERS = 3
+"""An acronym the text gives for a name is trusted from this many letters (two-letter ones, such
+as US or EU, name too many things)."""
+
+
+def name_keys(record: dict[str, Any]) -> set[str]:
+    """The keys of a record's program name: its normalized name and the names the text gives as
+    the same program: a parenthesis or a renaming in the name ("Central America Regional
+    Security Initiative (CARSI)", "Beyond Mérida, formerly the Mérida Initiative"), and an
+    acronym an evidence sentence defines for the name, or the name an acronym stands for
+    ("… the Central America Regional Security Initiative (CARSI) …" for a record named CARSI)."""
+    name = str(record.get("name") or "").strip()
+    key = name_key(name)
+    if not key:
+        return set()
+    keys = {key}
+    match = ALIAS_WORDS.match(name)
+    if match:
+        keys.update(k for k in (name_key(match["a"]), name_key(match["b"])) if k)
+    match = PARENTHESIS.match(name)
+    # a parenthesis is another name only as an acronym and its spelled-out form (not a year or a place)
+    if match and (_acronym(match["b"]) or _acronym(match["a"])):
+        short, long = (match["b"], match["a"]) if _acronym(match["b"]) else (match["a"], match["b"])
+        if _spelled_out(long.split(), short) == " ".join(long.split()):
+            keys.update(k for k in (name_key(short), name_key(long)) if k)
+    texts = [str(s.get("text", "")) for s in record.get("spans") or []] or [
+        str(e) for e in record.get("evidence") or []
+    ]
+    for text in texts:
+        for match in ACRONYM.finditer(text):
+            acronym = match[1]
+            if not _acronym(acronym):
+                continue
+            before = text[: match.start()].split()
+            if name_key(" ".join(before)).endswith(key) and name_key(acronym) != key:
+                keys.add(name_key(acronym))
+            elif name_key(acronym) == key:
+                long = _spelled_out(before, acronym)
+                if long:
+                    keys.add(name_key(long))
+    return keys
+
+
+def _acronym(text: str) -> bool:
+    return " " not in text.strip() and sum(c.isupper() for c in text) >= ACRONYM_LETTERS
+
+
+def _spelled_out(words: list[str], acronym: str) -> str | None:
+    """The words just before ``(ACRONYM)`` whose capitalized initials spell it, if any."""
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    for n in range(1, min(len(words), 2 * len(letters) + 2) + 1):
+        phrase = words[-n:]
+        if not phrase[0][:1].isupper():
+            continue
+        initials = [w[0].upper() for w in phrase if w[:1].isupper()]
+        if initials == letters:
+            return " ".join(phrase)
+    return None
 
 
 def _reason(old: dict[str, Any] | None, summary: dict[str, Any], forced: bool) -> str:
@@ -1282,15 +1411,35 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused: an export builds millions of JSON containers, none in a
+    cycle, and each collection pass would walk all of them (most of the time of loading a large
+    inventory's records went to it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def export_inventory(db: Path, out: Path, fmt: str, csv_sep: str = ",") -> int:
     """The inventory's records in the RECORDS.md shape (``to_dict``), each with its intervention
-    and sources (every record and document joined to it), as JSON Lines, CSV (cells separated by
-    ``csv_sep``), typed Parquet, an Excel workbook or IATI activity XML."""
+    and sources (one record per document joined to it: :meth:`Inventory.export_sources`), as JSON
+    Lines, CSV (cells separated by ``csv_sep``), typed Parquet, an Excel workbook or IATI activity
+    XML."""
+    with _without_cycle_collection():
+        return _export(db, out, fmt, csv_sep)
+
+
+def _export(db: Path, out: Path, fmt: str, csv_sep: str) -> int:
     from .export import _frame_to_csv, flat_rows, write_jsonl
 
     with Inventory(db) as inventory:
         records = inventory.records()
-        sources = inventory.sources()
+        sources = inventory.export_sources()
         marks = inventory.review_marks()
     # A record an analyst rejected or merged into another is not an intervention.
     records = [r for r in records if marks.get(r["id"], {}).get("status") not in ("rejected", "merged")]

@@ -217,3 +217,110 @@ def test_only_stated_totals_identify_an_intervention() -> None:
         assert not same_intervention(a, roled), role
     grand = {**b, "amounts": [{**b["amounts"][0], "role": "total", "part_of": None}]}
     assert same_intervention(a, grand)
+
+
+def _named(rid: str, name: str | None, value: float = 20e6, text: str = "") -> dict:
+    data = record(rid, name=name, value=value).to_dict()
+    return data | {"evidence": [text], "spans": [{"text": text}]} if text else data
+
+
+def _interventions(inventory: Inventory) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for record_id, linked in inventory.sources().items():
+        groups.setdefault(linked["intervention"], []).append(record_id)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def test_records_of_two_programs_never_join_whatever_they_share(tmp_path: Path) -> None:
+    """Same funder, recipient, years and amount are weak evidence: two named programs stay apart,
+    an unnamed record matching both is evidence of neither, one matching a single program joins it."""
+    with Inventory(tmp_path / "inv.sqlite") as inventory:
+        inventory.store(summary("a"), [_named("a-0001", "Plan Colombia")])
+        inventory.store(summary("b"), [_named("b-0001", "Mérida Initiative")])
+        inventory.store(summary("c"), [_named("c-0001", None)])  # matches both programs' figures
+        inventory.store(
+            summary("d"), [_named("d-0001", "Plan Colombia", value=5e6), _named("d-0002", None, 5e6)]
+        )
+        inventory.store(summary("e"), [_named("e-0001", None, value=5e6)])  # matches d-0001 only
+        assert _interventions(inventory) == [
+            ["a-0001", "d-0001", "e-0001"],
+            ["b-0001"],
+            ["c-0001"],
+            ["d-0002"],  # matches e-0001, which names Plan Colombia's figures: never chained
+        ]
+    assert not same_intervention(_named("a-0001", "Plan Colombia"), _named("b-0001", "Mérida Initiative"))
+    assert same_intervention(
+        _named("a-0001", "Plan Colombia", 1e6), _named("b-0001", "the Plan Colombia", 9e9)
+    )
+
+
+def test_names_the_text_gives_as_one_program_join_across_reports(tmp_path: Path) -> None:
+    spelled = "The United States funded the Central America Regional Security Initiative (CARSI) in Honduras."
+    with Inventory(tmp_path / "inv.sqlite") as inventory:
+        inventory.store(
+            summary("a"), [_named("a-0001", "Central America Regional Security Initiative (CARSI)")]
+        )
+        inventory.store(summary("b"), [_named("b-0001", "CARSI", value=7e6)])
+        inventory.store(summary("c"), [_named("c-0001", "CARSI", value=9e6, text=spelled)])
+        inventory.store(summary("d"), [_named("d-0001", "Central America Regional Security Initiative", 3e6)])
+        inventory.store(
+            summary("e"), [_named("e-0001", "Beyond Mérida, formerly the Mérida Initiative", 1e6)]
+        )
+        inventory.store(
+            summary("f"), [_named("f-0001", "The Mérida Initiative", 2e6), _named("f-0002", "CBSI")]
+        )
+        inventory.store(summary("g"), [_named("g-0001", "Police Reform Program (2010-2014)", 4e6)])
+        inventory.store(summary("h"), [_named("h-0001", "Youth Program (2010-2014)", 4e6)])
+        assert _interventions(inventory) == [
+            ["a-0001", "b-0001", "c-0001", "d-0001"],
+            ["e-0001", "f-0001"],
+            ["f-0002"],
+            ["g-0001"],  # a parenthesis that is no acronym names nothing
+            ["h-0001"],
+        ]
+
+
+def test_export_lists_one_source_per_document_of_the_intervention(tmp_path: Path) -> None:
+    db = tmp_path / "inv.sqlite"
+    with Inventory(db) as inventory:
+        inventory.store(summary("x"), [record("x-0001", "CARSI", 1e6), record("x-0002", "CARSI", 2e6)])
+        inventory.store(summary("y"), [record("y-0001", "CARSI", 3e6), record("y-0002", "Plan Colombia")])
+        assert len(inventory.sources()["x-0002"]["sources"]) == 3  # every member
+    out = tmp_path / "all.jsonl"
+    result = runner.invoke(app, ["export", "--db", str(db), "--format", "jsonl", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert exported["x-0001"]["sources"] == [
+        {"doc": "x", "record": "x-0001"},
+        {"doc": "y", "record": "y-0001"},
+    ]
+    assert exported["x-0002"]["sources"] == [
+        {"doc": "x", "record": "x-0002"},
+        {"doc": "y", "record": "y-0001"},
+    ]
+    assert exported["y-0001"]["sources"] == [
+        {"doc": "x", "record": "x-0001"},
+        {"doc": "y", "record": "y-0001"},
+    ]
+    assert exported["y-0002"]["sources"] == [{"doc": "y", "record": "y-0002"}]
+    assert {r["intervention"] for r in exported.values()} == {"iv-x-0001", "iv-y-0002"}
+
+
+def test_status_summarizes_a_large_inventory_and_lists_every_document_with_all(tmp_path: Path) -> None:
+    from pipeline.cli import STATUS_ROWS
+
+    db = tmp_path / "inv.sqlite"
+    with Inventory(db) as inventory:
+        for n in range(STATUS_ROWS + 5):
+            doc = f"doc{n:03d}"
+            failed = (
+                {"status": "failure", "errors": [{"code": "E101", "message": "no pages"}]} if n == 7 else {}
+            )
+            inventory.store(summary(doc) | failed, [] if failed else [record(f"{doc}-0001", f"Program {n}")])
+    short = runner.invoke(app, ["status", "--db", str(db)])
+    assert short.exit_code == 0, short.output
+    assert f"{STATUS_ROWS + 5} documents" in short.output and "1 failure" in short.output
+    assert "doc007" in short.output and "E101" in short.output  # the document that needs attention
+    assert "doc008" not in short.output and "--all" in short.output
+    every = runner.invoke(app, ["status", "--db", str(db), "--all"])
+    assert every.exit_code == 0 and all(f"doc{n:03d}" in every.output for n in range(STATUS_ROWS + 5))

@@ -3,14 +3,25 @@ around it, and the inventory ends exactly as a rebuild of every intervention lea
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pipeline.inventory import LINK_KEYS_VERSION, Inventory, link_keys, relink
+from pipeline.inventory import LINK_KEYS_VERSION, Inventory, link_keys, name_keys, relink
 
-NAMES = ["Plan Colombia", "the Plan Colombia", "Mérida Initiative", "CARSI", "Plan Frontera Sur", None]
+NAMES = [
+    "Plan Colombia",
+    "the Plan Colombia",
+    "Mérida Initiative",
+    "CARSI",
+    "Central America Regional Security Initiative (CARSI)",
+    "Central America Regional Security Initiative",
+    "CBSI",
+    "Plan Frontera Sur",
+    None,
+]
 FUNDERS = ["United States", "Canada", "Spain", "European Union"]
 RECIPIENTS = ["Colombia", "Mexico", "Honduras", "Guatemala"]
 SENTENCES = [
@@ -18,6 +29,7 @@ SENTENCES = [
     "Canada supported community policing programs in Honduras with grants to municipalities.",
     "The European Union financed judicial reform and prison management in Guatemala.",
     "Spain and Colombia agreed to exchange intelligence on organized crime networks.",
+    "The United States funded the Caribbean Basin Security Initiative (CBSI) across the islands.",
 ]
 
 
@@ -75,24 +87,48 @@ def rebuilt(inventory: Inventory) -> dict[str, list[tuple[Any, ...]]]:
         inventory.conn.execute("ROLLBACK")
 
 
+def programs(conn: sqlite3.Connection) -> list[int]:
+    """Per intervention, how many programs its records name: names sharing a key (directly or
+    through a third name, as an acronym and its spelled-out form do) are one program."""
+    out = []
+    rows = conn.execute(
+        "SELECT s.intervention_id, r.data FROM record_sources s JOIN records r ON r.id = s.record_id"
+    )
+    by_iv: dict[str, list[set[str]]] = {}
+    for iv, data in rows:
+        keys = name_keys(json.loads(data))
+        by_iv.setdefault(iv, [])
+        if keys:
+            by_iv[iv].append(keys)
+    for groups in by_iv.values():
+        merged: list[set[str]] = []
+        for keys in groups:
+            touching = [m for m in merged if m & keys]
+            merged = [m for m in merged if not m & keys] + [keys.union(*touching)]
+        out.append(len(merged))
+    return out
+
+
 def test_storing_and_removing_relinks_as_a_rebuild_does(tmp_path: Path) -> None:
     rng = random.Random(20)
     with Inventory(tmp_path / "inv.sqlite") as inventory:
-        docs = [f"d{n:02d}" for n in range(24)]
+        docs = [f"d{n:02d}" for n in range(32)]
         for doc in docs:
-            inventory.store(summary(doc), [record(rng, doc, n) for n in range(rng.randint(1, 5))])
+            inventory.store(summary(doc), [record(rng, doc, n) for n in range(rng.randint(1, 6))])
             assert state(inventory.conn) == rebuilt(inventory), doc
+            assert max(programs(inventory.conn)) <= 1, doc  # no intervention joins two programs
         linked = inventory.conn.execute("SELECT COUNT(*) FROM interventions WHERE documents > 1").fetchone()[
             0
         ]
         alone = inventory.conn.execute("SELECT COUNT(*) FROM interventions WHERE documents = 1").fetchone()[0]
         assert linked > 0 and alone > 0  # reports link, and not all into one intervention
-        for doc in rng.sample(docs, 6):  # re-mined with other records, or removed
+        for doc in rng.sample(docs, 10):  # re-mined with other records, or removed
             if rng.random() < 0.5:
                 inventory.store(summary(doc), [record(rng, doc, n) for n in range(rng.randint(0, 4))])
             else:
                 inventory.remove(doc)
             assert state(inventory.conn) == rebuilt(inventory), doc
+            assert max(programs(inventory.conn), default=0) <= 1, doc
 
 
 def test_records_that_link_share_a_key() -> None:
