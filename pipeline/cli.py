@@ -772,7 +772,8 @@ def _in_sample_warning(
 
 STAGE_FIGURE = {"roles": "funders_f1", "fields": "recipients_f1"}
 """The figure a rule of each stage decides (detect F1 for the others)."""
-RULE_FIGURE = {"modality-from-funders": "modality_acc"}
+RULE_FIGURE = {"captions-and-tables": "amounts_f1"}
+"""Rules that decide another figure than their stage's: a table joins a record with its amounts."""
 
 
 def _ablate(gold_files: list[Path], inputs: list[Path], aliases: dict[str, str], ner: bool) -> None:
@@ -788,10 +789,18 @@ def _ablate(gold_files: list[Path], inputs: list[Path], aliases: dict[str, str],
     typer.echo(document_table(base))
     typer.echo(
         "Each rule switched off in turn. 'better' / 'worse': documents whose figure the rule decides"
-        " (detect F1; funders F1 for roles; recipients F1 or modality for fields) rises / falls"
+        " (detect F1; funders F1 for roles; recipients F1 for fields; amounts F1 for tables) rises / falls"
         " without it: a rule that makes more documents worse than better earns its place."
     )
-    figures = ("detect_f1", "detect_precision", "funders_f1", "recipients_f1", "modality_acc")
+    figures = (
+        "detect_f1",
+        "detect_precision",
+        "funders_f1",
+        "recipients_f1",
+        "modality_acc",
+        "amounts_f1",
+        "years_start_acc",
+    )
     names = " ".join(f"{f:>9.9}" for f in figures)
     typer.echo(f"{'rule off':26} {'stage':9} {'better':>6} {'worse':>5}  {names}")
     for rule in RULES.values():
