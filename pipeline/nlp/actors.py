@@ -744,12 +744,15 @@ class ActorMatcher:
     def find_all(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[list[ActorMention]]:
         """:meth:`find` for many texts, running NER in batches (much faster than one by one)."""
         ner = self.ner
+        # a document repeats its names: each capitalised span is compared with the registry's
+        # names once per call (a memo that lives as long as the call, not across documents)
+        fuzzy_memo: dict[str, tuple[str, float, int] | None] = {}
         if ner is None:
             for text in texts:
-                yield self._merge(text, self._registry_mentions(text), [])
+                yield self._merge(text, self._registry_mentions(text, fuzzy_memo), [])
             return
         texts = list(texts)
-        found = [self._registry_mentions(text) for text in texts]
+        found = [self._registry_mentions(text, fuzzy_memo) for text in texts]
         # NER only where it can add an actor: most sentences' capitals are all known names
         asked = [n for n, text in enumerate(texts) if _unexplained_capitals(text, found[n])]
         docs = ner.pipe((texts[n] for n in asked), batch_size=batch_size, disable=self._ner_skip or [])
@@ -774,14 +777,16 @@ class ActorMatcher:
 
     # -- registry matching
 
-    def _registry_mentions(self, text: str) -> list[ActorMention]:
+    def _registry_mentions(
+        self, text: str, fuzzy_memo: dict[str, tuple[str, float, int] | None] | None = None
+    ) -> list[ActorMention]:
         c = self.compiled
         folded, index = fold(text)
         doc = c.nlp.make_doc(folded)
         hits = self._phrase_hits(doc, text, index)
         chosen = _select(hits)
         chosen += self._ellipsis_hits(doc, chosen)
-        chosen = self._fuzzy_hits(doc, chosen)
+        chosen = self._fuzzy_hits(doc, chosen, {} if fuzzy_memo is None else fuzzy_memo)
         mentions = []
         for hit in sorted(chosen, key=lambda h: h.start):
             start, end = _char_span(doc, hit.start, hit.end, index)
@@ -851,7 +856,9 @@ class ActorMatcher:
                     break
         return out
 
-    def _fuzzy_hits(self, doc: Doc, chosen: list[_Hit]) -> list[_Hit]:
+    def _fuzzy_hits(
+        self, doc: Doc, chosen: list[_Hit], memo: dict[str, tuple[str, float, int] | None]
+    ) -> list[_Hit]:
         """Capitalised spans left unmatched (or matched only as a demonym/ellipsis) compared
         with every registered name; ratio ≥ threshold replaces what they cover.
 
@@ -874,9 +881,12 @@ class ActorMatcher:
                 key = loose_key(doc[start:end].text)
                 if end - start == 1 and len(key) < _FUZZY_MIN_SINGLE:
                     continue
-                best = process.extractOne(
-                    key, c.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
-                )
+                if key in memo:
+                    best = memo[key]
+                else:
+                    best = memo[key] = process.extractOne(
+                        key, c.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
+                    )
                 if best is None or best[1] >= 100:
                     continue  # 100 would have been an exact match; the span failed a filter
                 target = set(best[0].split())

@@ -110,7 +110,8 @@ def extract_mentions(
     out = []
     for sentence, found in zip(sentences, actors, strict=True):
         found = sorted([*found, *region_references(sentence.text, home)], key=lambda m: m.start)
-        out.append(SentenceMentions(sentence, found, find_amounts(sentence.text), find_years(sentence.text)))
+        amounts = find_amounts(sentence.text)
+        out.append(SentenceMentions(sentence, found, amounts, find_years(sentence.text, amounts)))
     return out
 
 

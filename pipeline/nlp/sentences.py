@@ -148,12 +148,22 @@ class SentenceBoundaries:
         )
 
     def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0:
+            return doc
+        flags = [False] * len(doc)
+        for k in self.starts(doc):
+            flags[k] = True
+        for token, flag in zip(doc, flags, strict=True):
+            token.is_sent_start = flag
+        return doc
+
+    def starts(self, doc: Doc) -> list[int]:
+        """The tokens that begin a sentence (the first token always does)."""
         n = len(doc)
         if n == 0:
-            return doc
+            return []
         text = doc.text  # built from every token on each access: read it once
-        flags = [False] * n
-        flags[0] = True
+        starts = [0]
         sent_start = 0
         i = 0
         while i < n:
@@ -175,12 +185,10 @@ class SentenceBoundaries:
             while k < n and doc[k].is_space:
                 k += 1
             if spaced and k < n and self._boundary(doc, text, sent_start, last, k):
-                flags[k] = True
+                starts.append(k)
                 sent_start = k
             i = j + 1
-        for token, flag in zip(doc, flags, strict=True):
-            token.is_sent_start = flag
-        return doc
+        return starts
 
     def kind(self, doc: Doc, text: str, p: int) -> Literal["never", "ambiguous", "terminal"]:
         """How the end punctuation at token ``p`` is read: an abbreviation's period or a stop.
@@ -250,12 +258,39 @@ def sentence_spans(texts: Iterable[str], nlp: Language | None = None) -> list[li
     """For each text, the (start, end) of its sentences, white space stripped from both ends."""
     if nlp is None:
         nlp = sentence_splitter()
+    if nlp.pipe_names == [COMPONENT]:
+        return _spans_by_rules(texts, nlp)
     spans: list[list[tuple[int, int]]] = []
     for doc in nlp.pipe(texts):
         text = doc.text
         found: list[tuple[int, int]] = []
         for sent in doc.sents:
             s, e = sent.start_char, sent.end_char
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                found.append((s, e))
+        spans.append(found)
+    return spans
+
+
+def _spans_by_rules(texts: Iterable[str], nlp: Language) -> list[list[tuple[int, int]]]:
+    """:func:`sentence_spans` for the splitter's own pipeline, read from the rules' sentence
+    starts: setting ``is_sent_start`` on every token and walking ``doc.sents`` back costs
+    more than finding the boundaries."""
+    rules: SentenceBoundaries = nlp.get_pipe(COMPONENT)
+    spans: list[list[tuple[int, int]]] = []
+    for text in texts:
+        doc = nlp.make_doc(text)
+        n = len(doc)
+        found: list[tuple[int, int]] = []
+        starts = rules.starts(doc)
+        ends = [*starts[1:], n] if starts else []
+        for first, after in zip(starts, ends, strict=True):
+            last = doc[after - 1]
+            s, e = doc[first].idx, last.idx + len(last.text)
             while s < e and text[s].isspace():
                 s += 1
             while e > s and text[e - 1].isspace():

@@ -63,9 +63,12 @@ class Grammar:
         return out
 
 
-def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
+def grammar_of(doc: Doc, start: int, end: int, lemmatizer: Any = None) -> Grammar | None:
     """The grammar of the characters ``start:end`` of a parsed sentence (None when they do
-    not cover a token)."""
+    not cover a token).
+
+    ``lemmatizer``: the pipeline's lemmatizer when the doc was parsed without it, so that only
+    the few words whose lemma the grammar names are lemmatized (see :func:`_lemma`)."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
         return None
@@ -81,12 +84,12 @@ def grammar_of(doc: Doc, start: int, end: int) -> Grammar | None:
             root.dep_,
             phrase.dep_,
             preposition.lower_,
-            _lemma(preposition.head),
+            _lemma(preposition.head, lemmatizer),
             preposition.dep_ == "agent",
-            _subject_of(_owner_of_complement(preposition)),
+            _subject_of(_owner_of_complement(preposition), lemmatizer),
         )
-    governor = _lemma(phrase.head) if phrase.dep_ in CLAUSE_ROLES else None
-    return Grammar(root.dep_, phrase.dep_, governor=governor, subject_of=_subject_of(phrase))
+    governor = _lemma(phrase.head, lemmatizer) if phrase.dep_ in CLAUSE_ROLES else None
+    return Grammar(root.dep_, phrase.dep_, governor=governor, subject_of=_subject_of(phrase, lemmatizer))
 
 
 def _phrase_of(token: Token) -> Token:
@@ -149,13 +152,18 @@ def _owner_of_complement(preposition: Token) -> Token | None:
     return owner
 
 
-def _subject_of(phrase: Token | None) -> str | None:
+def _subject_of(phrase: Token | None, lemmatizer: Any = None) -> str | None:
     if phrase is None or phrase.dep_ not in ("nsubj", "nsubjpass"):
         return None
-    return _lemma(phrase.head)
+    return _lemma(phrase.head, lemmatizer)
 
 
-def _lemma(token: Token) -> str:
+def _lemma(token: Token, lemmatizer: Any = None) -> str:
+    """The token's lemma, folded. Given the lemmatizer, the lemma is what that component would
+    have set (it keeps a lemma the attribute ruler set, unless it overwrites)."""
+    if lemmatizer is not None and (lemmatizer.overwrite or token.lemma == 0):
+        lemma: str = lemmatizer.lemmatize(token)[0]
+        return lemma.casefold() or token.lower_
     return token.lemma_.casefold() or token.lower_
 
 
@@ -193,7 +201,15 @@ class GrammarReader:
         if nlp is None:
             return
         todo = list({id(i): i for i in items if i.grammar is None and i.actors}.values())
-        # the entity recogniser is NER's part of the shared pipeline: not needed for the grammar
-        docs = nlp.pipe((i.text for i in todo), batch_size=batch_size, disable=["ner"])
+        # the entity recogniser is NER's part of the shared pipeline: not needed for the grammar;
+        # nor is lemmatizing every word, when only the governors' lemmas are read
+        skip = ["ner"]
+        lemmatizer = None
+        names = nlp.pipe_names
+        # (only when no component after it, but the skipped NER, could read the lemmas)
+        if "lemmatizer" in names and set(names[names.index("lemmatizer") + 1 :]) <= {"ner"}:
+            lemmatizer = nlp.get_pipe("lemmatizer")
+            skip.append("lemmatizer")
+        docs = nlp.pipe((i.text for i in todo), batch_size=batch_size, disable=skip)
         for item, doc in zip(todo, docs, strict=True):
-            item.grammar = [grammar_of(doc, m.start, m.end) for m in item.actors]
+            item.grammar = [grammar_of(doc, m.start, m.end, lemmatizer) for m in item.actors]

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
-from pipeline.nlp.amounts import find_amounts
+from pipeline.nlp.amounts import AmountMention, find_amounts
 
 PRECISIONS = ("year", "range", "open_start", "open_end", "fiscal_year", "fiscal_range", "decade")
 
@@ -151,9 +151,9 @@ def _fiscal_year(raw: str) -> int:
     return 2000 + two if two < 50 else 1900 + two
 
 
-def _excluded_spans(text: str) -> list[tuple[int, int]]:
+def _excluded_spans(text: str, amounts: Sequence[AmountMention] | None = None) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in _URL.finditer(text)]
-    spans += [(a.start, a.end) for a in find_amounts(text)]
+    spans += [(a.start, a.end) for a in (find_amounts(text) if amounts is None else amounts)]
     return spans
 
 
@@ -176,10 +176,13 @@ def _plausible(text: str, start: int, end: int) -> bool:
     return not (_COUNT_AFTER.match(after) and not _cue_before(_TEMPORAL_BEFORE, text, start))
 
 
-def _tokens(text: str) -> list[_Token]:
-    excluded = _excluded_spans(text)
+def _tokens(text: str, amounts: Sequence[AmountMention] | None = None) -> list[_Token]:
+    matches = list(_TOKEN.finditer(text))
+    if not matches:  # most sentences state no year: no need to find the amounts they hold
+        return []
+    excluded = _excluded_spans(text, amounts)
     out: list[_Token] = []
-    for m in _TOKEN.finditer(text):
+    for m in matches:
         if _inside(excluded, m.start(), m.end()):
             continue
         if m.group("fy"):
@@ -316,11 +319,14 @@ def _is_citation(text: str, start: int, end: int) -> bool:
     return _CITE_CUES.search(text, sentence_start, open_at) is not None
 
 
-def find_years(text: str) -> list[YearMention]:
-    """Every year, range, open range, fiscal year and decade stated in ``text``, in order."""
+def find_years(text: str, amounts: Sequence[AmountMention] | None = None) -> list[YearMention]:
+    """Every year, range, open range, fiscal year and decade stated in ``text``, in order.
+
+    A number inside a money amount is not a year; ``amounts``, when given, must be
+    ``find_amounts(text)`` (a caller that has them spares finding them again)."""
     return [
         replace(m, citation=True) if m.precision != "decade" and _is_citation(text, m.start, m.end) else m
-        for m in _compose(text, _tokens(text))
+        for m in _compose(text, _tokens(text, amounts))
     ]
 
 

@@ -9,6 +9,7 @@ whose paragraph breaks happen to line up from being read across.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import statistics
@@ -340,6 +341,7 @@ def body_style(all_lines: list[Line]) -> tuple[float, str]:
     return sizes.most_common(1)[0][0], fonts.most_common(1)[0][0]
 
 
+@functools.lru_cache(maxsize=4096)
 def font_family(fontname: str) -> str:
     """'ABCDEF+LMRoman10-Italic' → 'lmroman'; subset prefixes, sizes and styles dropped."""
     name = fontname.split("+")[-1]

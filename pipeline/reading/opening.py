@@ -765,14 +765,12 @@ def text_layer_report(page: Page | PageContent) -> PageTextInfo:
     font_total: Counter[str] = Counter()
     font_garbled: Counter[str] = Counter()
     for word in _words(page.chars):
-        bad = _word_is_garbage([str(ch.get("text") or "") for ch in word])
-        for ch in word:
-            font = _font_name(ch.get("fontname"))
-            total += 1
-            font_total[font] += 1
-            if bad:
-                garbled += 1
-                font_garbled[font] += 1
+        fonts = [_font_name(ch.get("fontname")) for ch in word]
+        total += len(word)
+        font_total.update(fonts)
+        if _word_is_garbage([str(ch.get("text") or "") for ch in word]):
+            garbled += len(word)
+            font_garbled.update(fonts)
     worst_font, worst_chars, worst_share = None, 0, 0.0
     for font, count in font_total.items():
         if any(marker in font.lower() for marker in _SYMBOL_FONTS):
@@ -854,7 +852,15 @@ def _words(chars: Sequence[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
 
 def _word_is_garbage(glyphs: list[str]) -> bool:
     text = "".join(glyphs)
-    if "\ufffd" in text or ("(cid:" in text and any(_CID.fullmatch(g) for g in glyphs)):
+    if "(cid:" in text and any(_CID.fullmatch(g) for g in glyphs):
+        return True
+    return _text_is_garbage(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_is_garbage(text: str) -> bool:
+    """:func:`_word_is_garbage` once the glyphs are joined; a page repeats most of its words."""
+    if "\ufffd" in text:
         return True
     if any(map(_char_is_garbage, text)):
         return True

@@ -45,6 +45,7 @@ from .tables import find_tables, table_regions
 from .words import build_rows, page_words
 
 UNICODE_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+_EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 PAGE_NUMBER = re.compile(r"^(page\s*)?#(\s*(of|/)\s*#)?$|^[-–]\s*#\s*[-–]$", re.I)
 
 
@@ -432,7 +433,7 @@ def _vocabulary(lines: list[Line]) -> Counter[str]:
         for w in ln.words[:-1]:
             # a Unicode hyphen inside a word is the hyphen line-end breaks are compared with
             text = w.text.translate(UNICODE_HYPHENS)
-            vocabulary[re.sub(r"^\W+|\W+$", "", text).casefold()] += 1
+            vocabulary[_EDGE_PUNCTUATION.sub("", text).casefold()] += 1
     return vocabulary
 
 

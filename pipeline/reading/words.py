@@ -1,7 +1,8 @@
 """Page characters → words and baseline rows, with superscripts told apart.
 
 A page's characters (from either backend, see :mod:`pipeline.reading.content`) are grouped by
-pdfplumber's word extractor. TeX output carries no space characters, so words are cut by
+pdfplumber's word extractor's rules (:func:`_upright_words` applies them in fewer steps, with
+the same words as the result). TeX output carries no space characters, so words are cut by
 horizontal gaps (``x_tolerance``); doubled characters (fake bold) are removed
 (:func:`without_doubled_chars`); ligatures are expanded by the extractor. Words are split on a
 change of font *size* only, so a raised footnote number becomes its own word ("2009" + "43")
@@ -14,9 +15,12 @@ import itertools
 import math
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
-from pdfplumber.utils.text import WordExtractor
+import numpy as np
+from pdfplumber.utils.text import LIGATURES, WordExtractor
 
 from ..config import ReadingSettings
 from ..document import BBox
@@ -113,21 +117,26 @@ class Row(WordRun):
 def page_words(page: PageContent, settings: ReadingSettings) -> list[Word]:
     """Upright words of a page, characters de-duplicated, with font name and size.
 
-    Characters are grouped by pdfplumber's word extractor, whichever library read them, so
-    both backends cut words by the same rules.
+    Characters are grouped by pdfplumber's word extractor's rules, whichever library read
+    them, so both backends cut words by the same rules.
     """
     chars = without_doubled_chars(page.chars)
     # a backend that tells superscript glyphs apart (``raised``) cuts words where they begin
     raised = bool(chars) and "raised" in chars[0]
-    extractor = WordExtractor(
-        x_tolerance=settings.x_tolerance,
-        y_tolerance=settings.y_tolerance,
-        keep_blank_chars=False,
-        extra_attrs=["size", "upright", "raised"] if raised else ["size", "upright"],
-    )
+    extra_attrs = ["size", "upright", "raised"] if raised else ["size", "upright"]
+    if _plain_coordinates(chars):
+        extracted = _upright_words(chars, settings.x_tolerance, settings.y_tolerance, extra_attrs)
+    else:  # NaN or odd coordinates: pdfplumber's own ordering of them is the rule
+        extractor = WordExtractor(
+            x_tolerance=settings.x_tolerance,
+            y_tolerance=settings.y_tolerance,
+            keep_blank_chars=False,
+            extra_attrs=extra_attrs,
+        )
+        extracted = extractor.iter_extract_tuples(chars)
     words: list[Word] = []
     last_chars: list[Obj] = []
-    for w, word_chars in extractor.iter_extract_tuples(chars):
+    for w, word_chars in extracted:
         if not w["upright"] or not w["text"].strip():
             continue
         if words and _tracking_split(words[-1], last_chars, w, word_chars):
@@ -149,6 +158,96 @@ def page_words(page: PageContent, settings: ReadingSettings) -> list[Word]:
             )
         )
     return words
+
+
+def _plain_coordinates(chars: list[Obj]) -> bool:
+    """Every character's ``x0`` and ``top`` is a finite number: then sorting and clustering
+    them is plain arithmetic, which :func:`_upright_words` reproduces."""
+    try:
+        # a NaN or an infinity makes the sum non-finite (so may an overflow: the slow path then)
+        return math.isfinite(sum(map(_X0, chars))) and math.isfinite(sum(map(_TOP, chars)))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+
+
+def _upright_words(
+    chars: list[Obj], x_tolerance: float, y_tolerance: float, extra_attrs: list[str]
+) -> Iterator[tuple[Obj, list[Obj]]]:
+    """pdfplumber's ``WordExtractor.iter_extract_tuples`` (blank characters dropped, no text
+    flow, no ratios, default directions) for the upright words only, in its order.
+
+    The extractor is most of the cost of reading a page once PDFium has read it: it sorts
+    tuples through lambdas, clusters through dictionaries of sorted lists and yields through
+    nested generators, per character. This does the same steps plainly: runs of characters
+    sharing the extra attributes, lines clustered by ``top`` (chained within the y tolerance),
+    characters of a line in ``x0`` order (stable), a new word at a blank, a jump back, a gap
+    over the x tolerance or a change of line. Rotated runs are skipped, not read: the caller
+    keeps only upright words.
+    """
+    for key, run in itertools.groupby(chars, itemgetter("upright", *extra_attrs)):
+        if not key[0]:
+            continue
+        group = list(run)
+        tops = sorted(set(map(_TOP, group)))
+        line_of: dict[float, int] = {}
+        if y_tolerance == 0 or len(tops) < 2:
+            line_of = {top: n for n, top in enumerate(tops)}
+        else:
+            n, last = 0, tops[0]
+            for top in tops:
+                if top > last + y_tolerance:
+                    n += 1
+                line_of[top] = n
+                last = top
+        lines: list[list[Obj]] = [[] for _ in range(max(line_of.values()) + 1)]
+        for char in group:
+            lines[line_of[char["top"]]].append(char)
+        for line in lines:
+            if not line:
+                continue
+            line.sort(key=_X0)
+            word: list[Obj] = []
+            for char in line:
+                text = char["text"]
+                if text.isspace():
+                    if word:
+                        yield _merged(word, extra_attrs), word
+                    word = []
+                elif not text:  # pdfplumber's punctuation test holds for "": a word of its own
+                    if word:
+                        yield _merged(word, extra_attrs), word
+                    yield _merged([char], extra_attrs), [char]
+                    word = []
+                elif word and (
+                    char["x0"] < word[-1]["x0"]
+                    or char["x0"] > word[-1]["x1"] + x_tolerance
+                    or abs(char["top"] - word[-1]["top"]) > y_tolerance
+                ):
+                    yield _merged(word, extra_attrs), word
+                    word = [char]
+                else:
+                    word.append(char)
+            if word:
+                yield _merged(word, extra_attrs), word
+
+
+def _merged(chars: list[Obj], extra_attrs: list[str]) -> Obj:
+    """The word pdfplumber makes of its characters: their box, the text with ligatures
+    expanded, and the first character's extra attributes."""
+    first = chars[0]
+    word: Obj = {
+        "text": "".join(LIGATURES.get(c["text"], c["text"] or "") for c in chars),
+        "x0": min([c["x0"] for c in chars]),
+        "top": min([c["top"] for c in chars]),
+        "x1": max([c["x1"] for c in chars]),
+        "bottom": max([c["bottom"] for c in chars]),
+        "upright": first["upright"],
+    }
+    for key in extra_attrs:
+        word[key] = first[key]
+    return word
 
 
 def _tracking_split(prev: Word, prev_chars: list[Obj], word: Obj, chars: list[Obj]) -> bool:
@@ -178,9 +277,67 @@ def without_doubled_chars(chars: list[Obj], tolerance: float = 1.0) -> list[Obj]
 
     pdfplumber's ``dedupe_chars`` does the same but sorts inside its loop, which costs more
     than parsing the page. Here each glyph is hashed into a grid of cells twice the tolerance
-    wide: a copy within the tolerance lies in the glyph's own cell or in the neighbour on the
-    side of the cell the glyph is nearer to, so four cells are looked at, and linearly.
+    wide: a copy within the tolerance lies in the glyph's own cell or in a neighbouring one.
+    Most pages have no copies at all, so the grid is first checked in bulk
+    (:func:`_maybe_doubled`) and only glyphs with a like glyph (same text and font) in a
+    neighbouring cell go through the exact test: the others can neither be a copy nor have one.
     """
+    candidates = _maybe_doubled(chars, 2 * tolerance)
+    if candidates is None:  # coordinates the bulk check cannot take: test every glyph
+        return _without_doubled(chars, tolerance)
+    if not candidates:
+        return list(chars)
+    dropped = {id(c) for c in candidates} - {id(c) for c in _without_doubled(candidates, tolerance)}
+    return [c for c in chars if id(c) not in dropped] if dropped else list(chars)
+
+
+_X0, _TOP, _TEXT = itemgetter("x0"), itemgetter("top"), itemgetter("text")
+_GRID_LIMIT = 1 << 20
+"""Cells per axis the bulk check packs into one integer key; farther-out glyphs take the loop."""
+
+
+def _maybe_doubled(chars: list[Obj], cell: float) -> list[Obj] | None:
+    """The characters (in order) with a like character in their own or a neighbouring grid
+    cell, or None when a coordinate is not finite or too far out to pack into a key."""
+    if len(chars) < 2:
+        return []
+    try:
+        # glyph kind = hash of (text, font): a collision only sends more glyphs to the exact test
+        kinds = zip(map(_TEXT, chars), [c.get("fontname") for c in chars], strict=True)
+        codes = np.fromiter(map(hash, kinds), np.int64, len(chars))
+        xs = np.fromiter(map(_X0, chars), np.float64, len(chars))
+        ys = np.fromiter(map(_TOP, chars), np.float64, len(chars))
+    except (KeyError, TypeError, ValueError, OverflowError):  # odd values: the exact loop decides
+        return None
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        return None
+    gx, gy = np.floor(xs / cell), np.floor(ys / cell)
+    if max(np.abs(gx).max(), np.abs(gy).max()) >= _GRID_LIMIT // 2 - 2:
+        return None
+    # one integer per (glyph kind, cell column, cell row); a neighbour's key is an offset away
+    # (arithmetic wraps around 2**64, which keeps those offsets)
+    keys = (codes * _GRID_LIMIT + (gx.astype(np.int64) + _GRID_LIMIT // 2)) * _GRID_LIMIT + (
+        gy.astype(np.int64) + _GRID_LIMIT // 2
+    )
+    present, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    near = counts > 1  # another like glyph in its own cell
+    # neighbouring cells right, below, and on both diagonals; the other four are the same
+    # pairs seen from the other side. Queries on the sorted keys are sorted: a quick search.
+    for shift in (_GRID_LIMIT, 1, _GRID_LIMIT + 1, _GRID_LIMIT - 1):
+        wanted = present + shift
+        at = np.minimum(np.searchsorted(present, wanted), len(present) - 1)
+        found = present[at] == wanted
+        near |= found
+        near[at[found]] = True
+    flagged = near[inverse]
+    return [chars[i] for i in np.flatnonzero(flagged)]
+
+
+def _without_doubled(chars: list[Obj], tolerance: float) -> list[Obj]:
+    """The exact test, glyph by glyph in order: a glyph within ``tolerance`` of a kept like
+    glyph is a copy. Each glyph is hashed into a grid of cells twice the tolerance wide, so
+    its own cell and the neighbour on the side of the cell the glyph is nearer to (four cells)
+    are looked at, and linearly."""
     cell = 2 * tolerance
     seen: dict[int, list[Obj]] = {}
     kept: list[Obj] = []
