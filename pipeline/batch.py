@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -64,7 +65,9 @@ def load_stages(models: Path, use_ner: bool = True) -> Stages:
 
     key = (str(Path(models).resolve()), use_ner)
     if key not in _STAGES:
-        _STAGES[key] = Stages.load(load_models(Path(models)).models, use_ner=use_ner)
+        stages = Stages.load(load_models(Path(models)).models, use_ner=use_ner)
+        stages.warm()
+        _STAGES[key] = stages
     return _STAGES[key]
 
 
@@ -379,6 +382,10 @@ class WorkerPool:
         self.slots = [self._start() for _ in range(workers)]
 
     def _start(self) -> _Slot:
+        # What is loaded so far (models, spaCy, word lists) leaves the garbage collector's care:
+        # collections in a worker would otherwise write to every object's header and so copy,
+        # page by page, the memory it shares with this process.
+        gc.freeze()
         parent_end, child_end = self.context.Pipe()
         process = self.context.Process(target=_worker, args=(child_end, *self.args), daemon=True)
         process.start()

@@ -228,7 +228,7 @@ def debug_page(
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models" / "records"
 ModelsOption = Annotated[
-    Path, typer.Option("--models", help="Folder of trained models (records.skops, card.json).")
+    Path, typer.Option("--models", help="Folder of trained models (records.npz, card.json).")
 ]
 
 

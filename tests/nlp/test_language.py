@@ -45,3 +45,12 @@ def test_a_french_report_and_an_english_one(shared_dir: Path) -> None:
     assert detect_language(" ".join(b.text for b in french.blocks)).code == "fr"
     guess = detect_language(" ".join(b.text for b in english.blocks))
     assert (guess.code, guess.name) == ("en", "English")
+
+
+def test_the_shipped_profiles_are_wordfreqs_most_frequent_words() -> None:
+    import json
+
+    from pipeline.nlp.language import PROFILES, wordfreq_profiles
+
+    # after upgrading wordfreq: python -c "from pipeline.nlp.language import write_profiles; write_profiles()"
+    assert json.loads(PROFILES.read_text(encoding="utf-8"))["words"] == wordfreq_profiles()

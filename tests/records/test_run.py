@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -125,29 +127,35 @@ def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) ->
     again = load_models(tmp_path / "copy")
     assert any("scikit-learn 0.0.1" in w for w in again.warnings)
 
-    import datetime
+    def foreign(tree: dict) -> None:  # a type no csminer model holds
+        tree["$dict"]["detector"] = {"$object": "datetime.datetime", "id": 99999, "state": {"$dict": {}}}
 
-    import skops.io as sio
-
-    (tmp_path / "evil").mkdir()
-    sio.dump({"detector": datetime.datetime(2020, 1, 1)}, tmp_path / "evil" / "records.skops")
+    _edited_copy(tmp_path / "evil", foreign)
     with pytest.raises(ModelError, match="does not trust"):
         load_models(tmp_path / "evil")
     with pytest.raises(ModelError, match="csminer train"):
         load_models(tmp_path / "missing")
 
     # models saved by a csminer whose estimators learned other state are refused, not misused
-    old = {
-        k: v
-        for k, v in sio.load(
-            MODELS / "records.skops", trusted=sio.get_untrusted_types(file=MODELS / "records.skops")
-        ).items()
-        if k != "format"
-    }
-    (tmp_path / "old").mkdir()
-    sio.dump(old, tmp_path / "old" / "records.skops")
+    _edited_copy(tmp_path / "old", lambda tree: tree["$dict"].pop("format"))
     with pytest.raises(ModelError, match=r"format 1.*csminer train"):
         load_models(tmp_path / "old")
+
+
+def _edited_copy(folder: Path, edit: Callable[[dict], object]) -> None:
+    """The shipped models with their JSON tree (what is built, from which types) edited."""
+    import numpy as np
+
+    from pipeline.records.store import MODEL_FILE, TREE
+
+    folder.mkdir()
+    with np.load(MODELS / MODEL_FILE, allow_pickle=False) as arrays:
+        members = {name: arrays[name] for name in arrays.files}
+    tree = json.loads(members[TREE].tobytes())
+    edit(tree)
+    members[TREE] = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
+    np.savez(folder / MODEL_FILE, **members)
+    (folder / "card.json").write_bytes((MODELS / "card.json").read_bytes())
 
 
 def test_the_source_digest_follows_the_code(tmp_path: Path) -> None:
@@ -206,27 +214,13 @@ def test_a_report_in_another_language_is_said_to_be(tmp_path: Path) -> None:
 
 
 def _tampered_copy(folder: Path, marker: Path) -> None:
-    """The shipped models with one more entry: a node that calls ``builtins.exec`` as it loads."""
-    import zipfile
+    """The shipped models with one more entry: a node that would call ``builtins.exec``."""
+    code = f"open({str(marker)!r}, 'w').write('ran')"
 
-    folder.mkdir()
-    with zipfile.ZipFile(MODELS / "records.skops") as source:
-        schema = json.loads(source.read("schema.json"))
-        rest = {name: source.read(name) for name in source.namelist() if name != "schema.json"}
-    code = {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
-            "content": json.dumps(f"open({str(marker)!r}, 'w').write('ran')"), "is_json": True,
-            "__id__": 1}  # fmt: skip
-    schema["content"]["meta"] = {
-        "__class__": "exec", "__module__": "builtins", "__loader__": "ConstructorFromReduceNode",
-        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
-                    "content": [code], "__id__": 2},
-        "__id__": 3,
-    }  # fmt: skip
-    with zipfile.ZipFile(folder / "records.skops", "w") as target:
-        target.writestr("schema.json", json.dumps(schema))
-        for name, data in rest.items():
-            target.writestr(name, data)
-    (folder / "card.json").write_bytes((MODELS / "card.json").read_bytes())
+    def add_exec(tree: dict) -> None:
+        tree["$dict"]["meta"] = {"$object": "builtins.exec", "id": 99999, "state": {"$dict": {"x": code}}}
+
+    _edited_copy(folder, add_exec)
 
 
 def test_a_tampered_model_file_is_refused_before_anything_in_it_runs(tmp_path: Path) -> None:
@@ -246,8 +240,11 @@ def test_a_tampered_model_file_is_refused_before_anything_in_it_runs(tmp_path: P
 
 
 def test_the_shipped_models_hold_only_the_listed_types() -> None:
-    import skops.io as sio
+    import numpy as np
 
-    from pipeline.records.store import TRUSTED_TYPES
+    from pipeline.records.store import MODEL_FILE, TREE, TRUSTED_TYPES
 
-    assert set(sio.get_untrusted_types(file=MODELS / "records.skops")) <= TRUSTED_TYPES
+    with np.load(MODELS / MODEL_FILE, allow_pickle=False) as arrays:
+        text = arrays[TREE].tobytes().decode()
+    named = set(re.findall(r'"\$object":"([^"]+)"', text))
+    assert named and named <= TRUSTED_TYPES
