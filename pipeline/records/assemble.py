@@ -343,6 +343,12 @@ class Assembler:
                     ),
                     None,
                 )
+                if (
+                    home is not None
+                    and self.rules.on("notes-name-their-program")
+                    and not all(_speaks_of(i, home) for i in draft.items)
+                ):
+                    home = None
             if home is None:
                 if captions and draft.key is None and sources and sources <= {"caption", "table_caption"}:
                     continue  # a caption naming no program restates the body: no record of its own
@@ -507,7 +513,10 @@ class Assembler:
                 return None, "start"  # a note stating an intervention of its own
             for index in sentence.cited_by:
                 if index in by_sentence:
-                    return by_sentence[index], "footnote"
+                    home = by_sentence[index]
+                    if rules.on("notes-name-their-program") and not _speaks_of(item, home):
+                        return None, "start"
+                    return home, "footnote"
             return None, "start"  # placed after assembly, with the citing paragraph's record
         if previous is None:
             return None, "start"
@@ -866,6 +875,14 @@ def _calls_by_head(item: SentenceMentions, draft: Draft) -> bool:
     words = [name.split("(")[0].split() for name in draft.names]
     heads = {w[-1].casefold() for w in words if w and len(w[-1]) > 3}
     return any(re.search(rf"\bthe {re.escape(head)}\b", item.text, re.I) for head in heads)
+
+
+def _speaks_of(item: SentenceMentions, draft: Draft) -> bool:
+    """Whether a note can go on about the draft's program: the draft has no name (nothing to
+    say which), or the note names it, calls it by its head word or points back to it."""
+    if draft.key is None:
+        return True
+    return _names_in(draft, fold_text(item.text).casefold()) or _follows_up(item, draft)
 
 
 def _names_in(draft: Draft, caption: str) -> bool:

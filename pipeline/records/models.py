@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -98,15 +99,127 @@ def classifier(
     return Pipeline([("inputs", inputs), ("model", model)])
 
 
-def fit_or_constant(model: Pipeline, X: list[Example], y: list[str]) -> Pipeline | str:
-    """Fit, or fall back to the single class when the labels leave nothing to learn."""
+class BoostedTrees(BaseEstimator, ClassifierMixin):
+    """Gradient-boosted trees for a binary decision, kept as plain arrays.
+
+    A linear model adds its features up; a cooperation statement is a conjunction (a provider
+    *and* a cooperation verb *and* a place *and* security words), and which conjunctions count
+    holds across authors where word weights do not. scikit-learn's histogram gradient boosting
+    fits the trees; the fitted trees are then kept as arrays (feature, threshold, children, leaf
+    value per node) and walked with NumPy, so that the model file holds numbers only and
+    predicting needs none of the fitting machinery (its loss objects, random generators and
+    binning). ``early_stopping=False``: scikit-learn would otherwise hold out a random tenth of
+    the examples above 10,000, and a refit would differ.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.05,
+        max_iter: int = 200,
+        max_leaf_nodes: int = 15,
+        min_samples_leaf: int = 20,
+        l2_regularization: float = 1.0,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+
+    def fit(self, X: np.ndarray, y: list[Any], sample_weight: np.ndarray | None = None) -> BoostedTrees:
+        fitted = HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            class_weight="balanced",
+            early_stopping=False,
+            random_state=0,
+        ).fit(X, y, sample_weight=sample_weight)
+        if len(fitted.classes_) != 2:
+            raise ValueError("BoostedTrees decides between two classes")
+        self.classes_ = fitted.classes_
+        self.baseline_ = float(np.ravel(fitted._baseline_prediction)[0])
+        nodes = [tree.nodes for trees in fitted._predictors for tree in trees]
+        self.tree_starts_ = np.cumsum([0] + [len(n) for n in nodes[:-1]]).astype(np.int64)
+        every = np.concatenate(nodes)
+        self.feature_ = every["feature_idx"].astype(np.int64)
+        self.threshold_ = every["num_threshold"].astype(np.float64)
+        self.left_ = every["left"].astype(np.int64)
+        self.right_ = every["right"].astype(np.int64)
+        self.is_leaf_ = every["is_leaf"].astype(bool)
+        self.value_ = every["value"].astype(np.float64)
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """The boosted score (log-odds of the second class) of each row."""
+        X = np.asarray(X, dtype=np.float64)
+        rows = np.arange(len(X))
+        score = np.full(len(X), self.baseline_)
+        for start in self.tree_starts_:
+            at = np.zeros(len(X), dtype=np.int64)  # node of each row, within this tree
+            while True:
+                node = start + at
+                inner = ~self.is_leaf_[node]
+                if not inner.any():
+                    break
+                left = X[rows, self.feature_[node]] <= self.threshold_[node]
+                at = np.where(inner, np.where(left, self.left_[node], self.right_[node]), at)
+            score += self.value_[start + at]
+        return score
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - positive, positive])
+
+
+def feature_trees(**params: Any) -> Pipeline:
+    """Mention features → :class:`BoostedTrees` (detection, beside the words' model)."""
+    return Pipeline(
+        [
+            ("inputs", Pipeline([("select", FeaturesOf()), ("vectorize", DictVectorizer(sparse=False))])),
+            ("model", BoostedTrees(**params)),
+        ]
+    )
+
+
+class Blend(BaseEstimator, ClassifierMixin):
+    """The mean of its estimators' class probabilities (each fitted on the same examples).
+
+    The detector blends the words-and-features logistic regression with :func:`feature_trees`:
+    the words learn an author's phrasing, the trees which conjunctions of mentions state an
+    intervention, and each is wrong on other sentences. Held out one report at a time, with
+    every report weighing the same, sentence detection F1 rose from 0.555 (the regression alone)
+    to 0.60 with the mean: higher on every report but one fact sheet (0.59 → 0.57)."""
+
+    def __init__(self, estimators: list[Any] | None = None) -> None:
+        self.estimators = estimators
+
+    def fit(self, X: list[Example], y: list[int], sample_weight: np.ndarray | None = None) -> Blend:
+        self.estimators_ = [fit_or_constant(clone(e), X, y, sample_weight) for e in self.estimators or []]
+        self.classes_ = np.array(sorted(set(y)))
+        return self
+
+    def predict_proba(self, X: list[Example]) -> np.ndarray:
+        columns = [np.column_stack([probabilities(e, X, c) for c in self.classes_]) for e in self.estimators_]
+        return np.mean(columns, axis=0)
+
+
+def fit_or_constant(
+    model: Pipeline, X: list[Example], y: list[Any], sample_weight: np.ndarray | None = None
+) -> Pipeline | str:
+    """Fit, or fall back to the single class when the labels leave nothing to learn.
+    ``sample_weight`` goes to the pipeline's final step."""
     classes = sorted(set(y))
     if len(classes) == 1:
         return classes[0]
     counts = np.bincount([classes.index(v) for v in y])
     if counts.min() < 3 and isinstance(model.named_steps["model"], CalibratedClassifierCV):
         model.set_params(model=model.named_steps["model"].estimator)  # too few to calibrate by CV
-    return model.fit(X, y)
+    if sample_weight is None:
+        return model.fit(X, y)
+    return model.fit(X, y, model__sample_weight=sample_weight)
 
 
 def probabilities(model: Model, examples: list[dict[str, Any]], positive: Any) -> list[float]:
@@ -160,14 +273,20 @@ class ShapeBackoff(BaseEstimator, ClassifierMixin):
         self.shapes = shapes
         self.smoothing = smoothing
 
-    def fit(self, X: list[Example], y: list[int]) -> ShapeBackoff:
-        self.estimator_ = fit_or_constant(clone(self.estimator), X, y)
+    def fit(self, X: list[Example], y: list[int], sample_weight: np.ndarray | None = None) -> ShapeBackoff:
+        if isinstance(self.estimator, Pipeline):
+            self.estimator_ = fit_or_constant(clone(self.estimator), X, y, sample_weight)
+        else:
+            self.estimator_ = clone(self.estimator).fit(X, y, sample_weight=sample_weight)
         labels = np.asarray(y, dtype=float)
-        overall = float(labels.mean()) if len(labels) else 0.0
+        weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        overall = float(np.average(labels, weights=weights)) if len(labels) else 0.0
         self.rates_: dict[str, float] = {}
         for shape in self.shapes:
             mask = np.array([bool(x["features"].get(shape)) for x in X], dtype=bool)
-            positives, count = float(labels[mask].sum()), int(mask.sum())
+            # weighted counts, in units of an average example
+            positives = float((labels * weights)[mask].sum()) / weights.mean() if len(labels) else 0.0
+            count = float(weights[mask].sum()) / weights.mean() if len(labels) else 0.0
             self.rates_[shape] = (positives + self.smoothing * overall) / (count + self.smoothing)
         self.classes_ = np.array([0, 1])
         return self

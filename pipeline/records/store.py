@@ -46,6 +46,8 @@ TRUSTED_TYPES = frozenset(
     {
         "pipeline.records.cues.AxisClassifier",
         "pipeline.records.cues.CueThemes",
+        "pipeline.records.models.Blend",
+        "pipeline.records.models.BoostedTrees",
         "pipeline.records.models.FeaturesOf",
         "pipeline.records.models.ShapeBackoff",
         "pipeline.records.models.TextOf",

@@ -13,6 +13,7 @@ from pipeline.nlp.mentions import SentenceMentions, extract_mentions
 from pipeline.nlp.sentences import split_sentences
 from pipeline.records.assemble import Assembler, Draft, _has_words
 from pipeline.records.names import programs_named
+from pipeline.records.rules import RuleSet
 
 SAFE_STREETS = "The Safe Streets Initiative trained 300 police officers in Honduras in 2011."
 
@@ -537,3 +538,21 @@ def test_a_passage_sentence_setting_up_a_new_facility_is_another_record() -> Non
     launch = "In 2013 it announced the launch of a regional training facility in Honduras."
     drafts = _assemble(_items(f"{SAFE_STREETS} {launch}"))
     assert [_texts(d) for d in drafts] == [[SAFE_STREETS], [launch]]
+
+
+def test_a_note_joins_a_named_program_only_when_it_speaks_of_it() -> None:
+    citing = "The Safe Streets Initiative funded police training in Honduras."
+    other = "As early as 1998 the Department of Defense had funded a counter-narcotics battalion in Colombia."
+    about = "The initiative trained 900 police officers in Honduras in 2012."
+    for note, joined in ((other, False), (about, True)):
+        drafts = _assemble(_items(citing, notes={0: note}))
+        named = next(d for d in drafts if d.name == "Safe Streets Initiative")
+        assert (note in _texts(named)) is joined, note
+        # a note that tells of something else is a record of its own, not lost
+        assert any(note in _texts(d) for d in drafts)
+    # switched off, every note joins the record of the sentence citing it
+    rules = RuleSet.parse("notes-name-their-program")
+    drafts = Assembler(registry=ActorRegistry.load(), rules=rules).assemble(
+        _items(citing, notes={0: other}), [1.0, 1.0], []
+    )
+    assert len(drafts) == 1 and other in _texts(drafts[0])
