@@ -103,7 +103,7 @@ def _slim(model: Any) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    from .models import ShapeBackoff
+    from .models import Blend, ShapeBackoff
 
     if isinstance(model, Pipeline):
         for _, step in model.steps:
@@ -113,6 +113,9 @@ def _slim(model: Any) -> None:
             _slim(part)
     elif isinstance(model, ShapeBackoff):
         _slim(model.estimator_)
+    elif isinstance(model, Blend):
+        for part in model.estimators_:
+            _slim(part)
     elif isinstance(model, TfidfVectorizer) and hasattr(model, "stop_words_"):
         model.stop_words_ = None
 

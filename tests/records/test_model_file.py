@@ -15,9 +15,11 @@ import pytest
 
 from pipeline.records.store import (
     MODEL_FILE,
+    MODEL_FORMAT,
     SKOPS_FILE,
     TREE,
     ModelError,
+    convert_skops,
     load_models,
     read_skops,
     save_models,
@@ -83,28 +85,50 @@ def _predictions(payload: dict[str, Any], examples: dict[str, list[dict[str, Any
     return out
 
 
-@pytest.mark.skipif(not (MODELS / SKOPS_FILE).exists(), reason="no skops model file to compare with")
-def test_the_converted_models_predict_byte_for_byte_as_the_skops_file(tmp_path: Path) -> None:
-    examples = _real_examples(tmp_path)
-    assert all(len(examples[k]) > 5 for k in ("detector", "roles", "linker", "records"))
-    with warnings.catch_warnings():  # library versions are the card's business, not this test's
-        warnings.simplefilter("ignore")
-        old = read_skops(MODELS / SKOPS_FILE)
-    new = load_models(MODELS).models
-    assert _predictions(vars(new), examples) == _predictions(old, examples)
-    assert new.version == old["version"] and new.meta == old["meta"]
+def _payload(models: Any) -> dict[str, Any]:
+    return {
+        "detector": models.detector,
+        "roles": models.roles,
+        "roles_unparsed": models.roles_unparsed,
+        "fields": models.fields,
+        "themes": models.themes,
+        "linker": models.linker,
+        "version": models.version,
+        "meta": models.meta,
+        "format": MODEL_FORMAT,
+    }
 
 
 def test_saved_models_load_as_they_were(tmp_path: Path) -> None:
+    examples = _real_examples(tmp_path)
+    assert all(len(examples[k]) > 5 for k in ("detector", "roles", "linker", "records"))
     loaded = load_models(MODELS).models
-    save_models(loaded, tmp_path, {"libraries": {}})
-    again = load_models(tmp_path).models
+    save_models(loaded, tmp_path / "again", {"libraries": {}})
+    again = load_models(tmp_path / "again").models
+    assert _predictions(vars(again), examples) == _predictions(vars(loaded), examples)
     assert again.version == loaded.version and again.meta == loaded.meta
-    detector = again.detector.estimator_.steps[0][1].transformer_list[0][1].steps[1][1]
-    original = loaded.detector.estimator_.steps[0][1].transformer_list[0][1].steps[1][1]
-    assert detector.vocabulary_ == original.vocabulary_  # TF-IDF vocabularies, np.int64 values
-    assert {type(v) for v in detector.vocabulary_.values()} == {np.int64}
-    assert not (tmp_path / SKOPS_FILE).exists()
+    roles = again.roles.steps[0][1].transformer_list[0][1].steps[1][1]
+    assert roles.vocabulary_ == loaded.roles.steps[0][1].transformer_list[0][1].steps[1][1].vocabulary_
+    assert {type(v) for v in roles.vocabulary_.values()} == {np.int64}  # TF-IDF vocabularies
+    assert not (tmp_path / "again" / SKOPS_FILE).exists()
+
+
+def test_a_skops_file_of_an_older_csminer_converts_to_the_same_predictions(tmp_path: Path) -> None:
+    import skops.io as sio
+
+    examples = _real_examples(tmp_path)
+    loaded = load_models(MODELS).models
+    # the detector of older csminers: the words' model alone, in the types their files held
+    old = _payload(loaded) | {"detector": loaded.detector.estimator_.estimators_[0]}
+    (tmp_path / "old").mkdir()
+    sio.dump(old, tmp_path / "old" / SKOPS_FILE)
+    (tmp_path / "old" / "card.json").write_text("{}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _predictions(read_skops(tmp_path / "old" / SKOPS_FILE), examples)
+    assert convert_skops(tmp_path / "old") == tmp_path / "old" / MODEL_FILE
+    (tmp_path / "old" / SKOPS_FILE).unlink()
+    assert _predictions(vars(load_models(tmp_path / "old").models), examples) == expected
 
 
 def _with_tree(source: Path, target: Path, change: Any) -> None:
