@@ -265,15 +265,19 @@ def sentence_spans(texts: Iterable[str], nlp: Language | None = None) -> list[li
         text = doc.text
         found: list[tuple[int, int]] = []
         for sent in doc.sents:
-            s, e = sent.start_char, sent.end_char
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                found.append((s, e))
+            if (span := _trimmed(text, sent.start_char, sent.end_char)) is not None:
+                found.append(span)
         spans.append(found)
     return spans
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``start:end`` without the white space at either end; None when nothing else is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
 
 
 def _spans_by_rules(texts: Iterable[str], nlp: Language) -> list[list[tuple[int, int]]]:
@@ -290,13 +294,8 @@ def _spans_by_rules(texts: Iterable[str], nlp: Language) -> list[list[tuple[int,
         ends = [*starts[1:], n] if starts else []
         for first, after in zip(starts, ends, strict=True):
             last = doc[after - 1]
-            s, e = doc[first].idx, last.idx + len(last.text)
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                found.append((s, e))
+            if (span := _trimmed(text, doc[first].idx, last.idx + len(last.text))) is not None:
+                found.append(span)
         spans.append(found)
     return spans
 

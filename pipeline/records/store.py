@@ -314,13 +314,9 @@ def _read_model_file(path: Path) -> dict[str, Any]:
 # --- saving and loading --------------------------------------------------------------------------
 
 
-def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Path:
-    """Write ``records.npz`` and ``card.json`` into ``folder`` (created if needed)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fitted = (models.detector, models.roles, models.roles_unparsed, models.linker, *models.fields.values())
-    for model in fitted:
-        _slim(model)
-    payload = {
+def payload_of(models: RecordModels) -> dict[str, Any]:
+    """What a model file holds: the fitted models, their version and training facts, the format."""
+    return {
         "detector": models.detector,
         "roles": models.roles,
         "roles_unparsed": models.roles_unparsed,
@@ -331,7 +327,15 @@ def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Pat
         "meta": models.meta,
         "format": MODEL_FORMAT,
     }
-    _write_model_file(payload, folder / MODEL_FILE)
+
+
+def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Path:
+    """Write ``records.npz`` and ``card.json`` into ``folder`` (created if needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fitted = (models.detector, models.roles, models.roles_unparsed, models.linker, *models.fields.values())
+    for model in fitted:
+        _slim(model)
+    _write_model_file(payload_of(models), folder / MODEL_FILE)
     (folder / SKOPS_FILE).unlink(missing_ok=True)  # older models, in the old format: not these
     full = {
         "name": "csminer records models",

@@ -15,12 +15,12 @@ import pytest
 
 from pipeline.records.store import (
     MODEL_FILE,
-    MODEL_FORMAT,
     SKOPS_FILE,
     TREE,
     ModelError,
     convert_skops,
     load_models,
+    payload_of,
     read_skops,
     save_models,
 )
@@ -85,20 +85,6 @@ def _predictions(payload: dict[str, Any], examples: dict[str, list[dict[str, Any
     return out
 
 
-def _payload(models: Any) -> dict[str, Any]:
-    return {
-        "detector": models.detector,
-        "roles": models.roles,
-        "roles_unparsed": models.roles_unparsed,
-        "fields": models.fields,
-        "themes": models.themes,
-        "linker": models.linker,
-        "version": models.version,
-        "meta": models.meta,
-        "format": MODEL_FORMAT,
-    }
-
-
 def test_saved_models_load_as_they_were(tmp_path: Path) -> None:
     examples = _real_examples(tmp_path)
     assert all(len(examples[k]) > 5 for k in ("detector", "roles", "linker", "records"))
@@ -119,7 +105,7 @@ def test_a_skops_file_of_an_older_csminer_converts_to_the_same_predictions(tmp_p
     examples = _real_examples(tmp_path)
     loaded = load_models(MODELS).models
     # the detector of older csminers: the words' model alone, in the types their files held
-    old = _payload(loaded) | {"detector": loaded.detector.estimator_.estimators_[0]}
+    old = payload_of(loaded) | {"detector": loaded.detector.estimator_.estimators_[0]}
     (tmp_path / "old").mkdir()
     sio.dump(old, tmp_path / "old" / SKOPS_FILE)
     (tmp_path / "old" / "card.json").write_text("{}")

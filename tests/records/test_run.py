@@ -144,18 +144,9 @@ def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) ->
 
 def _edited_copy(folder: Path, edit: Callable[[dict], object]) -> None:
     """The shipped models with their JSON tree (what is built, from which types) edited."""
-    import numpy as np
+    from .test_model_file import _with_tree
 
-    from pipeline.records.store import MODEL_FILE, TREE
-
-    folder.mkdir()
-    with np.load(MODELS / MODEL_FILE, allow_pickle=False) as arrays:
-        members = {name: arrays[name] for name in arrays.files}
-    tree = json.loads(members[TREE].tobytes())
-    edit(tree)
-    members[TREE] = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
-    np.savez(folder / MODEL_FILE, **members)
-    (folder / "card.json").write_bytes((MODELS / "card.json").read_bytes())
+    _with_tree(MODELS, folder, edit)
 
 
 def test_the_source_digest_follows_the_code(tmp_path: Path) -> None:
