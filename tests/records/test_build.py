@@ -78,7 +78,7 @@ def test_a_record_whose_text_gives_no_year_starts_in_its_tables_first_year_colum
 
 def test_a_record_naming_no_recipient_gets_the_reports_region() -> None:
     models = _models()
-    named = "The Safe Streets Initiative trained police officers from Honduras in 2011."
+    named = "The Safe Streets Initiative trained police officers in Honduras in 2011."
     unnamed = "The Border Trust Fund bought radios for customs posts in 2012."
     drafts = _assemble(_items(named, unnamed))
     records = fill_records("made-up", drafts, models, home="Latin America")

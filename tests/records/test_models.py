@@ -53,18 +53,13 @@ def test_a_blend_averages_what_its_models_say() -> None:
 
 
 def test_every_report_weighs_the_same_in_training() -> None:
-    from types import SimpleNamespace
-
     from pipeline.records.train import report_weights
 
-    def document(group: str, sentences: int) -> SimpleNamespace:
-        return SimpleNamespace(group=group, doc=group, inputs=SimpleNamespace(items=[None] * sentences))
-
-    # a long study in two renderings and a short fact sheet
-    documents = [document("study", 300), document("study", 300), document("sheet", 20)]
-    weights = report_weights(documents)  # type: ignore[arg-type]
+    # a long study in two renderings (one report) and a short fact sheet
+    weights = report_weights(["study"] * 600 + ["sheet"] * 20)
     assert len(weights) == 620 and np.isclose(weights.mean(), 1.0)
     assert np.isclose(weights[:600].sum(), weights[600:].sum())
+    assert len(report_weights([])) == 0
 
 
 def test_boosted_trees_predict_as_scikit_learn_s_trees_from_plain_arrays() -> None:
