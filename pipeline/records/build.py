@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import __version__
 from ..document import Document
-from ..nlp.actors import ActorMention, ActorRegistry
+from ..nlp.actors import ActorRegistry
 from ..nlp.amount_roles import describe_amounts
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
@@ -237,8 +237,6 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         name = mention.canonical or mention.text
         if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
             best[n][name] = (role, p)
-    if rules.on("shared-subjects"):
-        _subjects_share_the_role(best, [(n, at, m, e) for n, at, (m, e) in pairs])
     for n, (_, draft) in enumerate(chosen):
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
@@ -260,33 +258,6 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
-
-
-def _subjects_share_the_role(
-    best: list[dict[str, tuple[str, float]]],
-    stating: list[tuple[int, int, ActorMention, dict[str, Any]]],
-) -> None:
-    """Actors that are one subject (or passive agent) of one verb ("Colombia, Guatemala and
-    Mexico issued a joint declaration", "… launched by the governments of A, B and C") do what
-    it says together: where the role model makes one of them a funder, the others fund too.
-    ``stating``: (record, sentence, mention, role example) of the records' stating sentences."""
-    subjects: dict[tuple[int, int, str, str], list[str]] = {}
-    for n, sentence, mention, example in stating:
-        features = example["features"]
-        if features.get("syn:phrase") == "nsubj" and "syn:prep" not in features:
-            part = "subject"
-        elif features.get("syn:agent"):
-            part = "agent"
-        else:
-            continue
-        if mention.canonical:
-            key = (n, sentence, features.get("syn:gov") or "", part)
-            subjects.setdefault(key, []).append(mention.canonical)
-    for (n, _, _, _), names in subjects.items():
-        funded = [best[n][name][1] for name in names if best[n].get(name, ("", 0.0))[0] == "funder"]
-        for name in names if funded else []:
-            if best[n].get(name, ("", 0.0))[0] != "funder":
-                best[n][name] = ("funder", min(funded))
 
 
 def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:

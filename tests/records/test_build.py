@@ -262,18 +262,6 @@ class _FirstMentionFunds:
         return np.array([[0.9, 0.1] if is_first else [0.0, 1.0] for is_first in first])
 
 
-def test_actors_that_are_one_subject_or_agent_share_the_funders_role() -> None:
-    drafts = _parsed_drafts("In 2012, Colombia, Guatemala and Mexico opened a police school for Honduras.")
-    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
-    (record,) = fill_records("made-up", drafts, models)
-    assert {"Colombia", "Guatemala", "Mexico"} <= set(record.funders)
-    assert "Honduras" not in record.funders
-    # one passive agent too: "launched by the governments of A, B and C"
-    launched = "The Prosperity Plan was launched by the governments of El Salvador, Guatemala and Honduras."
-    (record,) = fill_records("made-up", _parsed_drafts(launched), models)
-    assert {"El Salvador", "Guatemala", "Honduras"} <= set(record.funders)
-
-
 def test_a_note_saying_who_supports_the_program_gives_its_provider() -> None:
     stating = "Business groups have backed public authorities in Guatemala through the Safer Streets program."
     drafts = _parsed_drafts(stating, notes={0: "The program is supported by FUNDESA and CACIF."})
