@@ -53,21 +53,18 @@ class Stages:
 
     def warm(self) -> None:
         """Load now what mining would load on its first document: the modules of each stage, the
-        registry's matcher, the pretrained pipeline's first call and the word lists the reader
-        judges line-end hyphens by. A run calls this before it forks its workers, so they share
-        one copy (copy-on-write) instead of each loading its own, and start mining at once."""
-        from wordfreq import zipf_frequency
-
+        registry's matcher, the pretrained pipeline's first call and the word-frequency table
+        (line-end hyphens, common words). A run calls this before it forks its workers, so they
+        share one copy (copy-on-write) instead of each loading its own, and start mining at once."""
+        from .nlp.word_frequencies import word_table
         from .reading import reader  # noqa: F401  (imported for its side effect: loaded once)
-        from .reading.blocks import word_frequency
         from .records import build, coverage, inputs, rules  # noqa: F401
 
         _ = self.matcher.compiled
         self.matcher.find("The United States funded it.")  # spaCy sets itself up on its first text
         if self.grammar is not None:
             _ = self.grammar.available
-        word_frequency("the")  # the reader's hyphen test: the word lists of its languages
-        zipf_frequency("the", "en")  # the records stage's common-word test
+        word_table()  # the reader's hyphen test and the records stage's common-word test
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Which language a document is written in, from its most common words.
 
-Each candidate language's hundred most frequent words (wordfreq's lists, the same package the
-reader uses for line-end hyphens) are its profile; the language whose profile covers most of
-the document's words wins. Function words dominate any running text, so a few hundred words
-decide reliably between English, Spanish, Portuguese, French and the others listed, with no
+Each candidate language's hundred most frequent words (from wordfreq's lists, as is the word
+table the reader judges line-end hyphens by) are its profile; the language whose profile covers
+most of the document's words wins. Function words dominate any running text, so a few hundred
+words decide reliably between English, Spanish, Portuguese, French and the others listed, with no
 model to load.
 
 The profiles are read from ``data/language_profiles.json``, written from wordfreq by

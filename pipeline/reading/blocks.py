@@ -12,12 +12,10 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
-from wordfreq import zipf_frequency
-
 from ..document import BlockKind, Fragment
+from ..nlp.word_frequencies import LANGUAGES, is_frequent
 from .layout import TERMINAL, Line, font_family
 
 CAPTION_START = re.compile(
@@ -370,12 +368,6 @@ def _hyphen_joins(token: str, next_line: Line, vocabulary: Counter[str]) -> bool
     # that meet at the break are words ("of", "the"), whatever their run-together spelling
     compound = "-" in head or "-" in tail
     head, tail = head.rsplit("-", 1)[-1], tail.split("-", 1)[0]
-    if not compound and word_frequency(head + tail) >= 1.5:
+    if not compound and is_frequent(head + tail, 1.5, LANGUAGES):
         return True
-    return not (word_frequency(head) >= 2.0 and word_frequency(tail) >= 2.0)
-
-
-@lru_cache(maxsize=65536)
-def word_frequency(word: str) -> float:
-    """Zipf frequency of a word in the languages these reports are written in (0 = unknown)."""
-    return max(zipf_frequency(word, lang) for lang in ("en", "es", "pt", "fr"))
+    return not (is_frequent(head, 2.0, LANGUAGES) and is_frequent(tail, 2.0, LANGUAGES))

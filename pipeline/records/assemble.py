@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
-from wordfreq import zipf_frequency
-
 from ..nlp.actors import ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
+from ..nlp.word_frequencies import ENGLISH, is_frequent
 from ..nlp.years import YearMention
 from ..text import name_key
 from .examples import link_example
@@ -573,7 +572,7 @@ class Assembler:
     def _distinctive(self, draft: Draft) -> str | None:
         for name in draft.names:
             for word in re.findall(r"[A-ZÀ-Þ][\w’'\-]{3,}", name):
-                if word.casefold() in GENERIC_HEADS or zipf_frequency(word.casefold(), "en") >= 3.0:
+                if word.casefold() in GENERIC_HEADS or is_frequent(word.casefold(), 3.0, ENGLISH):
                     continue
                 if (self.registry or default_registry()).get(word) is not None:
                     continue
@@ -896,7 +895,7 @@ def _names_in(draft: Draft, caption: str) -> bool:
             w for w in fold_text(name).casefold().replace("(", " ").replace(")", " ").split() if len(w) > 3
         ]
         # a common word ("latin", "security") names nothing: only a rare one stands for the name
-        distinctive = [w for w in words if w not in GENERIC_HEADS and zipf_frequency(w, "en") < 3.0]
+        distinctive = [w for w in words if w not in GENERIC_HEADS and not is_frequent(w, 3.0, ENGLISH)]
         if distinctive and _has_words(caption, distinctive[0]):
             return True
     return False

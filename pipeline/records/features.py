@@ -18,8 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from wordfreq import zipf_frequency
-
+from ..nlp.word_frequencies import ENGLISH, is_frequent
 from ..text import name_key
 
 if TYPE_CHECKING:
@@ -281,7 +280,7 @@ def _listed_titles(
 
 def _rare_word(word: str) -> bool:
     """A word too rare in English to be a demonym or a common adjective: a name of its own."""
-    return word[:1].isupper() and zipf_frequency(word.casefold(), "en") < 2.5
+    return word[:1].isupper() and not is_frequent(word.casefold(), 2.5, ENGLISH)
 
 
 ATTRIBUTIVE = re.compile(r"-(?:supported|funded|financed|led|backed|sponsored|based|run)$")
