@@ -18,13 +18,12 @@ from . import __version__
 from .config import Config
 from .document import Status
 from .errors import ErrorCode, problem
-from .export import write_all
-from .records.model import Record
 
 if TYPE_CHECKING:  # the stages import spaCy and scikit-learn: only a run that mines pays for them
     from .nlp.actors import ActorMatcher
     from .nlp.syntax import GrammarReader
     from .records.build import RecordModels
+    from .records.model import Record
 
 
 @dataclass
@@ -40,11 +39,12 @@ class Stages:
     @classmethod
     def load(cls, models: RecordModels, use_ner: bool = True) -> Stages:
         """The stages; ``use_ner=False`` leaves the pretrained pipeline out (NER and parser)."""
-        from .nlp.actors import ActorMatcher, ActorRegistry
+        from .nlp.actors import ActorMatcher
         from .nlp.sentences import sentence_splitter
         from .nlp.syntax import GrammarReader
+        from .records.names import default_registry
 
-        matcher = ActorMatcher(ActorRegistry.load(), use_ner=use_ner)
+        matcher = ActorMatcher(default_registry(), use_ner=use_ner)  # the registry the records read
         grammar = GrammarReader(enabled=use_ner)
         notes = [] if matcher.ner_available else [problem(ErrorCode.NER_UNAVAILABLE).message]
         if not grammar.available:
@@ -142,6 +142,8 @@ def write_outputs(
 ) -> None:
     """The record files (records sorted by doc, then in id order) and ``documents.jsonl``
     (one summary per document, in input order)."""
+    from .export import write_all  # pandas and pyarrow: imported only where record files are written
+
     out.mkdir(parents=True, exist_ok=True)
     write_all(records, out)
     with (out / "documents.jsonl").open("w", encoding="utf-8") as fh:

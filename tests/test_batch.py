@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +22,7 @@ from .pdfs import MODELS, TEXTS, make_corpus, make_pdf
 
 runner = CliRunner()
 FILES = ("records.jsonl", "records.csv", "records.parquet")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +119,14 @@ def test_export_and_status_read_the_inventory(corpus: Path, tmp_path: Path) -> N
     status = runner.invoke(app, ["status", "--db", str(db)])
     assert status.exit_code == 0, status.output
     assert "broken" in status.output and "E102" in status.output and "salvador" in status.output
+
+
+def test_the_batch_module_leaves_pandas_to_what_writes_records() -> None:
+    """``csminer parse`` imports the batch module; pandas and pyarrow, half a second of its
+    start-up, are imported only when record files are written."""
+    script = "import sys, pipeline.batch; print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
 
 
 @pytest.mark.slow

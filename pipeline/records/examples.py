@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from ..nlp.actors import ActorMention, ActorRegistry
+from ..nlp.actors import ActorMention
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import Grammar
 from .cues import modality_from_funders
@@ -161,7 +161,7 @@ def role_examples(item: SentenceMentions) -> list[tuple[ActorMention, dict[str, 
 @lru_cache(maxsize=1)
 def latin_american_countries() -> frozenset[str]:
     """Countries the registry counts as Latin America (south-south needs to know)."""
-    registry = ActorRegistry.load()
+    registry = default_registry()
     region = registry.get("Latin America")
     return frozenset(registry.members_of(region.canonical)) if region else frozenset()
 

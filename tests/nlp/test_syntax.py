@@ -103,6 +103,12 @@ def test_a_run_without_the_parser_says_so(monkeypatch: pytest.MonkeyPatch) -> No
     assert problem(ErrorCode.PARSER_UNAVAILABLE).message in stages.notes
 
 
+def test_the_pretrained_pipeline_leaves_out_what_its_package_disables(parser: spacy.Language) -> None:
+    """The sentence recogniser ships disabled (the parser sets sentence starts): not loaded."""
+    assert "senter" not in parser.component_names and not parser.disabled
+    assert {"tagger", "parser", "attribute_ruler", "lemmatizer", "ner"} <= set(parser.pipe_names)
+
+
 def test_subject_of_reaches_through_of_complements(parser: spacy.Language, matcher: ActorMatcher) -> None:
     text = "In mid-2005, the presidents of El Salvador and Guatemala decided to establish a joint force."
     item = mentions_of(text, matcher)
