@@ -770,7 +770,7 @@ def _in_sample_warning(
     )
 
 
-STAGE_FIGURE = {"roles": "funders_f1", "fields": "recipients_f1"}
+STAGE_FIGURE = {"roles": "funders_f1", "fields": "recipients_f1", "names": "name_acc"}
 """The figure a rule of each stage decides (detect F1 for the others)."""
 RULE_FIGURE = {"captions-and-tables": "amounts_f1"}
 """Rules that decide another figure than their stage's: a table joins a record with its amounts."""
@@ -789,7 +789,8 @@ def _ablate(gold_files: list[Path], inputs: list[Path], aliases: dict[str, str],
     typer.echo(document_table(base))
     typer.echo(
         "Each rule switched off in turn. 'better' / 'worse': documents whose figure the rule decides"
-        " (detect F1; funders F1 for roles; recipients F1 for fields; amounts F1 for tables) rises / falls"
+        " (detect F1; funders F1 for roles; recipients F1 for fields; names for naming; amounts F1 for"
+        " tables) rises / falls"
         " without it: a rule that makes more documents worse than better earns its place."
     )
     figures = (
@@ -800,6 +801,7 @@ def _ablate(gold_files: list[Path], inputs: list[Path], aliases: dict[str, str],
         "modality_acc",
         "amounts_f1",
         "years_start_acc",
+        "name_acc",
     )
     names = " ".join(f"{f:>9.9}" for f in figures)
     typer.echo(f"{'rule off':26} {'stage':9} {'better':>6} {'worse':>5}  {names}")

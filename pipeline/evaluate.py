@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .records.model import LABELS as RECORD_LABELS
+from .text import name_key
 
 MATCH_THRESHOLD = 0.6
 """Best evidence-pair similarity at or above which a prediction may match a gold record."""
@@ -373,7 +374,10 @@ def evaluate(
     confusion: dict[str, dict[str, dict[str, int]]] = {k: defaultdict(dict) for k in LABEL_FIELDS}
     per_theme: dict[str, Counts] = defaultdict(Counts)
     details = []
+    names = [0, 0]  # matched pairs whose names agree, matched pairs
     for p, g, s in pairs:
+        names[1] += 1
+        names[0] += int(same_name(p.get("name"), g.get("name")))
         for k in LABEL_FIELDS:
             if g.get(k):
                 acc[k][1] += 1
@@ -407,6 +411,7 @@ def evaluate(
         "detect_f1": round(f1, 4),
         **{f"{k}_acc": round(a / n, 4) if n else None for k, (a, n) in acc.items()},
         **{f"{k}_f1": round(c.f1(), 4) for k, c in sets.items()},
+        "name_acc": round(names[0] / names[1], 4) if names[1] else None,
         "evidence_words_pred": _mean_words(p for ps in pred_by.values() for p in ps),
         "evidence_words_gold": _mean_words(gold),
         "missed_gold": [g.get("id") for g in gold if g.get("id") not in matched_gold],
@@ -422,6 +427,19 @@ def evaluate(
         missed=missed,
         spurious=spurious,
     )
+
+
+ACRONYM_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def same_name(pred: Any, gold: Any) -> bool:
+    """Whether a matched record's name is the gold's, beyond what the reference scorer scores:
+    both unnamed, or one name under the package's name key, a trailing acronym in parentheses
+    aside ("Joint Task Force Alpha (JTFA)"). A fragment, a date carried along or a name given
+    where the text gives none all disagree."""
+    if not pred or not gold:
+        return not pred and not gold
+    return name_key(ACRONYM_SUFFIX.sub("", str(pred))) == name_key(ACRONYM_SUFFIX.sub("", str(gold)))
 
 
 def _order_confusion(raw: dict[str, dict[str, dict[str, int]]]) -> dict[str, dict[str, dict[str, int]]]:
@@ -464,6 +482,7 @@ DOCUMENT_COLUMNS = (
     "funders_f1",
     "amounts_f1",
     "years_start_acc",
+    "name_acc",
 )
 """The per-document table's columns (the micro totals have the same)."""
 
@@ -483,7 +502,7 @@ def document_rows(
         docs = sorted({str(g.get("doc")) for g in gold} | predicted)
 
     def row(ev: Evaluation) -> dict[str, Any]:
-        values = {k: ev.summary.get(k) for k in ("gold", "predicted", "matched", *SUMMARY_KEYS)}
+        values = {k: ev.summary.get(k) for k in ("gold", "predicted", "matched", *SUMMARY_KEYS, "name_acc")}
         if not values["gold"]:  # a near-miss: precision is all there is to score, and only with records
             values["detect_recall"] = values["detect_f1"] = None
             if not values["predicted"]:
@@ -524,6 +543,7 @@ def document_table(rows: dict[str, Any]) -> str:
         "funders_f1": "funders",
         "amounts_f1": "amounts",
         "years_start_acc": "years",
+        "name_acc": "names",
     }
 
     def cells(values: dict[str, Any]) -> list[str]:

@@ -33,6 +33,7 @@ from pipeline.evaluate import (
     load_jsonl,
     normalize,
     report,
+    same_name,
     summary_lines,
     tokens,
 )
@@ -324,6 +325,21 @@ def test_confusion_totals_equal_labelled_pairs(analysed: Evaluation, gold: list[
         assert round(diagonal / labelled, 4) == analysed.summary[f"{k}_acc"]
         assert all(list(row)[-1] == NONE_LABEL for row in table.values())
     assert sum(row[NONE_LABEL] for row in analysed.confusion["hard_soft"].values()) > 0
+
+
+def test_names_agree_under_the_name_key_and_unnamed_with_unnamed() -> None:
+    assert same_name("Joint Task Force Alpha (JTFA)", "the Joint Task Force Alpha")
+    assert same_name("Mérida Initiative", "Merida Initiative")
+    assert same_name(None, None) and same_name("", None)
+    assert not same_name("Strategy on July", None)  # a name where the text gives none
+    assert not same_name("High-Level Security Dialogue in October", "High-Level Security Dialogue")
+
+
+def test_name_accuracy_counts_matched_pairs(gold: list[dict[str, Any]], aliases: dict[str, str]) -> None:
+    named = [g for g in gold if g.get("name")][:4]
+    renamed = [{**g, "name": f"{g['name']} in October"} for g in named[:1]] + named[1:]
+    assert evaluate(named, renamed, aliases).summary["name_acc"] == 0.75
+    assert evaluate(named, [], aliases).summary["name_acc"] is None
 
 
 def test_theme_counts_add_up_to_themes_f1(analysed: Evaluation) -> None:
