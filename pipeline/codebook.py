@@ -58,8 +58,8 @@ COLUMNS: dict[str, str] = {
     # the evidence sheet
     "page": "Page(s) of the source PDF the sentence is on.",
     "source": "Where the sentence stands: body, footnote, table (a table row) or caption.",
-    "joined_by": "Why the sentence is in the record: start (it opened it), name, short_name, reference,"
-    " passage, follow-up, footnote, listing, caption or table.",
+    "joined_by": "Why the sentence is in the record: start (it opened it), name, reference, passage,"
+    " follow-up, footnote, listing, caption or table.",
     "quote": "The sentence, verbatim.",
 }
 """Column → meaning (``confidence_*`` stands for every per-field confidence column)."""

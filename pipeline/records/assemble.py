@@ -29,7 +29,7 @@ from .features import (
     starts_with_anaphor,
 )
 from .models import Model, probabilities
-from .names import AND_NEXT, default_registry, only_cites, programs_named
+from .names import AND_NEXT, default_registry, programs_named
 from .rules import ALL_ON, RuleSet
 
 SEQUENCE_OPENING = re.compile(
@@ -488,14 +488,7 @@ class Assembler:
         sentence = item.sentence
         rules = self.rules
         if names:
-            known = by_key.get(keys(names[0]))
-            if known is None and len(names[0].text.split()) == 1 and rules.on("short-names"):
-                known = self._short_name_draft(names[0].text, by_key)  # "the Mérida program"
-            return known, "name"
-        if rules.on("short-names"):
-            short = self._short_name_draft(item.text[sequence_opening_end(item.text) :], by_key)
-            if short is not None:
-                return short, "short_name"
+            return by_key.get(keys(names[0])), "name"
         reference = (
             DEFINITE_REFERENCE.search(" ".join(item.text.split()[:12]))
             if rules.on("definite-reference")
@@ -555,29 +548,7 @@ class Assembler:
     def _states_nothing(self, item: SentenceMentions) -> bool:
         """Whether a detected sentence is of a kind that states no intervention (see :mod:`.rules`)."""
         on, text = self.rules.on, item.text
-        return (
-            (on("headings") and item.sentence.is_heading)
-            or (on("glossaries") and is_glossary(text))
-            or (on("cited-sources") and only_cites(text))
-        )
-
-    def _short_name_draft(self, text: str, by_key: dict[str, Draft]) -> Draft | None:
-        """A sentence calling a program by its distinctive word alone ("Mérida was extended")."""
-        for draft in by_key.values():
-            word = self._distinctive(draft)
-            if word and re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
-                return draft
-        return None
-
-    def _distinctive(self, draft: Draft) -> str | None:
-        for name in draft.names:
-            for word in re.findall(r"[A-ZÀ-Þ][\w’'\-]{3,}", name):
-                if word.casefold() in GENERIC_HEADS or is_frequent(word.casefold(), 3.0, ENGLISH):
-                    continue
-                if (self.registry or default_registry()).get(word) is not None:
-                    continue
-                return word
-        return None
+        return (on("headings") and item.sentence.is_heading) or (on("glossaries") and is_glossary(text))
 
     @staticmethod
     def _attach_tables(drafts: list[Draft], tables: list[TableMentions]) -> None:

@@ -139,10 +139,6 @@ def fill_records(
     _roles(chosen, models, rules)
     _classify(chosen, models, rules)
     registry = default_registry()
-    if rules.on("recipient-from-name"):
-        for record, draft in chosen:
-            if not record.recipients:
-                _name_says_where(record, draft, registry)
     if home is not None and rules.on("recipient-from-report"):
         for record in records:
             if not record.recipients:
@@ -155,18 +151,6 @@ def fill_records(
     for number, record in enumerate(records, 1):
         record.id = f"{doc}-{number:04d}"
     return records
-
-
-def _name_says_where(record: Record, draft: Draft, registry: ActorRegistry) -> None:
-    """A record naming no recipient is for the country or region its program's name holds
-    ("Plan Colombia", "the Caribbean Anti-Corruption Initiative"); not a city, which in a
-    name is more often where it was signed ("the Mérida Initiative", "the Cartagena
-    Declaration")."""
-    for name in _actors_in_names(draft):
-        actor = registry.get(name)
-        if actor is not None and actor.type in ("country", "region") and name not in record.funders:
-            record.recipients.append(name)
-            record.confidence[f"recipient:{name}"] = record.confidence["recipients"] = HOME_CONFIDENCE
 
 
 HOME_CONFIDENCE = 0.5
@@ -309,20 +293,6 @@ def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -
                     if name not in getattr(record, f"{role}s"):
                         getattr(record, f"{role}s").append(name)
                         record.confidence[f"{role}:{name}"] = PARTY_CONFIDENCE
-
-
-def _actors_in_names(draft: Draft) -> list[str]:
-    """Registered actors the mention stage found inside the draft's program names, as written
-    in its sentences."""
-    found: list[str] = []
-    for item in draft.items:
-        for name in draft.names:
-            at = item.text.find(name)
-            if at < 0:
-                continue
-            inside = (m.canonical for m in item.actors if m.canonical and at <= m.start < at + len(name))
-            found.extend(c for c in inside if c not in found)
-    return found
 
 
 def _add_agency_states(record: Record, registry: ActorRegistry) -> None:

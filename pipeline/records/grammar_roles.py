@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .names import PLACE_TYPES
+PLACE_TYPES = frozenset({"country", "region", "city"})
+"""Actor types that are places: after "in" they say where something happens."""
 
 PAYING_VERBS = frozenset(
     {

@@ -77,7 +77,7 @@ class EvidenceSpan:
     source: str = "body"
     """body | footnote | table | caption"""
     joined_by: str = "start"
-    """Why the sentence is in this record: start (it opened the record), name, short_name,
+    """Why the sentence is in this record: start (it opened the record), name,
     reference ("the program"), passage, follow-up (a sentence the detector passed over that
     carries on the program named before it), footnote (its marker's sentence is here), listing
     (it lists this program with others), caption, table."""

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from ..nlp.actors import Actor, ActorRegistry
-from .features import ProgramName, is_program_name, program_names, with_emphasised_names
+from .features import ProgramName, program_names, with_emphasised_names
 from .rules import ALL_ON, RuleSet
 
 
@@ -45,11 +45,8 @@ def programs_named(
     candidates = [
         n
         for n in with_emphasised_names(text, program_names(text), emphasis)
-        if not (rules.on("cited-sources") and CITED_SOURCE.match(text, n.end))
-        and not (rules.on("frames") and CONTAINER.search(text, 0, n.start))
+        if not (rules.on("frames") and CONTAINER.search(text, 0, n.start))
     ]
-    if rules.on("place-in-name"):
-        candidates = [_without_place_suffix(_without_place_prefix(n, registry), registry) for n in candidates]
     candidates = [n for n in candidates if not _names_only_actors(n.text, registry)]
     if not rules.on("registered-organisations"):
         return candidates
@@ -62,43 +59,6 @@ def programs_named(
         or (instance is not None and instance.end() <= n.start <= instance.end() + INSTANCE_REACH)
         or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
     ]
-
-
-PLACE_PREFIX = re.compile(r"^(.+?)(?:’s|'s|\s+(?:for|to|in|with)(?:\s+the)?)\s+(?=[A-Z])")
-"""A place before a name's own words ("a loan to Costa Rica for the Citizen Security Program",
-"Peru's National Police Plan"): it says where or whose, not what."""
-PLACE_TYPES = frozenset({"country", "region", "city"})
-
-
-def _without_place_prefix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
-    """``name`` from its own words on, when a registered place stands before them."""
-    prefix = PLACE_PREFIX.match(name.text)
-    if prefix is None:
-        return name
-    place = registry.get(prefix.group(1))
-    rest = name.text[prefix.end() :]
-    if place is None or place.type not in PLACE_TYPES or not is_program_name(rest):
-        return name
-    return ProgramName(name.start + prefix.end(), name.end, rest, name.acronym)
-
-
-FOREIGN_NAME_IN_PLACE = re.compile(
-    r"^(?=.*\b(?:de|del|la|las|los|da|do|dos|das|para|por|pour|des|du)\b)(.+?)\s+in\s+(?:the\s+)?(.+)$"
-)
-"""A name in the region's other languages followed by an English "in <place>" ("Programa de
-Seguridad Ciudadana in Ecuador"): the place says where, the name ends before it."""
-
-
-def _without_place_suffix(name: ProgramName, registry: ActorRegistry) -> ProgramName:
-    """``name`` without the English "in <registered place>" that ends a foreign-language name."""
-    suffix = FOREIGN_NAME_IN_PLACE.match(name.text)
-    if suffix is None:
-        return name
-    place = registry.get(suffix.group(2))
-    if place is None or place.type not in PLACE_TYPES or not is_program_name(suffix.group(1)):
-        return name
-    own = suffix.group(1)
-    return ProgramName(name.start, name.start + len(own), own, name.acronym)
 
 
 INSTANCES = re.compile(
@@ -115,21 +75,6 @@ INSTANCE_REACH = 200
 CONTAINER = re.compile(r"\b(?:within|inside|under\s+the\s+(?:umbrella|auspices)\s+of)\s+(?:the\s+)?$")
 """A name the program before it sits in ("the X Network within the Y Dialogue"): its frame,
 not another program the sentence states."""
-CITED_SOURCE = re.compile(
-    r"\s*(?:\([^()]{1,20}\)\s*)?(?:also\s+)?(?:determine|find|found|estimate|argue|suggest|hint|conclude|"
-    r"report|warn|rank|observe|claim)(?:s|d|ed)?\b"
-)
-"""A name followed by a verb of reporting ("the X Unit determines that …", "the 2011 Y
-Strategy hints at …") is the source the sentence cites, not a program it states."""
-
-
-def only_cites(text: str) -> bool:
-    """Whether every program a sentence names is a source it cites ("The 2011 Y Strategy hints
-    at how donors are rethinking …"): it reports a finding and states no intervention."""
-    names = program_names(text)
-    return bool(names) and all(CITED_SOURCE.match(text, n.end) for n in names)
-
-
 MISSION_AREA_MEMBERS = 10
 """A body's area of at most this many countries makes it a field mission (see below)."""
 

@@ -222,11 +222,6 @@ OTHER = "Unrelated police reforms went ahead in Chile without outside money."
             "In 2004, Plan Andino was revised and recast as the Regional Security Initiative.",
             "The Regional Security Initiative trained border police in Peru.",
         ),
-        # a program called by its distinctive word before a lowercase head
-        (
-            "In 2008 the Mérida Initiative funded helicopters for the Mexican army.",
-            "By 2010 the Mérida program had shifted to police and justice reform.",
-        ),
         # an actor spelled out in one name and written as its acronym in the other
         (
             "In 2001 the United Nations Firearms Protocol was opened for signature in New York.",
@@ -301,12 +296,6 @@ def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
     ("sentence", "name"),
     [
         (
-            "In 2016 the bank lent $45 million to Costa Rica for the Citizen Safety Program.",
-            "Citizen Safety Program",
-        ),
-        ("Peru's National Police Plan was funded by Spain.", "National Police Plan"),
-        ("Spain financed the Programa de Seguridad Ciudadana in Ecuador.", "Programa de Seguridad Ciudadana"),
-        (
             "The Regional Police Program in Central America trains officers.",
             "Regional Police Program in Central America",
         ),
@@ -316,7 +305,7 @@ def test_a_field_mission_is_an_intervention_a_standing_body_is_not() -> None:
         ),
     ],
 )
-def test_a_place_around_a_name_says_where_or_whose_not_what(sentence: str, name: str) -> None:
+def test_a_place_in_a_name_is_part_of_it(sentence: str, name: str) -> None:
     assert [n.text for n in programs_named(sentence, ActorRegistry.load())] == [name]
 
 
@@ -363,20 +352,6 @@ def test_a_program_named_in_an_opening_after_clause_is_another_event(opening: st
         ("Safe Streets Initiative", [SAFE_STREETS]),
         (None, [later]),
     ]
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "The Regional Crime Observatory estimates that homicides fell by a third.",
-        "The 2011 Border Safety Strategy hints at how donors are rethinking their aid.",
-        "The Safety Index Unit (SIU) also found that few states report arms transfers.",
-    ],
-)
-def test_a_name_reporting_what_it_found_is_a_cited_source_not_a_program(sentence: str) -> None:
-    assert programs_named(sentence, ActorRegistry.load()) == []
-    assert _assemble(_items(sentence)) == []  # a finding reported, no intervention stated
-    assert [n.text for n in programs_named(SAFE_STREETS, ActorRegistry.load())] == ["Safe Streets Initiative"]
 
 
 @pytest.mark.parametrize(

@@ -324,23 +324,6 @@ def test_whom_a_service_is_rendered_to_receives_it() -> None:
     assert "Brazil" in record.recipients and "Brazil" not in record.funders
 
 
-@pytest.mark.parametrize(
-    ("sentence", "recipients"),
-    [
-        ("The United Kingdom launched the Caribbean Border Initiative in 2012.", ["Caribbean"]),
-        ("Spain funded the second phase of the Plan Colombia Support Fund.", ["Colombia"]),
-        # a city in a name is where it was signed, not whom it serves
-        ("Canada signed the Cartagena Security Declaration in 2011.", []),
-    ],
-)
-def test_a_record_naming_no_recipient_is_for_the_country_or_region_its_name_holds(
-    sentence: str, recipients: list[str]
-) -> None:
-    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
-    (record,) = fill_records("made-up", _assemble(_items(sentence)), models)
-    assert record.recipients == recipients
-
-
 def test_the_title_of_a_work_a_note_cites_does_not_make_a_record_about_security() -> None:
     stating = "In 1995, the transit agency established a new enforcement policy for its grantees."
     reference = "GAO, Defense Acquisitions: Fees Paid, GAO-06-66 (Washington, D.C.: Dec. 19, 2005)."
