@@ -133,10 +133,14 @@ def _breaks(
     cx0, cx1 = _column_span(line, columns)
     indent = 0.8 * line.size
     indented = line.x0 - cx0 > indent
+    # an indented line alone opens a paragraph (its first-line indent), but after an item's
+    # unfinished first line it is the item's hanging indent ("• Training Police: … for up to /
+    # 18,000 civilian police …")
     if (
         indented
         and prev.x0 - cx0 <= indent
         and (nxt is None or not _same_flow(line, nxt) or nxt.x0 - cx0 <= indent)
+        and not (_opens_item(prev) and not prev.plain_text.endswith(TERMINAL))
     ):
         return True
     prev_short = cx1 - prev.x1 > 0.15 * (cx1 - cx0)
@@ -151,6 +155,12 @@ def _breaks(
         and prev.plain_text.endswith((*TERMINAL, ";"))
         and not _inline_enumeration([line, nxt] if nxt is not None and _same_flow(line, nxt) else [line])
     )
+
+
+def _opens_item(line: Line) -> bool:
+    """A line opening on a bullet or an enumerator ("•", "1.", "(a)")."""
+    first = line.words[0].text
+    return bool(BULLET.match(first) or LIST_START.match(first))
 
 
 def _inline_enumeration(lines: list[Line]) -> bool:
@@ -175,6 +185,8 @@ def classify(block: RawBlock, style: Style) -> BlockKind | Literal["aside"]:
     if CAPTION_START.match(text):
         return "caption"
     words = text.split()
+    if BULLET.match(first.words[0].text) and len(first.words) > 1:
+        return "list_item"  # a bulleted item cut by a page break, its run-in label in bold
     short = len(block.lines) <= 3 and len(words) <= 25
     if short and not text.endswith((".", ",", ";")):
         bigger = size >= style.size * 1.12
@@ -241,7 +253,8 @@ def _continuation_target(
     if prev.kind == "list_item":
         # an item goes on after the break in its hanging indent, mid-sentence
         unfinished = not last.plain_text.endswith((*TERMINAL, ";"))
-        return prev if unfinished and first.plain_text[:1].islower() else None
+        goes_on = first.plain_text.lstrip("(“\"‘'")[:1].islower()  # "(such as …)" too
+        return prev if unfinished and goes_on else None
     cx0, _cx1 = _column_span(first, columns)
     if first.x0 - cx0 > 0.8 * first.size:
         return None

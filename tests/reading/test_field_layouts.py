@@ -173,6 +173,26 @@ def test_hanging_bullets_are_no_column(tmp_path: Path) -> None:
     assert all(text.startswith("• item") for text in items)
 
 
+def test_an_items_hanging_second_line_stays_with_it(tmp_path: Path) -> None:
+    """An item's unfinished first line goes on in its hanging indent ("… for up to / 18,000
+    civilian police …"), even when the next line returns to the bullet's margin."""
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "two-line-items.pdf"
+    sheet = canvas.Canvas(str(pdf))
+    sheet.setFont("Helvetica", 10)
+    y = 740
+    for item in range(8):
+        opening = f"• Training {item}: since 2021 the ministry provided professional training for up to"
+        sheet.drawString(72, y, opening)
+        sheet.drawString(84, y - 13, f"{18000 + item} civilian police across the region.")
+        y -= 32
+    sheet.save()
+    items = [b.text for b in read_pdf(pdf).blocks]
+    assert len(items) == 8
+    assert all(t.startswith("• Training") and t.endswith("civilian police across the region.") for t in items)
+
+
 def _line(words: list[str], top: float) -> Line:
     x = 72.0
     placed = []
