@@ -24,6 +24,7 @@ from .assemble import Assembler, Draft
 from .cues import CueThemes, with_theme_axes
 from .examples import (
     ROLES,
+    acts_for,
     detection_examples,
     has_grammar,
     record_example,
@@ -211,14 +212,14 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         for n, (_, draft) in enumerate(chosen)
         if not draft.roles
         for item in draft.items
-        for pair in role_examples(item)
+        for pair in role_examples(item, rules)
         # "Like the IADB, UNDP set up a fund": what is compared takes no part, so is not asked about
         if not (rules.on("comparisons") and pair[1]["features"].get("compared"))
     ]
     labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     for (n, _, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
-        name = mention.canonical or mention.text
+        name = acts_for(mention, rules) or mention.text
         if role in ROLES[:3] and p > best[n].get(name, ("", 0.0))[1]:
             best[n][name] = (role, p)
     for n, (_, draft) in enumerate(chosen):

@@ -27,6 +27,7 @@ from .features import (
 )
 from .grammar_roles import grammar_cues
 from .names import default_registry, programs_named
+from .rules import ALL_ON, RuleSet
 
 ROLES = ("funder", "implementer", "recipient", "none")
 ROLE_CUES = {
@@ -152,9 +153,23 @@ def without_grammar(example: dict[str, Any]) -> dict[str, Any]:
     return {**example, "features": features}
 
 
-def role_examples(item: SentenceMentions) -> list[tuple[ActorMention, dict[str, Any]]]:
+def acts_for(mention: ActorMention, rules: RuleSet = ALL_ON) -> str | None:
+    """Whom a mention's role goes to: a registered actor itself; an organisation the registry
+    does not know but whose name gives its country ("U.S. Army Corps of Engineers", "Peruvian
+    Navy") acts for that country, as a registered agency acts for its state."""
+    if mention.canonical:
+        return mention.canonical
+    if mention.type == "organization" and rules.on("organisations-act-for-their-country"):
+        return mention.country
+    return None
+
+
+def role_examples(
+    item: SentenceMentions, rules: RuleSet = ALL_ON
+) -> list[tuple[ActorMention, dict[str, Any]]]:
+    """The role model's examples of a sentence: one per mention that acts for someone."""
     grammar = item.grammar or [None] * len(item.actors)
-    actors = [(m, g) for m, g in zip(item.actors, grammar, strict=True) if m.canonical]
+    actors = [(m, g) for m, g in zip(item.actors, grammar, strict=True) if acts_for(m, rules)]
     return [(m, role_example(item, m, i, g)) for i, (m, g) in enumerate(actors)]
 
 

@@ -27,6 +27,7 @@ from .assemble import Assembler
 from .build import FIELDS, RecordModels, build_records, section_of
 from .cues import AxisClassifier, CueThemes, with_theme_axes
 from .examples import (
+    acts_for,
     detection_examples,
     has_grammar,
     link_example,
@@ -150,7 +151,7 @@ def fit_models(
             grouped[record["id"]].append(items[n])
             for mention, example in role_examples(items[n]):
                 role_x.append(example)
-                role_y.append(_role_of(mention.canonical or "", record, aliases))
+                role_y.append(_role_of(acts_for(mention) or "", record, aliases))
                 role_report.append(document.group or document.doc)
     rec_x, labels = [], defaultdict(list)
     theme_sets = []

@@ -45,6 +45,22 @@ def _parsed_drafts(*paragraphs: str, notes: dict[int, str] | None = None) -> lis
     return drafts
 
 
+def test_an_organisation_named_after_its_country_acts_for_it() -> None:
+    from pipeline.records.examples import acts_for, role_examples
+    from pipeline.records.rules import ALL_ON
+
+    (item,) = _items("The U.S. Army Corps of Engineers built a pier for the Peruvian Navy in 2024.")
+    corps = [m for m in item.actors if m.text == "U.S. Army Corps of Engineers"]
+    if not corps:
+        pytest.skip("pretrained NER package not installed: no unregistered organisation found")
+    assert corps[0].canonical is None and acts_for(corps[0]) == "United States"
+    assert "United States" in {acts_for(m) for m, _ in role_examples(item)}
+    switched_off = ALL_ON.without("organisations-act-for-their-country")
+    assert "United States" not in {acts_for(m, switched_off) for m, _ in role_examples(item, switched_off)}
+    (record,) = fill_records("made-up", _assemble([item]), _models())
+    assert "United States" in record.funders
+
+
 def test_a_government_agency_brings_its_state_in_as_a_funder() -> None:
     drafts = _assemble(
         _items(
