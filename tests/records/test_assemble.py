@@ -24,7 +24,10 @@ def _matcher() -> ActorMatcher:
 
 
 def _items(
-    *paragraphs: str, captions: tuple[int, ...] = (), notes: dict[int, str] | None = None
+    *paragraphs: str,
+    captions: tuple[int, ...] = (),
+    notes: dict[int, str] | None = None,
+    matcher: ActorMatcher | None = None,
 ) -> list[SentenceMentions]:
     """Mentions of a one-page report made of these paragraphs (those numbered in ``captions``
     are captions; ``notes`` maps a paragraph to the footnote its last word cites)."""
@@ -44,7 +47,7 @@ def _items(
             )
         blocks.append(block)
     document = Document(doc="made-up", path="made-up.pdf", pages=1, blocks=blocks, footnotes=footnotes)
-    return extract_mentions(split_sentences(document), _matcher())
+    return extract_mentions(split_sentences(document), matcher or _matcher())
 
 
 def _assemble(items: list[SentenceMentions]) -> list[Draft]:
