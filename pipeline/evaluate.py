@@ -275,9 +275,12 @@ class Evaluation:
     matched pairs with a gold label; ``themes[theme]`` has precision, recall, f1, support (gold
     count), tp, fp, fn over matched pairs; ``missed`` and ``spurious`` list the unmatched gold
     records and predictions (doc, id, name, first evidence sentence, nearest counterpart).
+    ``name_acc`` is beyond the reference: the share of matched pairs whose names agree
+    (:func:`same_name`), None without pairs.
     """
 
     summary: dict[str, Any]
+    name_acc: float | None = None
     confusion: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     themes: dict[str, dict[str, float]] = field(default_factory=dict)
     missed: list[dict[str, Any]] = field(default_factory=list)
@@ -411,7 +414,6 @@ def evaluate(
         "detect_f1": round(f1, 4),
         **{f"{k}_acc": round(a / n, 4) if n else None for k, (a, n) in acc.items()},
         **{f"{k}_f1": round(c.f1(), 4) for k, c in sets.items()},
-        "name_acc": round(names[0] / names[1], 4) if names[1] else None,
         "evidence_words_pred": _mean_words(p for ps in pred_by.values() for p in ps),
         "evidence_words_gold": _mean_words(gold),
         "missed_gold": [g.get("id") for g in gold if g.get("id") not in matched_gold],
@@ -422,6 +424,7 @@ def evaluate(
     }
     return Evaluation(
         summary=summary,
+        name_acc=round(names[0] / names[1], 4) if names[1] else None,
         confusion=_order_confusion(confusion),
         themes=_theme_table(per_theme),
         missed=missed,
@@ -502,7 +505,8 @@ def document_rows(
         docs = sorted({str(g.get("doc")) for g in gold} | predicted)
 
     def row(ev: Evaluation) -> dict[str, Any]:
-        values = {k: ev.summary.get(k) for k in ("gold", "predicted", "matched", *SUMMARY_KEYS, "name_acc")}
+        values = {k: ev.summary.get(k) for k in ("gold", "predicted", "matched", *SUMMARY_KEYS)}
+        values["name_acc"] = ev.name_acc
         if not values["gold"]:  # a near-miss: precision is all there is to score, and only with records
             values["detect_recall"] = values["detect_f1"] = None
             if not values["predicted"]:

@@ -338,8 +338,8 @@ def test_names_agree_under_the_name_key_and_unnamed_with_unnamed() -> None:
 def test_name_accuracy_counts_matched_pairs(gold: list[dict[str, Any]], aliases: dict[str, str]) -> None:
     named = [g for g in gold if g.get("name")][:4]
     renamed = [{**g, "name": f"{g['name']} in October"} for g in named[:1]] + named[1:]
-    assert evaluate(named, renamed, aliases).summary["name_acc"] == 0.75
-    assert evaluate(named, [], aliases).summary["name_acc"] is None
+    assert evaluate(named, renamed, aliases).name_acc == 0.75
+    assert evaluate(named, [], aliases).name_acc is None
 
 
 def test_theme_counts_add_up_to_themes_f1(analysed: Evaluation) -> None:
