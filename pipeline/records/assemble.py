@@ -28,8 +28,8 @@ from .features import (
     program_heads,
     starts_with_anaphor,
 )
-from .models import Model, probabilities
 from .names import AND_NEXT, default_registry, programs_named
+from .predict import Model, probabilities
 from .rules import ALL_ON, RuleSet
 
 SEQUENCE_OPENING = re.compile(

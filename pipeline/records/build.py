@@ -34,8 +34,8 @@ from .examples import (
 from .features import is_reference_entry, security_terms
 from .inputs import DocumentInputs
 from .model import EvidenceSpan, Record, RecordYears
-from .models import Model, predict_labels, probabilities
 from .names import default_registry
+from .predict import Model, predict_labels, probabilities
 from .rows import ROW_PROBABILITY, RowMentions
 from .rules import ALL_ON, RuleSet
 

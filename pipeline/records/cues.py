@@ -4,6 +4,8 @@ Section-wise cross-validation on the dev report showed why: a model that learns 
 or even the class prior, learns that report's mix of hard and soft programs, and it misses
 once a section it never saw comes up. These estimators read only the codebook axes, learn
 no prior, and fit just the margin at which "mixed" starts and how sharp their confidence is.
+They fit and predict with plain Python and NumPy: nothing clones or tunes them, so they need no
+scikit-learn base, and a run builds them from the model file as they are.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..nlp.actors import ActorRegistry
 from .features import codebook, theme_cues_in
@@ -24,7 +25,7 @@ SIDE_SHARE = 0.8
 take it (see :meth:`AxisClassifier._learn_sides`)."""
 
 
-class AxisClassifier(BaseEstimator, ClassifierMixin):
+class AxisClassifier:
     """Two-sided codebook decision (hard vs soft, transnational vs local) with a "mixed" band.
 
     ``positive``/``negative`` name the two labels and the example features holding their cue
@@ -137,7 +138,7 @@ def with_theme_axes(examples: list[dict[str, Any]], themes: list[list[tuple[str,
             example["features"][f"themes:{axis}"] = float(len(names & set(book[axis])))
 
 
-class CueThemes(BaseEstimator, ClassifierMixin):
+class CueThemes:
     """Themes whose codebook cue words the record uses, keeping only cues that held up.
 
     ``fit`` estimates the precision of each cue word of each theme on the training records

@@ -3,7 +3,12 @@
 Every model reads examples of one shape, ``{"text": str, "features": dict}``: the words go
 through TF-IDF, the mention features (actor types, money, years, cues) through a
 DictVectorizer, and a calibrated logistic regression sits on top, so every prediction comes
-with a probability that means what it says. Models are stored with skops, never pickle.
+with a probability that means what it says. Models are stored as arrays and JSON, never pickle
+(:mod:`.store`).
+
+Fitting is scikit-learn's, here; predicting is written once, in :mod:`.predict`: the classes here
+inherit it, and a run predicts with its twins of scikit-learn's estimators, without importing
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -19,29 +24,22 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-Example = dict[str, Any]
-Model = Pipeline | str
-"""A fitted pipeline, or the one label training left (nothing to learn)."""
+from . import predict
+from .predict import Example
 
 
-class TextOf(BaseEstimator, TransformerMixin):
+class TextOf(predict.TextOf, BaseEstimator, TransformerMixin):
     """Selects the text of each example (a Pipeline step with no learned state)."""
 
     def fit(self, X: list[Example], y: Any = None) -> TextOf:
         return self
 
-    def transform(self, X: list[Example]) -> list[str]:
-        return [x["text"] for x in X]
 
-
-class FeaturesOf(BaseEstimator, TransformerMixin):
+class FeaturesOf(predict.FeaturesOf, BaseEstimator, TransformerMixin):
     """Selects the mention-feature dictionary of each example."""
 
     def fit(self, X: list[Example], y: Any = None) -> FeaturesOf:
         return self
-
-    def transform(self, X: list[Example]) -> list[dict[str, Any]]:
-        return [x["features"] for x in X]
 
 
 def _inputs(max_features: int, ngram_max: int) -> FeatureUnion:
@@ -99,7 +97,7 @@ def classifier(
     return Pipeline([("inputs", inputs), ("model", model)])
 
 
-class BoostedTrees(BaseEstimator, ClassifierMixin):
+class BoostedTrees(predict.BoostedTrees, BaseEstimator, ClassifierMixin):
     """Gradient-boosted trees for a binary decision, kept as plain arrays.
 
     A linear model adds its features up; a cooperation statement is a conjunction (a provider
@@ -152,27 +150,6 @@ class BoostedTrees(BaseEstimator, ClassifierMixin):
         self.value_ = every["value"].astype(np.float64)
         return self
 
-    def decision_function(self, X: np.ndarray) -> np.ndarray:
-        """The boosted score (log-odds of the second class) of each row."""
-        X = np.asarray(X, dtype=np.float64)
-        rows = np.arange(len(X))
-        score = np.full(len(X), self.baseline_)
-        for start in self.tree_starts_:
-            at = np.zeros(len(X), dtype=np.int64)  # node of each row, within this tree
-            while True:
-                node = start + at
-                inner = ~self.is_leaf_[node]
-                if not inner.any():
-                    break
-                left = X[rows, self.feature_[node]] <= self.threshold_[node]
-                at = np.where(inner, np.where(left, self.left_[node], self.right_[node]), at)
-            score += self.value_[start + at]
-        return score
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        return np.column_stack([1.0 - positive, positive])
-
 
 def feature_trees(**params: Any) -> Pipeline:
     """Mention features → :class:`BoostedTrees` (detection, beside the words' model)."""
@@ -184,7 +161,7 @@ def feature_trees(**params: Any) -> Pipeline:
     )
 
 
-class Blend(BaseEstimator, ClassifierMixin):
+class Blend(predict.Blend, BaseEstimator, ClassifierMixin):
     """The mean of its estimators' class probabilities (each fitted on the same examples).
 
     The detector blends the words-and-features logistic regression with :func:`feature_trees`:
@@ -200,10 +177,6 @@ class Blend(BaseEstimator, ClassifierMixin):
         self.estimators_ = [fit_or_constant(clone(e), X, y, sample_weight) for e in self.estimators or []]
         self.classes_ = np.array(sorted(set(y)))
         return self
-
-    def predict_proba(self, X: list[Example]) -> np.ndarray:
-        columns = [np.column_stack([probabilities(e, X, c) for c in self.classes_]) for e in self.estimators_]
-        return np.mean(columns, axis=0)
 
 
 def fit_or_constant(
@@ -222,31 +195,6 @@ def fit_or_constant(
     return model.fit(X, y, model__sample_weight=sample_weight)
 
 
-def probabilities(model: Model, examples: list[dict[str, Any]], positive: Any) -> list[float]:
-    """P(positive) for each example; a constant model says 1 or 0."""
-    if not examples:
-        return []
-    if isinstance(model, str):
-        return [1.0 if model == positive else 0.0] * len(examples)
-    proba = model.predict_proba(examples)
-    classes = list(model.classes_)
-    if positive not in classes:
-        return [0.0] * len(examples)
-    return [float(p) for p in proba[:, classes.index(positive)]]
-
-
-def predict_labels(model: Model, examples: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    """Most probable label and its probability, per example."""
-    if not examples:
-        return []
-    if isinstance(model, str):
-        return [(model, 1.0)] * len(examples)
-    proba = model.predict_proba(examples)
-    classes = list(model.classes_)
-    best = proba.argmax(axis=1)
-    return [(str(classes[b]), float(proba[i, b])) for i, b in enumerate(best)]
-
-
 CODEBOOK_SHAPES = ("named_security_program", "cooperation_statement", "provider_on_security")
 """Sentence shapes RECORDS.md defines an intervention by (cooperation for security, with a name
 or an identifiable provider): a program named in a sentence on security; a registered actor doing
@@ -256,7 +204,7 @@ as a fourth: detection rose a little more, but the extra sentences it kept joine
 records of the seed's tabled programs, and amounts fell from 0.88 to 0.61.)"""
 
 
-class ShapeBackoff(BaseEstimator, ClassifierMixin):
+class ShapeBackoff(predict.ShapeBackoff, BaseEstimator, ClassifierMixin):
     """A binary classifier that backs off to the codebook where its words are less sure.
 
     The word model learns one report's phrasing; the codebook's shapes (:data:`CODEBOOK_SHAPES`)
@@ -290,11 +238,3 @@ class ShapeBackoff(BaseEstimator, ClassifierMixin):
             self.rates_[shape] = (positives + self.smoothing * overall) / (count + self.smoothing)
         self.classes_ = np.array([0, 1])
         return self
-
-    def predict_proba(self, X: list[Example]) -> np.ndarray:
-        base = np.array(probabilities(self.estimator_, X, 1))
-        backoff = np.array(
-            [max((self.rates_[s] for s in self.shapes if x["features"].get(s)), default=0.0) for x in X]
-        )
-        positive = np.maximum(base, backoff) if len(X) else base
-        return np.column_stack([1.0 - positive, positive])

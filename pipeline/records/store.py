@@ -7,7 +7,10 @@ member). Loading rebuilds exactly the estimator types csminer vouches for (:data
 named one by one); a file naming any other type is refused before anything is built, so no model
 file can run code while it loads. Reading it needs neither pickle nor skops: it takes
 milliseconds, where skops took seconds (it imports every scikit-learn estimator to list the
-types it trusts, then audits thousands of small objects one by one).
+types it trusts, then audits thousands of small objects one by one). A run builds each type
+that needs scikit-learn (its estimators, and csminer's built on them) as its twin in
+:mod:`.predict`, which predicts the same without importing scikit-learn; the tests that compare
+the twins with scikit-learn, or save loaded models again, build scikit-learn's own.
 
 The card says what the models were trained on (file and sha256), with which features, how well
 they did under cross-validation, and with which library versions; loading models made under
@@ -33,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-if TYPE_CHECKING:  # scikit-learn is imported with the model classes themselves, on loading
+from .predict import TWINS
+
+if TYPE_CHECKING:  # the models' classes are imported on loading
     from .build import RecordModels
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "spacy")
@@ -209,8 +214,9 @@ def _write_model_file(payload: dict[str, Any], path: Path) -> None:
 class _Reader:
     """Rebuilds the models from the JSON tree, after checking every type it names."""
 
-    def __init__(self, arrays: Any) -> None:
+    def __init__(self, arrays: Any, sklearn: bool) -> None:
         self.arrays = arrays
+        self.sklearn = sklearn
         self.objects: dict[int, Any] = {}
         self.classes: dict[str, type] = {}
 
@@ -276,8 +282,11 @@ class _Reader:
         if name not in TRUSTED_TYPES:  # audited before: kept as a second guard
             raise ValueError(f"untrusted type {name}")
         if name not in self.classes:
-            module, _, attr = name.rpartition(".")
-            self.classes[name] = getattr(importlib.import_module(module), attr)
+            if not self.sklearn and name in TWINS:
+                self.classes[name] = TWINS[name]
+            else:
+                module, _, attr = name.rpartition(".")
+                self.classes[name] = getattr(importlib.import_module(module), attr)
         return self.classes[name]
 
 
@@ -286,13 +295,14 @@ def _listed(name: Any, allowed: frozenset[str]) -> bool:
     return isinstance(name, str) and name in allowed
 
 
-def _read_model_file(path: Path) -> dict[str, Any]:
-    """The payload of a model file; :class:`ModelError` for anything but a model file csminer
-    wrote from the types it trusts."""
+def _read_model_file(path: Path, sklearn: bool = False) -> dict[str, Any]:
+    """The payload of a model file, with the twins of :mod:`.predict` or (``sklearn``)
+    scikit-learn's estimators; :class:`ModelError` for anything but a model file csminer wrote
+    from the types it trusts."""
     try:
         with np.load(path, allow_pickle=False) as arrays:
             tree = json.loads(arrays[TREE].tobytes().decode("utf-8"))
-            reader = _Reader({name: arrays[name] for name in arrays.files if name != TREE})
+            reader = _Reader({name: arrays[name] for name in arrays.files if name != TREE}, sklearn)
     except (OSError, ValueError, KeyError, RecursionError, zipfile.BadZipFile, EOFError) as exc:
         # not a zip, an object array (it would need pickle), no tree: not a csminer model file
         raise ModelError(f"{path} is not a csminer model file: {type(exc).__name__}: {exc}") from exc
@@ -349,8 +359,10 @@ def save_models(models: RecordModels, folder: Path, card: dict[str, Any]) -> Pat
     return folder
 
 
-def load_models(folder: Path) -> LoadedModels:
-    """Load the models, building only :data:`TRUSTED_TYPES`.
+def load_models(folder: Path, sklearn: bool = False) -> LoadedModels:
+    """Load the models, building only :data:`TRUSTED_TYPES`: as the twins of :mod:`.predict`,
+    which predict without importing scikit-learn, or with ``sklearn=True`` as scikit-learn's
+    estimators (to compare the twins with, or to save the models again).
 
     Loaded once per process and file version: the run checks the models before mining and its
     stages use the same ones."""
@@ -363,16 +375,16 @@ def load_models(folder: Path) -> LoadedModels:
             )
         raise ModelError(f"no trained models at {path}; run `csminer train` first")
     stat = path.stat()
-    return _load_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
+    return _load_file(path.resolve(), stat.st_mtime_ns, stat.st_size, sklearn)
 
 
-@lru_cache(maxsize=2)
-def _load_file(path: Path, mtime_ns: int, size: int) -> LoadedModels:
+@lru_cache(maxsize=4)
+def _load_file(path: Path, mtime_ns: int, size: int, sklearn: bool) -> LoadedModels:
     """The models in ``path`` as of its modification time and size (the cache key)."""
     from .build import RecordModels
 
     folder = path.parent
-    payload = _read_model_file(path)
+    payload = _read_model_file(path, sklearn)
     saved = payload.get("format", 1)
     if saved != MODEL_FORMAT:
         raise ModelError(

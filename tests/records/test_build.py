@@ -22,7 +22,7 @@ from pipeline.records.build import (
     report_on_security,
 )
 from pipeline.records.examples import detection_examples
-from pipeline.records.models import probabilities
+from pipeline.records.predict import probabilities
 from pipeline.records.store import load_models
 
 from .test_assemble import _assemble, _items

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.records.models import ShapeBackoff, classifier, probabilities
+from pipeline.records.models import ShapeBackoff, classifier
+from pipeline.records.predict import probabilities
 
 
 def _example(text: str, named: int) -> dict:

@@ -120,7 +120,7 @@ def test_models_load_with_their_card_and_refuse_foreign_types(tmp_path: Path) ->
     loaded = load_models(MODELS)
     assert loaded.card["held_out"]["method"] and loaded.card["training_data"]["sha256"]
     assert loaded.models.version == loaded.card["version"]
-    save_models(loaded.models, tmp_path / "copy", {"libraries": {}})
+    save_models(load_models(MODELS, sklearn=True).models, tmp_path / "copy", {"libraries": {}})
     card = json.loads((tmp_path / "copy" / "card.json").read_text())
     card["libraries"]["scikit-learn"] = "0.0.1"
     (tmp_path / "copy" / "card.json").write_text(json.dumps(card))
