@@ -755,8 +755,11 @@ class ActorMatcher:
         found = [self._registry_mentions(text, fuzzy_memo) for text in texts]
         # NER only where it can add an actor: most sentences' capitals are all known names
         asked = [n for n, text in enumerate(texts) if _unexplained_capitals(text, found[n])]
-        docs = ner.pipe((texts[n] for n in asked), batch_size=batch_size, disable=self._ner_skip or [])
-        ents = {n: _ner_spans(doc) for n, doc in zip(asked, docs, strict=True)}
+        # a text that comes again (a repeated note, a running line) is read once
+        distinct = list(dict.fromkeys(texts[n] for n in asked))
+        docs = ner.pipe(distinct, batch_size=batch_size, disable=self._ner_skip or [])
+        spans = {text: _ner_spans(doc) for text, doc in zip(distinct, docs, strict=True)}
+        ents = {n: spans[texts[n]] for n in asked}
         for n, (text, mentions) in enumerate(zip(texts, found, strict=True)):
             yield self._merge(text, mentions, ents.get(n, []))
 

@@ -147,6 +147,9 @@ _ATOM = re.compile(
     re.VERBOSE,
 )
 
+_MAY_HOLD_ATOM = re.compile(r"\d|(?i:thousand|million|billion|trillion)")
+"""What every atom holds: a digit, or the scale word after a number word ("two million")."""
+
 
 def _cue_re(groups: dict[str, list[str]], before: bool) -> re.Pattern[str]:
     parts = []
@@ -343,6 +346,8 @@ def _atoms(clean: str) -> list[_Atom]:
     Bare numbers are kept too: they can be the low end of a range ("$5-10 million").
     """
     atoms: list[_Atom] = []
+    if not _MAY_HOLD_ATOM.search(clean):
+        return atoms  # most sentences: trying the pattern at every position finds nothing
     for m in _ATOM.finditer(clean):
         if m.group("pre") and _currency_of(m.group("pre")) is None:
             # an upper-case acronym before a number ("DOD 229") is not a currency code

@@ -210,6 +210,11 @@ class GrammarReader:
         if "lemmatizer" in names and set(names[names.index("lemmatizer") + 1 :]) <= {"ner"}:
             lemmatizer = nlp.get_pipe("lemmatizer")
             skip.append("lemmatizer")
-        docs = nlp.pipe((i.text for i in todo), batch_size=batch_size, disable=skip)
-        for item, doc in zip(todo, docs, strict=True):
-            item.grammar = [grammar_of(doc, m.start, m.end, lemmatizer) for m in item.actors]
+        # a text that comes again (a note repeated, a sentence quoted twice) is parsed once
+        by_text: dict[str, list[SentenceMentions]] = {}
+        for item in todo:
+            by_text.setdefault(item.text, []).append(item)
+        docs = nlp.pipe(list(by_text), batch_size=batch_size, disable=skip)
+        for same_text, doc in zip(by_text.values(), docs, strict=True):
+            for item in same_text:
+                item.grammar = [grammar_of(doc, m.start, m.end, lemmatizer) for m in item.actors]

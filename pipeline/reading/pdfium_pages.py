@@ -350,6 +350,9 @@ class _CharReader:
         origin = (c_double * 2)()
         ox_address = ctypes.addressof(origin)
         oy_address = ox_address + ctypes.sizeof(c_double)
+        # the two doubles read through a memoryview: unpacking the ctypes array itself costs
+        # several times more, once per character
+        origin_xy = memoryview(origin).cast("B").cast("d")
         xx, xy, x_off, tx, ty, t_off = frame.xx, frame.xy, frame.x_off, frame.tx, frame.ty, frame.t_off
         has_map_error, text_object_of, origin_of = _has_map_error, _text_object, _char_origin
         may_be_generated, hyphen_marks = _MAY_BE_GENERATED, _HYPHEN_MARKS
@@ -368,7 +371,7 @@ class _CharReader:
                 continue
             text_object = text_object_of(textpage, i) or 0
             origin_of(textpage, i, ox_address, oy_address)
-            x, y = origin
+            x, y = origin_xy
             if text_object != current:
                 style = self.style(i, text_object)
                 widths = self.advances.setdefault(style.font, {})

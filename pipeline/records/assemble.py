@@ -538,7 +538,7 @@ class Assembler:
         registry = self.registry or default_registry()
         found = programs_named(text, registry, emphasis, self.rules)
         for acronym, long_form in acronyms.items():
-            if not is_program_name(long_form) or registry.get(acronym) is not None:
+            if acronym not in text or not is_program_name(long_form) or registry.get(acronym) is not None:
                 continue
             for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
                 if not any(n.start <= match.start() < n.end for n in found):

@@ -321,6 +321,8 @@ def acronym_table(texts: list[str]) -> dict[str, str]:
     """ACRONYM → long form, from the "Long Form (ACRONYM)" definitions a report gives."""
     table: dict[str, str] = {}
     for text in texts:
+        if not BRACKETED_ACRONYM.search(text):
+            continue  # neither definition can match: scanning every position for one is slow
         for match in ACRONYM_DEF.finditer(text):
             acronym = match.group(2)
             long_form = _shortest_long_form(match.group(1), acronym)
@@ -339,6 +341,8 @@ def acronym_table(texts: list[str]) -> dict[str, str]:
 
 SPELLED_ACRONYM_DEF = re.compile(r"((?:[A-Za-z][\w’'\-]*\s+){2,14})\(([A-Z]{3,10})\)")
 """A long form spelled out word by word, in any case ("the border safety act (BSA)")."""
+BRACKETED_ACRONYM = re.compile(r"\([A-Z][A-Za-z\-]{1,14}\)")
+"""What both definitions end with: an acronym in brackets."""
 
 
 def _lowercase_long_form(words: str, acronym: str) -> str | None:
@@ -574,8 +578,11 @@ def security_terms(text: str) -> int:
     """How many of the codebook's security words begin a word of the text (0: not about
     security at all). "Social security", "food security" are welfare and supply, not safety
     from crime and violence (the codebook's ``not_security`` compounds)."""
-    low = _not_security_compounds().sub(" ", text.casefold())
-    return sum(1 for pattern in _security_patterns() if pattern.search(low))
+    low = text.casefold()
+    if any(compound in low for compound in codebook()["not_security"]):
+        low = _not_security_compounds().sub(" ", low)
+    # a word's pattern can only match where the word is: the substring test skips most searches
+    return sum(1 for word, pattern in _security_patterns() if word in low and pattern.search(low))
 
 
 @lru_cache(maxsize=1)
@@ -584,8 +591,8 @@ def _not_security_compounds() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _security_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(rf"(?<![\w]){re.escape(w)}") for w in codebook()["security_words"])
+def _security_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((w, re.compile(rf"(?<![\w]){re.escape(w)}")) for w in codebook()["security_words"])
 
 
 def themes_in(text: str) -> set[str]:
@@ -598,7 +605,8 @@ def themes_in(text: str) -> set[str]:
 def theme_cues_in(text: str) -> set[tuple[str, str]]:
     """(theme, cue word) for every codebook cue that begins a word of the text."""
     low = text.casefold()
-    return {(theme, cue) for (theme, cue), pattern in _theme_cue_patterns().items() if pattern.search(low)}
+    patterns = _theme_cue_patterns().items()
+    return {(theme, cue) for (theme, cue), pattern in patterns if cue in low and pattern.search(low)}
 
 
 @lru_cache(maxsize=1)
