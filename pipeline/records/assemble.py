@@ -93,6 +93,13 @@ citizen security facility"): another record."""
 GENERIC_HEADS = frozenset({"initiative", "program", "programme", "plan", "project", "fund", "strategy"})
 
 
+LISTED_NEXT = re.compile(r"(?:[,;:]|\band|\bas well as|\bor)\s+(?:the\s+|an?\s+)?(?:[\w.'’\-]+\s+){0,2}$")
+"""What comes just before a program listed beside another: a connector and at most two words
+(", the", "; the", "and the legally binding OAS"). Only the end of the words between two names
+counts: the first name may go on past where it was read to end ("the UN Protocol to Prevent,
+Suppress and Punish …, the ILO Convention")."""
+
+
 @dataclass
 class Draft:
     """A record before its fields are filled: evidence, name and table amounts."""
@@ -174,6 +181,7 @@ class Assembler:
         # a note the linker keeps apart from its citing sentence states another intervention
         unlinked_notes = self._unlinked_notes(items, [item for item, _ in kept])
         listing: dict[int, Draft | None] = {}  # sentence naming programs → the one it states
+        passing: dict[int, set[int]] = {}  # listing sentence → drafts it names only in passing
         named: list[tuple[int, Draft]] = []  # (sentence, draft) of sentences naming a program
         enumerating: set[int] = set()  # sentences listing interventions, some unnamed
         for (item, probability), link in zip(kept, linked, strict=True):
@@ -224,6 +232,18 @@ class Assembler:
                 (_, first), (_, second) = firsts[:2]
                 coordinated = AND_NEXT.match(item.text[first.end : second.start]) is not None
                 listing[item.sentence.index] = None if coordinated else listed[0]
+                # "X, adopted at the meeting of Y", "X, to be followed by Y": a later name not
+                # listed beside the one before it, with no money said after that one, is named
+                # in passing; the sentence does not state it
+                ends = [*(n.start for _, n in firsts[2:]), len(item.text)]
+                passing[item.sentence.index] = {
+                    id(draft)
+                    for draft, (_, before), (_, name), end in zip(
+                        listed[1:], firsts[:-1], firsts[1:], ends, strict=True
+                    )
+                    if LISTED_NEXT.search(item.text[before.end : name.start]) is None
+                    and not any(before.end <= a.start < end for a in item.amounts)
+                }
                 by_sentence[item.sentence.index] = listed[0]
                 previous = (item, listed[0])
                 continue
@@ -272,6 +292,8 @@ class Assembler:
             ]
             if own:
                 draft.items = own
+            elif all(id(draft) in passing.get(i.sentence.index, ()) for i in draft.items):
+                draft.items = []
         if rules.on("captions-and-tables"):
             self._attach_tables(drafts, tables)
         if rules.on("pronoun-antecedents"):

@@ -112,6 +112,32 @@ def test_a_sentence_that_names_a_program_and_goes_on_to_another_states_the_first
     assert _texts(by_name["Border Trust Fund"]) == [spending]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Safe Streets Initiative, adopted at the first meeting of the Border Trust Fund, guides us.",
+        "This year donors relaunched the Safe Streets Initiative to be followed by the Youth Futures Plan.",
+    ],
+)
+def test_a_program_named_in_passing_after_another_makes_no_record(sentence: str) -> None:
+    assert [d.name for d in _assemble(_items(sentence))] == ["Safe Streets Initiative"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Donors fund the Safe Streets Initiative and the legally binding Border Trust Fund.",
+        # the first name read shorter than it is: only the words just before the second count
+        "Donors fund the Safe Streets Initiative to Prevent, Suppress and Punish Trafficking (2009), "
+        "the Border Trust Fund.",
+    ],
+)
+def test_a_program_listed_beside_another_is_a_record_of_its_own(sentence: str) -> None:
+    names = {d.name for d in _assemble(_items(sentence))}
+    assert len(names) == 2
+    assert "Border Trust Fund" in names
+
+
 def test_a_renamed_program_is_one_record_under_both_names() -> None:
     drafts = _assemble(
         _items(
