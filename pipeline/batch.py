@@ -53,7 +53,7 @@ from .errors import ErrorCode, problem
 from .inventory import Inventory
 from .reading import opening
 from .reading.opening import file_kind, permission_problem, shown_path
-from .run import DocumentOutcome, Stages, process_document, write_outputs
+from .run import DocumentOutcome, Stages, prepare_outputs, process_document, write_outputs
 
 _STAGES: dict[tuple[str, bool], Stages] = {}
 """Per process: stages already loaded, by (models folder, NER). Loading takes seconds."""
@@ -416,8 +416,11 @@ class WorkerPool:
                 slot.process.join(5)
             slot.conn.close()
 
-    def run(self, entries: list[Entry]) -> Iterator[tuple[Entry, DocumentOutcome]]:
-        """Outcomes as documents finish; a stopped or dead worker is replaced and its document failed."""
+    def run(
+        self, entries: list[Entry], meanwhile: Callable[[], None] | None = None
+    ) -> Iterator[tuple[Entry, DocumentOutcome]]:
+        """Outcomes as documents finish; a stopped or dead worker is replaced and its document
+        failed. ``meanwhile`` runs once, as soon as the first documents are handed out."""
         import psutil
 
         waiting = list(reversed(entries))
@@ -426,6 +429,9 @@ class WorkerPool:
                 if slot.entry is None and waiting:
                     slot.entry, slot.started, slot.pages = waiting.pop(), time.monotonic(), 1
                     slot.conn.send(str(slot.entry.path))
+            if meanwhile is not None:  # the workers are busy: this process's own work overlaps theirs
+                meanwhile()
+                meanwhile = None
             busy = [s for s in self.slots if s.entry is not None]
             ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=self.TICK)
             for slot in busy:
@@ -477,6 +483,7 @@ def _dask_results(
     args: tuple[Any, ...],
     limits: LimitSettings,
     started: Callable[[], None],
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> Iterator[tuple[Entry, DocumentOutcome]]:
     """Outcomes from a Dask cluster; a cluster with no live worker for a set time ends the run."""
     from distributed import Client
@@ -485,6 +492,7 @@ def _dask_results(
     with Client(scheduler) as client:
         futures = {client.submit(mine, str(e.path), *args, pure=False): e for e in entries}
         started()
+        meanwhile()
         pending = set(futures)
         alone_since: float | None = None
         while pending:
@@ -516,24 +524,25 @@ def _executor_results(
     workers: int,
     scheduler: str | None,
     started: Callable[[], None] = lambda: None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> Iterator[tuple[Entry, DocumentOutcome]]:
     """Outcomes as they finish, from worker processes of this machine or a Dask cluster.
 
-    ``started`` runs once the work is handed out: the workers are forked by then, so the
-    progress display's refresh thread, started there, is never copied into a worker.
+    ``started`` runs once the workers are forked, so the progress display's refresh thread,
+    started there, is never copied into a worker; ``meanwhile`` once they have work.
     """
     if not todo:
         return
     if scheduler:
         yield from _dask_results(
-            todo, scheduler, (str(models), use_ner, config, password), config.limits, started
+            todo, scheduler, (str(models), use_ner, config, password), config.limits, started, meanwhile
         )
         return
     load_stages(models, use_ner)  # once, here: forked workers start with the stages loaded
     pool = WorkerPool(min(workers, len(todo)), models, use_ner, config, password)
     try:
         started()
-        yield from pool.run(todo)
+        yield from pool.run(todo, meanwhile)
     finally:
         pool.close()
 
@@ -640,7 +649,15 @@ def run_batch(
                 if scheduler or workers > 1:  # the longest first, so no worker is left alone at the end
                     mine_now.sort(key=_size, reverse=True)
                 for entry, outcome in _executor_results(
-                    mine_now, models, use_ner, config, password, workers, scheduler, started=progress.start
+                    mine_now,
+                    models,
+                    use_ner,
+                    config,
+                    password,
+                    workers,
+                    scheduler,
+                    started=progress.start,
+                    meanwhile=prepare_outputs,  # the record files' writers, imported while workers mine
                 ):
                     outcome = _identify(outcome, entry)
                     stored = inventory.store(

@@ -240,9 +240,11 @@ CsvSepOption = Annotated[
 
 
 def _csv_sep(value: str) -> str:
+    value = "\t" if value in ("tab", "\\t") else value
+    if value == ",":  # the default: checking it needs no import of the writers (pyarrow)
+        return value
     from .export import CSV_SEPARATORS
 
-    value = "\t" if value in ("tab", "\\t") else value
     if value not in CSV_SEPARATORS:
         raise typer.BadParameter("expected ',', ';' or tab", param_hint="--csv-sep")
     return value

@@ -20,16 +20,19 @@ import csv
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from .evaluate import as_list, load_jsonl
 from .nlp.amount_roles import with_total_usd
 from .records.model import CORE_FIELDS, Record
+
+if TYPE_CHECKING:  # the record files are written without pandas (importing it: about 0.2 s)
+    import pandas as pd
 
 LIST_SEP = " | "
 """Joins list items in a flat cell; split on when reading a flat table back."""
@@ -92,8 +95,6 @@ def _as_dict(record: Record | dict[str, Any], core_only: bool) -> dict[str, Any]
     return _core_of(record) if core_only else with_total_usd(record)
 
 
-
-
 def _core_of(record: dict[str, Any]) -> dict[str, Any]:
     """Only the RECORDS.md fields, amounts reduced to theirs (a ``to_dict`` amount adds ``year``)."""
     core = {k: record[k] for k in CORE_FIELDS if k in record}
@@ -129,8 +130,14 @@ def _one_line(text: Any) -> str:
     return re.sub(r"\s+", " ", str(text)).strip()
 
 
-def _year(value: Any) -> Any:
-    return value if isinstance(value, int) and not isinstance(value, bool) else pd.NA
+def _year(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _is_pandas_na(value: Any) -> bool:
+    """Whether ``value`` is pandas' missing value; without pandas imported, nothing can be."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and value is pd.NA
 
 
 def _row(data: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +167,19 @@ def _row(data: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _flat_table(
+    records: Iterable[Record | dict[str, Any]],
+) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+    """The flat table's columns, its confidence columns and its rows (dicts by column)."""
+    rows = [_row(_as_dict(r, core_only=False)) for r in records]
+    extra = sorted(
+        {k for row in rows for k in row if k.startswith("confidence_")}
+        - {f"confidence_{f}" for f in CONFIDENCE_FIELDS}
+    )
+    conf_cols = [f"confidence_{f}" for f in CONFIDENCE_FIELDS] + extra
+    return [*BASE_COLUMNS, *conf_cols, *VERSION_COLUMNS], conf_cols, rows
+
+
 def flat_rows(records: Iterable[Record | dict[str, Any]]) -> pd.DataFrame:
     """One row per record, flat, in a fixed column order with stable dtypes.
 
@@ -168,13 +188,9 @@ def flat_rows(records: Iterable[Record | dict[str, Any]]) -> pd.DataFrame:
     confidences spread into ``confidence_<field>`` (nullable Float64), evidence sentences joined
     with a newline. Text columns are pandas ``string`` so an all-empty column keeps its dtype.
     """
-    rows = [_row(_as_dict(r, core_only=False)) for r in records]
-    extra = sorted(
-        {k for row in rows for k in row if k.startswith("confidence_")}
-        - {f"confidence_{f}" for f in CONFIDENCE_FIELDS}
-    )
-    conf_cols = [f"confidence_{f}" for f in CONFIDENCE_FIELDS] + extra
-    columns = [*BASE_COLUMNS, *conf_cols, *VERSION_COLUMNS]
+    import pandas as pd
+
+    columns, conf_cols, rows = _flat_table(records)
     frame = pd.DataFrame.from_records(rows, columns=columns)
     dtypes: dict[str, Any] = {c: "string" for c in columns}
     dtypes.update({c: "Int64" for c in YEAR_COLUMNS})
@@ -227,8 +243,39 @@ CSV_SEPARATORS = (",", ";", "\t")
 def write_csv(records: Iterable[Record | dict[str, Any]], path: Path, sep: str = ",") -> Path:
     """The flat table as CSV: UTF-8 with a BOM (Excel then reads accents right), every cell quoted
     (newlines inside cells survive, and no cell is mistaken for a number), ``\\n`` row ends,
-    cells separated by ``sep``."""
-    return _frame_to_csv(flat_rows(records), path, sep)
+    cells separated by ``sep``.
+
+    Written with the csv module, cell by cell as pandas writes :func:`flat_rows` (the same bytes,
+    which a test checks), so that a run writes its files without importing pandas."""
+    _check_separator(sep)
+    columns, conf_cols, rows = _flat_table(records)
+    floats = {*conf_cols, "total_usd"}
+    cells = [[_csv_cell(row.get(c), c in YEAR_COLUMNS, c in floats) for c in columns] for row in rows]
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh, delimiter=sep, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(cells)
+
+    return _atomic_write(path, write)
+
+
+def _csv_cell(value: Any, integer: bool, number: bool) -> Any:
+    """A flat cell as pandas writes its column's dtype: missing values empty, ``Int64`` as the
+    integer, ``Float64`` as the float (``repr``), ``string`` as the text with formulas escaped."""
+    if value is None or _is_pandas_na(value) or (isinstance(value, float) and value != value):
+        return ""
+    if integer:
+        return int(value)
+    if number:
+        return float(value)
+    return escape_formula(value if isinstance(value, str) else str(value))
+
+
+def _check_separator(sep: str) -> None:
+    if sep not in CSV_SEPARATORS:
+        raise ValueError(f"CSV separator {sep!r}: expected one of {', '.join(map(repr, CSV_SEPARATORS))}")
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -250,8 +297,7 @@ def unescape_formula(value: Any) -> Any:
 
 
 def _frame_to_csv(frame: pd.DataFrame, path: Path, sep: str = ",") -> Path:
-    if sep not in CSV_SEPARATORS:
-        raise ValueError(f"CSV separator {sep!r}: expected one of {', '.join(map(repr, CSV_SEPARATORS))}")
+    _check_separator(sep)
     text_columns = [c for c in frame.columns if frame[c].dtype == "string"]
     safe = frame.copy()
     for column in text_columns:  # records quote PDFs, and a PDF may hold "=cmd|' /C calc'!A0"
@@ -275,8 +321,59 @@ def write_table(table: pa.Table, path: Path) -> Path:
     and confidences as ``Float64`` even when no value is missing."""
     import pyarrow.parquet as pq
 
-    with_pandas = pa.Table.from_pandas(_table_to_frame(table), schema=table.schema, preserve_index=False)
+    with_pandas = table.replace_schema_metadata(pandas_metadata(table.schema))
     return _atomic_write(path, lambda tmp: pq.write_table(with_pandas, tmp))
+
+
+_PANDAS_TYPES: dict[pa.DataType, tuple[str, str]] = {
+    pa.string(): ("unicode", "string"),
+    pa.int64(): ("int64", "Int64"),
+    pa.float64(): ("float64", "Float64"),
+}
+"""Arrow type → (pandas_type, numpy_type) of the column :func:`typed_frame` gives it."""
+
+
+def _logical_type(value_type: pa.DataType) -> str:
+    """The ``pandas_type`` of a list's items (pandas calls a struct ``object``)."""
+    if pa.types.is_struct(value_type):
+        return "object"
+    return _PANDAS_TYPES[value_type][0]
+
+
+def pandas_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
+    """The ``pandas`` schema metadata that ``pa.Table.from_pandas`` writes for the frame
+    :func:`typed_frame` makes of a typed table (no index; lists as object columns), built from
+    the schema alone, so a Parquet file is written without importing pandas (a test checks it
+    is the same)."""
+    from importlib.metadata import version
+
+    columns = []
+    for name, arrow_type in zip(schema.names, schema.types, strict=True):
+        if pa.types.is_list(arrow_type):
+            pandas_type, numpy_type = f"list[{_logical_type(arrow_type.value_type)}]", "object"
+        elif arrow_type in _PANDAS_TYPES:
+            pandas_type, numpy_type = _PANDAS_TYPES[arrow_type]
+        else:
+            raise ValueError(f"column {name!r}: no pandas type for {arrow_type}")
+        columns.append(
+            {
+                "name": name,
+                "field_name": name,
+                "pandas_type": pandas_type,
+                "numpy_type": numpy_type,
+                "metadata": None,
+            }
+        )
+    pandas = sys.modules.get("pandas")
+    metadata = {
+        "index_columns": [],
+        "column_indexes": [],
+        "columns": columns,
+        "attributes": {},
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": pandas.__version__ if pandas is not None else version("pandas"),
+    }
+    return {b"pandas": json.dumps(metadata).encode("utf8")}
 
 
 def write_all(
@@ -287,7 +384,7 @@ def write_all(
     records = list(records)
     return {
         "jsonl": write_jsonl(records, out_dir / "records.jsonl"),
-        "csv": _frame_to_csv(flat_rows(records), out_dir / "records.csv", csv_sep),
+        "csv": write_csv(records, out_dir / "records.csv", csv_sep),
         "parquet": write_parquet(records, out_dir / "records.parquet"),
     }
 
@@ -339,8 +436,12 @@ def _typed_row(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(a, dict)
     ]
     row["years_mentioned"] = [int(y) for y in as_list(years.get("mentioned")) if isinstance(y, int)]
-    for k in YEAR_COLUMNS:
-        row[k] = None if row[k] is pd.NA else row[k]
+    for key, value in row.items():  # number columns as the typed frame holds them
+        if key == "total_usd" or key.startswith("confidence_"):
+            if isinstance(value, bool):  # a flag counts 0 or 1
+                row[key] = float(value)
+            elif isinstance(value, float) and value != value:  # NaN is a missing value
+                row[key] = None
     return row
 
 
@@ -386,9 +487,27 @@ def typed_table(
     rows, conf_cols = _typed_rows(records)
     extra = extra or {}
     schema = typed_schema(conf_cols, [(name, t) for name, (t, _) in extra.items()])
-    columns = {f.name: [row.get(f.name) for row in rows] for f in schema if f.name not in extra}
-    columns.update({name: values for name, (_, values) in extra.items()})
-    return pa.table(columns, schema=schema)
+    for name, (_, values) in extra.items():
+        for row, value in zip(rows, values, strict=True):
+            row[name] = value
+    return _arrow_table(rows, schema)
+
+
+def _arrow_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """``rows`` as an Arrow table of ``schema``, through Arrow's JSON reader: the same table as
+    ``pa.table`` of the columns (a test checks it), but ``pa.table`` imports pandas on its first
+    conversion of Python values (about 0.2 s of a one-report run), the JSON reader does not."""
+    import pyarrow.json as pj
+
+    data = "".join(  # an amount's NaN is written NaN, which the reader takes as pa.table does
+        json.dumps({f.name: row.get(f.name) for f in schema}, ensure_ascii=False) + "\n" for row in rows
+    ).encode("utf-8")
+    if not data:
+        return schema.empty_table()
+    # one block holds every line (a line may not straddle two), so each column is one chunk
+    read = pj.ReadOptions(block_size=max(len(data), 1 << 20))
+    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    return pj.read_json(pa.BufferReader(data), read_options=read, parse_options=parse)
 
 
 def typed_frame(records: Iterable[Record | dict[str, Any]]) -> pd.DataFrame:
@@ -401,6 +520,8 @@ def typed_frame(records: Iterable[Record | dict[str, Any]]) -> pd.DataFrame:
 
 
 def _table_to_frame(table: pa.Table) -> pd.DataFrame:
+    import pandas as pd
+
     dtypes = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.string(): pd.StringDtype()}
     frame = table.to_pandas(types_mapper=dtypes.get)
     for name in table.column_names:
@@ -453,7 +574,7 @@ def write_linked(records: list[dict[str, Any]], out: Path, fmt: str, db: Path | 
 
 
 def _blank(value: Any) -> bool:
-    if value is None or value is pd.NA:
+    if value is None or _is_pandas_na(value):
         return True
     if isinstance(value, float) and value != value:  # NaN
         return True

@@ -137,12 +137,21 @@ def process_document(
     return DocumentOutcome(summary, records, document.title)
 
 
+def prepare_outputs() -> None:
+    """Import now what :func:`write_outputs` needs (pyarrow, about 0.1 s). A run calls this while
+    its workers mine, on a core they leave free (one document, one worker), not after them."""
+    import pyarrow.json
+    import pyarrow.parquet  # noqa: F401
+
+    from . import export  # noqa: F401
+
+
 def write_outputs(
     records: list[Record] | list[dict[str, Any]], summaries: list[dict[str, Any]], out: Path
 ) -> None:
     """The record files (records sorted by doc, then in id order) and ``documents.jsonl``
     (one summary per document, in input order)."""
-    from .export import write_all  # pandas and pyarrow: imported only where record files are written
+    from .export import write_all  # pyarrow: imported only where record files are written
 
     out.mkdir(parents=True, exist_ok=True)
     write_all(records, out)

@@ -23,6 +23,7 @@ from pipeline.export import (
     CONFIDENCE_FIELDS,
     VERSION_COLUMNS,
     flat_rows,
+    pandas_metadata,
     read_records,
     write_all,
     write_csv,
@@ -230,3 +231,71 @@ def test_parquet_columns_are_typed(records: list[Record | dict[str, Any]], tmp_p
     frame = pd.read_parquet(tmp_path / "records.parquet")
     assert list(frame.loc[0, "themes"]) == ["counter-narcotics", "organized-crime"]
     assert frame.loc[0, "amounts"][1]["year"] == 2012
+
+
+def _edge_records() -> list[dict[str, Any]]:
+    """Dicts whose cells a writer could render two ways: numbers at the edges of ``repr``'s
+    notation, integers in number columns, a missing or NaN confidence, a formula, a flag."""
+    numbers = [1e-7, 0.1 + 0.2, 1e16, 123456789.0, 5e-324, -0.0, 2.5e9, 7]
+    return [
+        {
+            "id": f"edge-r{n:04d}",
+            "doc": "edge",
+            "name": "=HYPERLINK(1)" if n == 0 else None,
+            "evidence": ["a\nb", "@c"],
+            "funders": ["-x"],
+            "amounts": [{"value": value, "currency": "USD", "text": "$1", "qualifier": "exact"}],
+            "years": {"start": 2020 if n % 2 else None, "end": None, "mentioned": [2020]},
+            "confidence": {"detect": value, "name": float("nan") if n == 1 else None, "funders": n == 2},
+            "pipeline_version": "0.1.0",
+        }
+        for n, value in enumerate(numbers)
+    ]
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_csv_is_what_pandas_writes_of_the_flat_table(
+    records: list[Record | dict[str, Any]], tmp_path: Path, sep: str
+) -> None:
+    # the records' CSV is written cell by cell with the csv module (a run imports no pandas):
+    # the same bytes as pandas writing the flat table
+    from pipeline.export import _frame_to_csv
+
+    for name, items in (("records", records), ("edges", _edge_records()), ("none", [])):
+        written = write_csv(items, tmp_path / f"{name}.csv", sep=sep).read_bytes()
+        by_pandas = _frame_to_csv(flat_rows(items), tmp_path / f"{name}-pandas.csv", sep=sep).read_bytes()
+        assert written == by_pandas, name
+
+
+def test_parquet_is_what_pyarrow_makes_of_the_frame(
+    records: list[Record | dict[str, Any]], tmp_path: Path
+) -> None:
+    # built from JSON by Arrow's reader, with the pandas metadata written from the schema: the
+    # same table and file as converting the Python values and the typed frame
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.export import _table_to_frame, _typed_rows, linked_columns, typed_schema, typed_table
+
+    linked = [{**core(r), "intervention": f"i{n}", "sources": [{"doc": "d", "record": "r"}]} for n, r in
+              enumerate(records)]  # fmt: skip
+    cases = {"records": (records, None), "edges": (_edge_records(), None), "none": ([], None),
+             "linked": (linked, linked_columns(linked))}  # fmt: skip
+    for name, (items, extra) in cases.items():
+        table = typed_table(items, extra=extra)
+        rows, conf_cols = _typed_rows(items)
+        schema = typed_schema(conf_cols, [(k, t) for k, (t, _) in (extra or {}).items()])
+        columns = {f.name: [row.get(f.name) for row in rows] for f in schema if f.name not in (extra or {})}
+        columns.update({k: values for k, (_, values) in (extra or {}).items()})
+        converted = pa.table(columns, schema=schema)
+        assert table.schema == converted.schema, name
+        assert repr(table.to_pylist()) == repr(converted.to_pylist()), name  # NaN equals NaN here
+        assert all(column.num_chunks == 1 for column in table.columns), name
+        by_pandas = pa.Table.from_pandas(_table_to_frame(table), schema=table.schema, preserve_index=False)
+        pq.write_table(by_pandas, tmp_path / f"{name}-pandas.parquet")
+        if extra is None:
+            written = write_parquet(items, tmp_path / f"{name}.parquet")
+            assert written.read_bytes() == (tmp_path / f"{name}-pandas.parquet").read_bytes(), name
+        assert pq.read_schema(tmp_path / f"{name}-pandas.parquet").metadata == (
+            table.replace_schema_metadata(pandas_metadata(table.schema)).schema.metadata
+        ), name

@@ -49,9 +49,9 @@ from typing import Any
 import pycountry
 import spacy
 from rapidfuzz import fuzz, process
+from spacy.lang.en import English
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex
 
 from ..text import fold, fold_text
 from .pretrained import PACKAGE, pretrained_pipeline
@@ -624,12 +624,21 @@ class _Hit:
     score: float
 
 
+class _MatchingDefaults(English.Defaults):
+    infixes = (*English.Defaults.infixes, r"(?<=[A-Za-z]\.)-(?=[A-Za-z])")
+
+
+class _MatchingEnglish(English):
+    """English whose tokenizer also splits "U.S.-funded" into "U.S." "-" "funded". The infix is
+    given at construction: setting it on a built tokenizer loads its 1,347 special cases a
+    second time (about 0.06 s of a run's start-up)."""
+
+    Defaults = _MatchingDefaults
+
+
 def _matching_tokenizer() -> spacy.Language:
     """A blank English tokenizer that also splits "U.S.-funded" into "U.S." "-" "funded"."""
-    nlp = spacy.blank("en")
-    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z]\.)-(?=[A-Za-z])"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    return nlp
+    return _MatchingEnglish()
 
 
 class _Compiled:

@@ -135,11 +135,12 @@ class OcrPass:
         self.settings = settings
         self.mode = settings.ocr if path is not None else "never"
         self.pages: list[OcrPage] = []
-        self._engine = (
-            PageOcr(path, password, settings, declared)
-            if path is not None and self.mode != "never"
-            else None
-        )
+        self._path = path if self.mode != "never" else None
+        self._password = password
+        self._declared = declared
+        # made for the first page OCR reads: making it asks Tesseract for its languages (a
+        # process started), which a document with a text layer on every page never needs
+        self._engine: PageOcr | None = None
         self._missing: list[int] = []
         self._problems: list[Problem] = []
 
@@ -152,11 +153,13 @@ class OcrPass:
 
     def page(self, content: PageContent, info: PageTextInfo, index: int) -> tuple[PageContent, PageTextInfo]:
         """The page's content and text report, OCR'd when it needs it and OCR can read it."""
-        if self._engine is None or not self.wanted(info):
+        if self._path is None or not self.wanted(info):
             return content, info
         if not ocr_available():
             self._missing.append(info.page)
             return content, info
+        if self._engine is None:
+            self._engine = PageOcr(self._path, self._password, self.settings, self._declared)
         try:
             result = self._engine.read(content, index)
         except Exception as exc:  # the page keeps its own text layer (or none); the batch goes on

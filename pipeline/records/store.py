@@ -396,10 +396,11 @@ def _load_file(path: Path, mtime_ns: int, size: int, sklearn: bool) -> LoadedMod
         raise ModelError(f"{path} is not a csminer model file: it has no {', '.join(missing)}")
     card_path = folder / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    installed = library_versions()  # once: each version is read from the package's metadata
     warnings = [
         f"models were trained with {name} {trained}, this environment has {now}"
         for name, trained in (card.get("libraries") or {}).items()
-        if (now := library_versions().get(name)) and now != trained
+        if (now := installed.get(name)) and now != trained
     ]
     models = RecordModels(
         detector=payload["detector"],

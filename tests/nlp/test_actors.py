@@ -344,6 +344,21 @@ def test_acronyms_with_and_without_periods(matcher: ActorMatcher) -> None:
     ]
 
 
+def test_the_matching_tokenizer_is_blank_english_with_one_more_infix() -> None:
+    # built with the infix rather than given it afterwards (which loads the special cases twice)
+    from spacy.util import compile_infix_regex
+
+    from pipeline.nlp.actors import _matching_tokenizer
+
+    reference = spacy.blank("en")
+    infixes = [*reference.Defaults.infixes, r"(?<=[A-Za-z]\.)-(?=[A-Za-z])"]
+    reference.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer = _matching_tokenizer().tokenizer
+    assert tokenizer.to_bytes(exclude=["vocab"]) == reference.tokenizer.to_bytes(exclude=["vocab"])
+    text = "U.S.-funded programs, the U.N.-backed commission's co-op (don't) in 2020-21."
+    assert [t.text for t in tokenizer(text)] == [t.text for t in reference.tokenizer(text)]
+
+
 def test_acronyms_are_case_sensitive(matcher: ActorMatcher) -> None:
     text = "Let us go to the oasis; the oas and the can of worms, us all, ice and the abc of it."
     assert matcher.find(text) == []

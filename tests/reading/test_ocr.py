@@ -27,6 +27,7 @@ from pipeline.document import Document, Status
 from pipeline.reading import ocr
 from pipeline.reading.reader import read_pdf
 
+from ..pdfs import make_pdf
 from .measure import Truth, normalized_words, read_truth, score, word_scores
 from .scans import (
     body_recall,
@@ -222,6 +223,19 @@ def test_ocr_never_reads_a_scan_as_before(shared_dir: Path) -> None:
         app, ["parse", str(shared_dir / "corpus" / "bad" / "neighborhood-scanned-p1-4.pdf"), "--ocr", "never"]
     )
     assert "failure" in result.output and "E108" in result.output and "W209" not in result.output
+
+
+def test_a_born_digital_report_never_asks_the_engine_for_its_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asking starts a process: only a page OCR reads needs the answer
+    def asked() -> frozenset[str]:
+        raise AssertionError("Tesseract was asked for its languages")
+
+    monkeypatch.setattr(ocr, "installed_languages", asked)
+    pdf = make_pdf(tmp_path / "digital.pdf", ["The programme trains police officers in Honduras."])
+    document = read_pdf(pdf)
+    assert document.status == Status.SUCCESS and document.errors == [] and document.ocr == []
 
 
 def test_ocr_mode_is_checked() -> None:
