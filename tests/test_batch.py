@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.batch import run_batch
+from pipeline.batch import run_batch, tree_rss_mb
 from pipeline.cli import app
 from pipeline.config import Config
 
@@ -127,6 +127,29 @@ def test_the_batch_module_leaves_pandas_to_what_writes_records() -> None:
     script = "import sys, pipeline.batch; print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_workers_memory_counts_the_programs_below_it() -> None:
+    """The memory a worker is held to includes what the programs it starts use (an OCR engine),
+    their own children too, as psutil counts it."""
+    import psutil
+
+    inner = "import time; b = b'x' * (64 << 20); print('ready', flush=True); time.sleep(60)"
+    outer = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {inner!r}])"
+    child = subprocess.Popen([sys.executable, "-c", outer], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        me = psutil.Process()
+        by_psutil = sum(p.memory_info().rss for p in [me, *me.children(recursive=True)]) >> 20
+        used = tree_rss_mb(me.pid)
+        assert used is not None and used >= (me.memory_info().rss >> 20) + 64
+        assert abs(used - by_psutil) <= 4
+    finally:
+        for process in psutil.Process(child.pid).children(recursive=True):
+            process.kill()
+        child.kill()
+        child.wait()
+    assert tree_rss_mb(child.pid) is None  # ended and reaped
 
 
 @pytest.mark.slow
