@@ -7,6 +7,7 @@ gives every field a confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .. import __version__
 from ..document import Document
-from ..nlp.actors import ActorRegistry
+from ..nlp.actors import ActorMention, ActorRegistry
 from ..nlp.amount_roles import describe_amounts
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
@@ -207,6 +208,7 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
     """Each actor takes the role its mentions most probably play; "none" keeps it out. What the
     sentence's grammar states outright about a mention (it pays, receives, is only compared, is
     what was created: :mod:`.grammar_roles`) is among the features the role model weighs."""
+    program_keys = [_program_keys(draft) for _, draft in chosen]
     pairs = [
         (n, item.sentence.index, pair)
         for n, (_, draft) in enumerate(chosen)
@@ -215,6 +217,8 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         for pair in role_examples(item, rules)
         # "Like the IADB, UNDP set up a fund": what is compared takes no part, so is not asked about
         if not (rules.on("comparisons") and pair[1]["features"].get("compared"))
+        # "the OAS created CICAD": the record of CICAD does not have CICAD as a party
+        and not (rules.on("programs-are-not-their-parties") and _is_the_program(pair[0], program_keys[n]))
     ]
     labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
@@ -243,6 +247,25 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+TRAILING_ACRONYM = re.compile(r"\s*\(([^()]+)\)\s*$")
+"""The acronym a name is given with: "Inter-American Drug Abuse Control Commission (CICAD)"."""
+
+
+def _program_keys(draft: Draft) -> set[str]:
+    """The name keys a draft's program goes by: its names, without and as their acronym."""
+    keys = set()
+    for name in draft.names:
+        keys.add(name_key(TRAILING_ACRONYM.sub("", name)))
+        acronym = TRAILING_ACRONYM.search(name)
+        if acronym:
+            keys.add(name_key(acronym.group(1)))
+    return keys - {""}
+
+
+def _is_the_program(mention: ActorMention, keys: set[str]) -> bool:
+    return bool(keys) and bool({name_key(mention.text), name_key(mention.canonical or "")} & keys)
 
 
 def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:

@@ -233,6 +233,24 @@ def test_a_body_created_is_told_to_the_role_model_as_the_outcome_not_a_payer() -
     assert oas in record.funders and cicte not in record.funders
 
 
+def test_a_program_is_no_party_to_its_own_record() -> None:
+    from pipeline.records.rules import ALL_ON, RuleSet
+
+    created = (
+        "In 1986 the OAS created the Inter-American Drug Abuse Control Commission (CICAD) to fight "
+        "drug trafficking."
+    )
+    cicad = "Inter-American Drug Abuse Control Commission"
+
+    def parties(rules: RuleSet) -> set[str]:
+        record = fill_records("made-up", _parsed_drafts(created), _models(), rules=rules)[0]
+        assert record.name == f"{cicad} (CICAD)"
+        return {*record.funders, *record.implementers, *record.recipients}
+
+    assert cicad not in parties(ALL_ON)
+    assert cicad in parties(ALL_ON.without("programs-are-not-their-parties"))
+
+
 def test_a_record_opening_on_the_country_is_provided_by_the_country_named_before() -> None:
     drafts = _assemble(
         _items(
