@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .records.model import LABELS as RECORD_LABELS
-from .text import name_key
+from .text import TRAILING_ACRONYM, name_key
 
 MATCH_THRESHOLD = 0.6
 """Best evidence-pair similarity at or above which a prediction may match a gold record."""
@@ -432,9 +432,6 @@ def evaluate(
     )
 
 
-ACRONYM_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
-
-
 def same_name(pred: Any, gold: Any) -> bool:
     """Whether a matched record's name is the gold's, beyond what the reference scorer scores:
     both unnamed, or one name under the package's name key, a trailing acronym in parentheses
@@ -442,7 +439,7 @@ def same_name(pred: Any, gold: Any) -> bool:
     where the text gives none all disagree."""
     if not pred or not gold:
         return not pred and not gold
-    return name_key(ACRONYM_SUFFIX.sub("", str(pred))) == name_key(ACRONYM_SUFFIX.sub("", str(gold)))
+    return name_key(TRAILING_ACRONYM.sub("", str(pred))) == name_key(TRAILING_ACRONYM.sub("", str(gold)))
 
 
 def _order_confusion(raw: dict[str, dict[str, dict[str, int]]]) -> dict[str, dict[str, dict[str, int]]]:

@@ -62,6 +62,9 @@ def fold_text(text: str) -> str:
     return fold(text)[0]
 
 
+TRAILING_ACRONYM = re.compile(r"\s*\(([^()]*)\)\s*$")
+"""The acronym (or other aside) a name is given with: "Joint Task Force Alpha (JTFA)"."""
+
 LEADING_ARTICLE = re.compile(r"^(?:the|el|la|los|las|o|a|os|as)\s+")
 """A leading article, English or the region's languages: "the Plan Colombia", "la Iniciativa
 Mérida" are the names without it."""

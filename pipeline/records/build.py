@@ -7,7 +7,6 @@ gives every field a confidence.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from ..nlp.amount_roles import describe_amounts
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
 from ..nlp.years import mentioned_years
-from ..text import name_key
+from ..text import TRAILING_ACRONYM, name_key
 from .assemble import Assembler, Draft
 from .cues import CueThemes, with_theme_axes
 from .examples import (
@@ -249,17 +248,13 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
 
 
-TRAILING_ACRONYM = re.compile(r"\s*\(([^()]+)\)\s*$")
-"""The acronym a name is given with: "Inter-American Drug Abuse Control Commission (CICAD)"."""
-
-
 def _program_keys(draft: Draft) -> set[str]:
     """The name keys a draft's program goes by: its names, without and as their acronym."""
     keys = set()
     for name in draft.names:
         keys.add(name_key(TRAILING_ACRONYM.sub("", name)))
         acronym = TRAILING_ACRONYM.search(name)
-        if acronym:
+        if acronym and acronym.group(1):
             keys.add(name_key(acronym.group(1)))
     return keys - {""}
 
