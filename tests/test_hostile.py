@@ -128,7 +128,7 @@ def test_a_worker_over_its_memory_budget_is_stopped_and_its_document_says_so(tmp
 def test_a_document_over_its_time_budget_is_stopped_and_the_batch_goes_on(
     shared_dir: Path, tmp_path: Path
 ) -> None:
-    slow = shared_dir / "corpus" / "hostile" / "F_text_160k_glyphs.pdf"
+    slow = shared_dir / "corpus" / "hostile" / "F_grid_1500x1500.pdf"
     fine = make_pdf(tmp_path / "fine.pdf", TEXTS["honduras"])
     # Room for the small document even on a busy machine; the slow one needs a minute or more.
     config = Config(limits=LimitSettings(seconds_per_page=8.0, max_document_seconds=8.0))

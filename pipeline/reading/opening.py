@@ -79,8 +79,9 @@ _PARSER_DIRS = tuple(str(Path(module.__file__).parent) for module in (pdfminer, 
 
 # pdfminer logs (never raises) when it works around damage; these are the messages that mean
 # content may be lost or misplaced, with what to tell the user.
+_PARTLY_DECODED = "a compressed stream is corrupted and was only partly decoded"
 _RECOVERY_MARKERS: tuple[tuple[str, str], ...] = (
-    ("Data-loss while decompressing", "a compressed stream is corrupted and was only partly decoded"),
+    ("Data-loss while decompressing", _PARTLY_DECODED),
     ("MediaBox missing", "a page has no size (MediaBox); US Letter was assumed"),
     ("Invalid MediaBox", "a page size (MediaBox) is invalid; US Letter was assumed"),
     ("Invalid CropBox", "a page's CropBox is invalid; its MediaBox was used"),
@@ -129,8 +130,14 @@ class _RecoveryLog(logging.Handler):
         except Exception:  # a malformed log call must not break reading
             return
         for marker, detail in _RECOVERY_MARKERS:
-            if marker in message and detail not in self.details:
-                self.details.append(detail)
+            if marker in message:
+                self.add(detail)
+
+    def add(self, detail: str) -> None:
+        """Note damage once: found again by pdfminer, with or without the pages it is on, it is
+        the same damage."""
+        if not any(seen.startswith(detail) or detail.startswith(seen) for seen in self.details):
+            self.details.append(detail)
 
 
 @dataclass
@@ -278,8 +285,13 @@ def _open(path: Path, password: str | None) -> OpenedPdf:
         if content.damaged and len(content.damaged) == len(pages):
             _release(pdf, stream, log)
             return fail(ErrorCode.CONTENT_DAMAGED, pages=len(pages), detail=content.detail)
-        with _deadline(_LIMITS.open_seconds):
-            first_page_error = None if 1 in content.damaged else _parse_first_page(pages)
+        # pdfminer parses page 1 only where PDFium finds no text on it: a parse error on a page
+        # PDFium reads loses nothing. (Asked only now: the content checks above keep a
+        # decompression bomb from PDFium too.)
+        first_page_error = None
+        if 1 not in content.damaged and not (pdfium_pages and _pdfium_reads_text(path, password, 0)):
+            with _deadline(_LIMITS.open_seconds):
+                first_page_error = _parse_first_page(pages)
     except (Exception, _Overtime) as exc:
         _release(pdf, stream, log, walk=not isinstance(exc, _Overtime))
         if pdfium_pages and not _is_password_error(exc):
@@ -289,14 +301,14 @@ def _open(path: Path, password: str | None) -> OpenedPdf:
             return fail(ErrorCode.MALFORMED, detail=detail)
         return OpenedPdf(None, [_classify(exc, password, has_eof, size)], sha256, path)
 
+    if content.partly_decoded:  # found by the content check, whichever parser reads the page
+        log.add(f"{_PARTLY_DECODED} (page(s) {page_ranges(content.partly_decoded)})")
     opened = OpenedPdf(pdf, [], sha256, path, len(pages), stream, log)
     if not pages:
         opened.close()
         if pdfium_pages:
             return _pdfium_only(path, sha256, pdfium_pages, None)
         return fail(ErrorCode.NO_PAGES)
-    if first_page_error is not None and _pdfium_reads_text(path, password, 0):
-        first_page_error = None  # PDFium reads the page pdfminer cannot: nothing is lost
     if first_page_error is not None and len(pages) == 1:  # nothing readable is left
         opened.close()
         return OpenedPdf(None, [_classify(first_page_error, password, has_eof, size)], sha256, path)
@@ -426,6 +438,8 @@ class _ContentCheck:
     damaged: list[int] = field(default_factory=list)
     """Pages whose every content stream is zeroed or cannot be decoded."""
     detail: str = ""
+    partly_decoded: list[int] = field(default_factory=list)
+    """Pages with a compressed stream that decodes only up to a damage."""
 
 
 _SIMPLE_FILTERS = {"FlateDecode", "Fl", "ASCII85Decode", "A85", "ASCIIHexDecode", "AHx"}
@@ -437,7 +451,7 @@ def _check_content(pages: Sequence[Page], limit_mb: int) -> _ContentCheck:
     or undecodable is known to have lost its text (an empty page decodes fine)."""
     check = _ContentCheck()
     limit = limit_mb << 20
-    seen: dict[int, tuple[int, bool]] = {}
+    seen: dict[int, tuple[int, str]] = {}
     for page in pages:
         try:
             contents = resolve1(page.page_obj.attrs.get("Contents"))
@@ -451,10 +465,12 @@ def _check_content(pages: Sequence[Page], limit_mb: int) -> _ContentCheck:
                 try:
                     seen[key] = _decoded_size(resolve1(item), limit - total)
                 except Exception:
-                    seen[key] = (0, True)
-            size, damaged = seen[key]
+                    seen[key] = (0, DAMAGED)
+            size, state = seen[key]
             total += size
-            verdicts.append(damaged)
+            verdicts.append(state == DAMAGED)
+            if state == PARTLY and page.page_number not in check.partly_decoded:
+                check.partly_decoded.append(page.page_number)
             if total > limit:
                 check.too_large = page.page_number
                 return check
@@ -464,18 +480,22 @@ def _check_content(pages: Sequence[Page], limit_mb: int) -> _ContentCheck:
     return check
 
 
-def _decoded_size(stream: object, budget: int) -> tuple[int, bool]:
-    """(decoded size, damaged) of one content stream; stops counting past ``budget`` bytes."""
+DECODED, PARTLY, DAMAGED = "decoded", "partly decoded", "damaged"
+"""What decoding made of one content stream (a zeroed stream is damaged)."""
+
+
+def _decoded_size(stream: object, budget: int) -> tuple[int, str]:
+    """(decoded size, state) of one content stream; stops counting past ``budget`` bytes."""
     if not isinstance(stream, PDFStream):
-        return 0, False
+        return 0, DECODED
     data = stream.rawdata if stream.rawdata is not None else stream.data
     if data and not data.strip(b"\x00"):
-        return len(data), True  # zeroed
+        return len(data), DAMAGED  # zeroed
     if stream.rawdata is not None and stream.decipher:  # encrypted: what the parsers will decode
         data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
     filters = [str(getattr(f, "name", f)) for f, _ in stream.get_filters()]
     if any(f not in _SIMPLE_FILTERS for f in filters):
-        return len(data or b""), False  # decoded by the parsers; not measured here
+        return len(data or b""), DECODED  # decoded by the parsers; not measured here
     for name in filters:
         if name in ("ASCII85Decode", "A85"):
             data = base64.a85decode(data.strip().removeprefix(b"<~").removesuffix(b"~>") or b"", adobe=False)
@@ -483,10 +503,10 @@ def _decoded_size(stream: object, budget: int) -> tuple[int, bool]:
             data = bytes.fromhex(re.sub(rb"[^0-9A-Fa-f]", b"", data.split(b">")[0]).decode())
         else:
             return _inflated_size(data, budget)
-    return len(data or b""), False
+    return len(data or b""), DECODED
 
 
-def _inflated_size(data: bytes, budget: int) -> tuple[int, bool]:
+def _inflated_size(data: bytes, budget: int) -> tuple[int, str]:
     inflater = zlib.decompressobj()
     size = 0
     chunk = data
@@ -495,11 +515,11 @@ def _inflated_size(data: bytes, budget: int) -> tuple[int, bool]:
             out = inflater.decompress(chunk, 1 << 20)
             size += len(out)
             if size > budget:
-                return size, False
+                return size, DECODED
             chunk = inflater.unconsumed_tail
-    except zlib.error:
-        return size, not _inflates_partly(data)  # pdfminer keeps what decodes before the damage
-    return size, False
+    except zlib.error:  # the parsers keep what decodes before the damage
+        return size, PARTLY if _inflates_partly(data) else DAMAGED
+    return size, DECODED
 
 
 def _inflates_partly(data: bytes) -> bool:

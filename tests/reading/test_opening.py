@@ -303,18 +303,24 @@ def test_broken_xref_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
         assert opened.pdf is not None and "Page 2" in opened.pdf.pages[1].extract_text()
 
 
-def test_corrupted_stream_on_a_later_page_is_reported_after_reading_it(tmp_path: Path) -> None:
+def test_corrupted_stream_on_a_later_page_is_reported_once_at_opening(tmp_path: Path) -> None:
     page_two = zlib.compress(_text("Page two"))
     damaged = page_two[:-1] + bytes([page_two[-1] ^ 0xFF])  # checksum wrong, data intact
     data = _hand_built_pdf((HELVETICA, zlib.compress(_text("Page one"))), (HELVETICA, damaged), flate=True)
     with open_pdf(_write(tmp_path, data)) as opened:
-        assert opened.problems == []  # opening parses page 1 only
+        (warning,) = opened.problems  # the content check decodes every page's streams
+        assert warning.code == E.REPAIRED.value and "corrupted" in warning.message
         assert opened.pdf is not None
         assert opened.pdf.pages[1].extract_text() == "Page two"  # pdfminer recovers the text ...
-        (warning,) = opened.drain_recoveries()  # ... and says so
-        assert warning.code == E.REPAIRED.value and "corrupted" in warning.message
-        assert opened.drain_recoveries() == []
+        assert opened.drain_recoveries() == []  # ... and its own warning is not a second one
         assert opened.problems == [warning]
+
+
+def test_a_page_pdfium_reads_is_not_parsed_by_pdfminer_at_opening(tmp_path: Path) -> None:
+    data = _hand_built_pdf((HELVETICA, _text("Page one")), (HELVETICA, _text("Page two")))
+    with open_pdf(_write(tmp_path, data)) as opened:
+        assert opened.problems == [] and opened.pdf is not None
+        assert not hasattr(opened.pdf.pages[0], "_objects")  # pdfplumber caches its parse there
 
 
 def test_no_pages(tmp_path: Path) -> None:
