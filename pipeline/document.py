@@ -35,7 +35,7 @@ class Problem:
     page: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # one per line of text: many, kept all through the mining
 class Fragment:
     """A run of a block's text that sits in one box on one page (usually one line).
 

@@ -54,7 +54,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from ..text import fold, fold_text
-from .pretrained import PACKAGE, pretrained_pipeline
+from .pretrained import BATCH_CHARACTERS, PACKAGE, pipe_batched, pretrained_pipeline
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "actors.csv"
 NER_PACKAGE = PACKAGE
@@ -594,7 +594,7 @@ def _resolve_links(rows: list[dict[str, Any]]) -> list[Actor]:
 # --------------------------------------------------------------------------- mentions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands a report, kept all through the mining
 class ActorMention:
     """One actor mention: ``text == source[start:end]``.
 
@@ -750,7 +750,9 @@ class ActorMatcher:
         ents = _ner_spans(ner(text, disable=self._ner_skip or [])) if ner is not None else []
         return self._merge(text, self._registry_mentions(text), ents)
 
-    def find_all(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[list[ActorMention]]:
+    def find_all(
+        self, texts: Iterable[str], max_chars: int = BATCH_CHARACTERS
+    ) -> Iterator[list[ActorMention]]:
         """:meth:`find` for many texts, running NER in batches (much faster than one by one)."""
         ner = self.ner
         # a document repeats its names: each capitalised span is compared with the registry's
@@ -766,7 +768,7 @@ class ActorMatcher:
         asked = [n for n, text in enumerate(texts) if _unexplained_capitals(text, found[n])]
         # a text that comes again (a repeated note, a running line) is read once
         distinct = list(dict.fromkeys(texts[n] for n in asked))
-        docs = ner.pipe(distinct, batch_size=batch_size, disable=self._ner_skip or [])
+        docs = pipe_batched(ner, distinct, self._ner_skip or [], max_chars)
         spans = {text: _ner_spans(doc) for text, doc in zip(distinct, docs, strict=True)}
         ents = {n: spans[texts[n]] for n in asked}
         for n, (text, mentions) in enumerate(zip(texts, found, strict=True)):

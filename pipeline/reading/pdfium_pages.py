@@ -35,6 +35,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+import sys
 import threading
 from collections.abc import Callable
 from ctypes import POINTER, byref, c_char_p, c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_void_p
@@ -251,7 +252,8 @@ def _style(textpage: int, index: int, text_object: int, frame: _Frame) -> _Style
     if font:
         buffer = ctypes.create_string_buffer(256)
         length = _base_font_name(font, buffer, 256)
-        name = buffer.raw[: max(0, min(length, 256) - 1)].decode("utf-8", errors="replace")
+        # one string per font for the whole document: every word keeps its font's name
+        name = sys.intern(buffer.raw[: max(0, min(length, 256) - 1)].decode("utf-8", errors="replace"))
         standard = None if _font_is_embedded(font) else FONT_METRICS.get(name)
         value = c_float()
         if standard is not None:  # pdfminer measures the 14 standard fonts by their AFM files
@@ -397,13 +399,14 @@ class _CharReader:
                 if width is None:
                     width = self.advance(i, style, ch, x0)
                 x1 = x0 + width * advance_scale if width else self.loose_box(i)[2]
+                top = bottom - size
                 last = {
                     "text": ch,
                     "x0": x0,
                     "x1": x1,
-                    "top": bottom - size,
+                    "top": top,
                     "bottom": bottom,
-                    "doctop": bottom - size,
+                    "doctop": top,
                     "size": size,
                     "fontname": fontname,
                     "upright": True,

@@ -181,7 +181,9 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, pass
     if not pages:
         return
     layouts = _lay_out(pages, document, settings)
-    _build(layouts, pages, document, settings)
+    tables = [t for data in pages for t in data.tables]
+    pages.clear()  # the layouts hold every line now: what else was kept of the pages can go
+    _build(layouts, tables, document, settings)
 
 
 def _take_page(page: PageContent, settings: ReadingSettings) -> PageData:
@@ -275,15 +277,22 @@ def _beside(line: Line, other: Line) -> bool:
 
 
 def _build(
-    layouts: list[PageLayout], pages: list[PageData], document: Document, settings: ReadingSettings
+    layouts: list[PageLayout], tables: list[Table], document: Document, settings: ReadingSettings
 ) -> None:
+    """The document's blocks, notes and title from the laid-out pages.
+
+    ``layouts`` is emptied: a long document's lines, with their words, are let go as soon as
+    what they make is built (each block's as it is assembled), not held beside the whole text.
+    """
     stream = [ln for layout in layouts for ln in layout.lines]
     note_lines = [ln for layout in layouts for ln in layout.footnote_lines]
     size, family = body_style(stream)
     style = Style(size=size, family=family, gap=median_gap(stream))
     columns = {(lay.page, i): span for lay in layouts for i, span in enumerate(lay.columns)}
+    layouts.clear()  # the furniture's lines: the document has their text and boxes already
     raw_blocks = group_blocks(stream, columns, style, settings.paragraph_gap_factor)
     vocabulary = _vocabulary(stream + note_lines)
+    del stream  # every body line is in a raw block now
     for kicker in _kickers(raw_blocks):
         raw_blocks.remove(kicker)
         text = " ".join(ln.text for ln in kicker.lines)
@@ -294,14 +303,16 @@ def _build(
     asides = [rb for rb in raw_blocks if rb.kind == "aside" or rb.boxed]
     aside_ids = {id(rb) for rb in asides}
     body_raw, endnote_lines, reference_raw = _sections([rb for rb in raw_blocks if id(rb) not in aside_ids])
+    del raw_blocks  # the notes section's blocks: their lines are in endnote_lines
     footnotes = split_notes(note_lines, vocabulary, "footnote")
     first = footnotes[-1].n + 1 if footnotes else 1
     endnotes = split_notes(endnote_lines, vocabulary, "endnote", first_expected=first)
+    del note_lines, endnote_lines
     document.footnotes = footnotes + endnotes
-    document.blocks = [_to_block(rb, vocabulary) for rb in body_raw]
-    document.references = [_to_block(rb, vocabulary) for rb in reference_raw]
-    document.asides = [_to_block(rb, vocabulary) for rb in asides]
-    document.tables = [t for data in pages for t in data.tables]
+    document.blocks = _to_blocks(body_raw, vocabulary)
+    document.references = _to_blocks(reference_raw, vocabulary)
+    document.asides = _to_blocks(asides, vocabulary)
+    document.tables = tables
     _link_markers(document)
     headings = [b for b in document.blocks if b.kind == "heading" and b.page == 1]
     if headings:  # the largest type on the first page, however many lines it was cut into
@@ -406,6 +417,15 @@ def _continues_notes(block: RawBlock, notes: list[Line]) -> bool:
 def _is_prose(text: str) -> bool:
     """Running text rather than a bibliography entry: long, with no year and no address."""
     return len(text.split()) >= 30 and not re.search(r"\b(1[89]|20)\d\d\b|https?://|www\.", text)
+
+
+def _to_blocks(raws: list[RawBlock], vocabulary: Counter[str]) -> list[Block]:
+    """The blocks of ``raws``, each raw block's lines (and their words) let go once it is built."""
+    blocks: list[Block] = []
+    for raw in raws:
+        blocks.append(_to_block(raw, vocabulary))
+        raw.lines = []
+    return blocks
 
 
 def _to_block(raw: RawBlock, vocabulary: Counter[str]) -> Block:

@@ -8,6 +8,7 @@ import spacy
 from pipeline.errors import ErrorCode, problem
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions
+from pipeline.nlp.pretrained import _batches
 from pipeline.nlp.sentences import Sentence
 from pipeline.nlp.syntax import GrammarReader, load_parser
 from pipeline.records.examples import role_examples
@@ -153,3 +154,22 @@ def test_examples_of_a_sponsor_sponsor(parser: spacy.Language, matcher: ActorMat
     found = parsed_grammar(text, parser, matcher)
     for body in ("Organization of American States", "Central American Integration System"):
         assert found[body]["syn:prep"] == "of" and grammar_role(found[body]) == "funder"
+
+
+def test_batches_hold_a_budget_of_characters_in_order() -> None:
+    texts = ["a" * 30, "b" * 30, "c" * 50, "d" * 10, "e" * 200, "f"]
+    batches = list(_batches(texts, 60))
+    assert batches == [texts[0:2], texts[2:4], [texts[4]], [texts[5]]]  # a longer text goes alone
+
+
+def test_the_grammar_is_the_same_whatever_the_batches(parser: spacy.Language, matcher: ActorMatcher) -> None:
+    texts = [
+        "Like IADB, UNDP has also established a special fund with support from Spain.",
+        "The program was funded by USAID and carried out by the OAS in Honduras.",
+        "Canada and Mexico signed an agreement with the Government of Guatemala.",
+    ]
+    one_batch = [mentions_of(t, matcher) for t in texts]
+    one_each = [mentions_of(t, matcher) for t in texts]
+    GrammarReader(parser).annotate(one_batch)
+    GrammarReader(parser).annotate(one_each, max_chars=1)
+    assert [i.grammar for i in one_each] == [i.grammar for i in one_batch]
