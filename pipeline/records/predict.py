@@ -199,9 +199,6 @@ class DictVectorizer(_Fitted):
 
     def _cells(self, features: dict[Any, Any]) -> list[tuple[int, float]]:
         cells = []
-        # a Python float is the same number as NumPy's float64 of it, made several times faster
-        # (None, NumPy's NaN, has no Python float)
-        number = float if self.dtype is np.float64 else self.dtype
         for name, value in features.items():
             if isinstance(value, str):
                 name, value = f"{name}{self.separator}{value}", 1
@@ -209,7 +206,7 @@ class DictVectorizer(_Fitted):
                 raise TypeError(f"feature {name}: a {type(value).__name__} value is not read")
             column = self.vocabulary_.get(name)
             if column is not None:
-                cells.append((column, number(value) if value is not None else self.dtype(value)))
+                cells.append((column, self.dtype(value)))
         return cells
 
     def transform(self, X: list[dict[Any, Any]]) -> SparseRows | np.ndarray:
