@@ -157,7 +157,7 @@ def _slow_folder(tmp_path: Path, shared_dir: Path) -> Path:
     folder.mkdir()
     for i in range(2):
         (folder / f"slow{i}.pdf").write_bytes(
-            (shared_dir / "corpus/hostile/F_text_160k_glyphs.pdf").read_bytes()
+            (shared_dir / "corpus/hostile/F_grid_1500x1500.pdf").read_bytes()
         )
     return folder
 
