@@ -187,6 +187,9 @@ def test_ctrl_c_ends_the_run_with_a_code_and_no_worker_traceback(shared_dir: Pat
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a terminal's Ctrl-C reaches the whole process group
+        # as from a terminal: a SIGINT ignored here (by an earlier test's library) would be
+        # inherited, and Python then leaves Ctrl-C ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     workers = _workers_of(proc.pid)
     assert workers
