@@ -21,6 +21,7 @@ from ..nlp.years import YearMention
 from ..text import name_key
 from .examples import link_example
 from .features import (
+    DOERS,
     ProgramName,
     acronym_table,
     is_glossary,
@@ -541,6 +542,8 @@ class Assembler:
             return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
         if rules.on("new-actor-new-record") and _brings_in_another(item, draft):
             return None, "start"
+        if rules.on("also-adds") and _adds_another(item):
+            return None, "start"
         if link is not None:
             return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):
@@ -913,15 +916,45 @@ def _brings_in_another(item: SentenceMentions, draft: Draft) -> bool:
     )
 
 
+ADDING_ALSO = re.compile(r"^(?:[\w’'\-.]+,?\s+){0,8}?(?<!\bto\s)also\b", re.IGNORECASE)
+""""Also" before a sentence's verb: its subject does one more thing ("Colombia has also co-hosted
+training …", "The OAS also supports …"), not more of the thing before ("intended to also
+include" is an infinitive's, and is no addition)."""
+PASSIVE_ALSO = re.compile(
+    r"\b(?:is|are|was|were|be|been)\s+also\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ght|lt|nt)\b|\balso\s+been\b",
+    re.IGNORECASE,
+)
+"""A passive's "also" ("200 prosecutors were also trained"): its subject is what was done to,
+not who did it, and with no doer named the sentence carries on the record before it."""
+
+
+def _adds_another(item: SentenceMentions) -> bool:
+    """Whether a passage sentence adds another activity of its subject ("The IADB has also
+    established trafficking prevention hotlines …" after its anti-trafficking efforts): "also"
+    before the verb says the sentence tells of one more thing its subject did. One that opens
+    by pointing back ("It has also authorized $17 million …") carries on with the record it
+    points to, and so does a passive one (see :data:`PASSIVE_ALSO`)."""
+    text = item.text
+    also = ADDING_ALSO.match(text)
+    if also is None or starts_with_anaphor(text):
+        return False
+    return PASSIVE_ALSO.search(text, max(0, also.end() - 40), also.end() + 40) is None
+
+
 def _opens_on_another_actor(item: SentenceMentions, draft: Draft) -> bool:
-    """Whether a sentence opens on an actor, and names none the record's sentences name: it
-    tells of what another actor does, not more of this record (a passage the linker reads as
-    one runs on through a list of donors otherwise). One that opens by pointing back ("Its
-    partners, Canada and Spain, …") carries on."""
+    """Whether a sentence opens on an actor the record's sentences do not name: it tells of
+    what another actor does, not more of this record (a passage the linker reads as one runs
+    on through a list of donors otherwise). A provider opening the sentence is its subject,
+    whatever places it shares with the record ("USAID has provided … in Honduras. The
+    Department of State worked with … across Honduras"); a place opening it ("In Honduras, …")
+    brings in another intervention only when the sentence names none of the record's actors.
+    One that opens by pointing back ("Its partners, Canada and Spain, …") carries on."""
     if starts_with_anaphor(item.text):
         return False
-    named = {c for i in draft.items for c in i.canonical_actors()}
-    if named & set(item.canonical_actors()):
-        return False
     first = next((m for m in item.actors if m.canonical), None)
-    return first is not None and len(item.text[: first.start].split()) <= OPENING_WORDS
+    if first is None or len(item.text[: first.start].split()) > OPENING_WORDS:
+        return False
+    named = {c for i in draft.items for c in i.canonical_actors()}
+    if first.type in DOERS:
+        return first.canonical not in named
+    return not named & set(item.canonical_actors())
