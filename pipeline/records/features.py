@@ -438,6 +438,7 @@ def sentence_features(item: SentenceMentions) -> dict[str, Any]:
     # the plain shape of a cooperation statement ("Taiwan donated 40 patrol cars to the police of
     # Honduras"), for the detector to weigh: a fact of English, not of one report's phrasing
     features["cooperation_statement"] = int(states_cooperation(item))
+    features["provider_subject"] = int(provider_is_subject(item))
     for kind in ("negation", "aggregate"):
         features[kind] = min(sum(1 for p in _cue_patterns(kind) if p.search(low)), 2)
     # a finding that cooperation is absent ("provides no assistance"), and a note that only
@@ -481,6 +482,34 @@ def cooperation_structure(item: SentenceMentions) -> dict[str, int]:
         ):
             reach = 1
     return {"actor_does": doer, "reaches_country": reach}
+
+
+SUBJECT_AT_START = re.compile(r"[\s\u2022*\-\u2013\u2014]*(?:the\s+)?", re.IGNORECASE)
+SUBJECT_AFTER_OPENING = re.compile(r"[\s\u2022*\-\u2013\u2014]*[^,;:]{1,60}?,\s+(?:the\s+)?", re.IGNORECASE)
+"""Where a subject starts: at the sentence's start, or after an opening phrase closed by a comma
+("For example, USAID …", "In 2012, the OAS …", "Since July 2021, USAID …")."""
+OPENING_PHRASE_WORDS = 9
+
+
+def provider_is_subject(item: SentenceMentions) -> bool:
+    """Whether the sentence's subject is a country's or an organisation's name: its first actor
+    can provide and starts the sentence, or starts right after an opening phrase. A sentence
+    telling what a named body did ("In 2012, the OAS created …") is the codebook's identifiable
+    provider; one about a class of them ("Countries such as Brazil …", "A focus of cooperation
+    …") names them only as examples."""
+    first = next((m for m in item.actors if m.canonical), None)
+    if first is None or first.type not in DOERS:
+        return False
+    text = item.text
+    start = SUBJECT_AT_START.match(text)
+    if start is not None and first.start == start.end():
+        return True
+    opening = SUBJECT_AFTER_OPENING.match(text)
+    return (
+        opening is not None
+        and first.start == opening.end()
+        and len(text[: opening.end()].split()) <= OPENING_PHRASE_WORDS
+    )
 
 
 DOERS = frozenset(

@@ -7,6 +7,7 @@ from pipeline.records.features import (
     denies_cooperation,
     is_program_name,
     program_names,
+    provider_is_subject,
     security_terms,
     sentence_features,
     states_cooperation,
@@ -275,3 +276,25 @@ def test_a_name_ends_before_a_date_and_keeps_a_long_tail() -> None:
     assert names("the U.S. Strategy for Addressing the Root Causes of Migration in Central America sets out")[
         0
     ] == "Strategy for Addressing the Root Causes of Migration in Central America"
+
+
+def test_a_provider_named_as_the_subject_is_told_from_providers_given_as_examples() -> None:
+    subjects = (
+        "USAID launched a $20 million alliance with local partners in El Salvador.",
+        "In 2012, the OAS created a working group on criminal gangs.",
+        "• The Department of State worked with instructors across Honduras.",
+        "Colombia, Guatemala and Mexico issued a joint declaration in 2012.",
+    )
+    examples = (
+        "Countries such as Brazil, Colombia and Mexico are seeking to export their models.",
+        "A focus of international cooperation in Latin America has been on drug trafficking.",
+        "With support from the United States, the country has trained 10,000 police.",
+        "In Honduras, 300 police officers were trained in 2011.",  # a place is no provider
+    )
+    for text in subjects:
+        (item,) = _items(text)
+        assert provider_is_subject(item), text
+        assert sentence_features(item)["provider_subject"] == 1
+    for text in examples:
+        (item,) = _items(text)
+        assert not provider_is_subject(item), text
