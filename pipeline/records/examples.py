@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -103,6 +104,17 @@ def detection_examples(items: list[SentenceMentions]) -> list[dict[str, Any]]:
                     if value:
                         example["features"][f"{side}:{key}"] = value
     return examples
+
+
+def detection_chunks(items: list[SentenceMentions], size: int) -> Iterator[list[dict[str, Any]]]:
+    """:func:`detection_examples` of ``items``, ``size`` at a time, so that a long document's
+    examples (and the model's inputs made of them) are never all held at once. Each chunk is
+    built with one sentence more on either side and those two examples dropped: their features
+    are the context of the chunk's first and last sentences."""
+    for start in range(0, len(items), size):
+        first = max(start - 1, 0)
+        examples = detection_examples(items[first : start + size + 1])
+        yield examples[start - first : start - first + size]
 
 
 def role_example(

@@ -14,6 +14,7 @@ from pipeline.nlp.amounts import amounts_from_table
 from pipeline.nlp.mentions import TableMentions
 from pipeline.records.assemble import Draft
 from pipeline.records.build import (
+    DETECTION_CHUNK,
     HOME_CONFIDENCE,
     RecordModels,
     about_security,
@@ -21,7 +22,7 @@ from pipeline.records.build import (
     fill_records,
     report_on_security,
 )
-from pipeline.records.examples import detection_examples
+from pipeline.records.examples import detection_chunks, detection_examples
 from pipeline.records.predict import probabilities
 from pipeline.records.store import load_models
 
@@ -124,6 +125,28 @@ def test_detection_is_the_model_s_word_and_the_codebook_s_shapes_are_its_feature
     assert named["program_name"] == 1 and trend["program_name"] == 0
     # the codebook's "identifiable provider": a registered actor doing a cooperation verb on security
     assert donated["provider_on_security"] == 1 and trend["provider_on_security"] == 0
+
+
+def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_report_gives() -> None:
+    from pipeline.config import Config
+    from pipeline.nlp.actors import ActorMatcher, ActorRegistry
+    from pipeline.reading.reader import read_pdf
+    from pipeline.records.inputs import document_inputs
+
+    report = Path(__file__).resolve().parents[2] / "corpus" / "neighborhood-2col.pdf"
+    matcher = ActorMatcher(ActorRegistry.load(), use_ner=False)
+    items = document_inputs(read_pdf(report, Config().reading), matcher).items
+    assert len(items) > 2 * DETECTION_CHUNK
+    whole = detection_examples(items)
+    # the sentences around one are among its features: a chunk's edges must not cut them off
+    # (chunks of one sentence make every sentence an edge)
+    assert sum(any(k.startswith(("prev:", "next:")) for k in e["features"]) for e in whole) > 200
+    for size in (1, 2, 100, DETECTION_CHUNK):
+        assert [e for chunk in detection_chunks(items, size) for e in chunk] == whole, size
+    models = _models()
+    expected = probabilities(models.detector, whole, 1)
+    assert detect(items, models) == expected  # the same floats, not close ones
+    assert detect(items, models, 100) == expected
 
 
 def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
