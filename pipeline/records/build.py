@@ -134,13 +134,24 @@ def about_security(draft: Draft, on_security: bool = False) -> bool:
     return security_terms(text) > 0 or bool(draft.key and (draft.tables or on_security))
 
 
+RECORD_CHUNK = 128
+"""Records whose roles and kinds are predicted together. A whole document's at once took memory
+in proportion to its length (the role examples of every mention and the model's inputs made of
+them, 9 MiB at 105 pages; 3 MiB a chunk)."""
+
+
 def fill_records(
-    doc: str, drafts: list[Draft], models: RecordModels, home: str | None = None, rules: RuleSet = ALL_ON
+    doc: str,
+    drafts: list[Draft],
+    models: RecordModels,
+    home: str | None = None,
+    rules: RuleSet = ALL_ON,
+    chunk: int = RECORD_CHUNK,
 ) -> list[Record]:
     """Drafts → records numbered in order; a draft that turns out to have neither a name nor a
     provider is no record.
 
-    Roles and kinds are predicted in one call per model for all records, not per record:
+    Roles and kinds are predicted in one call per model for ``chunk`` records, not per record:
     scikit-learn's per-call checks cost more than the prediction itself. A record that names
     no recipient gets, at a low confidence, the sub-region its funding regional body serves
     or else the report's ``home`` region: a report about Latin America that does not say who
@@ -148,8 +159,9 @@ def fill_records(
     """
     records = [_draft_record(doc, n, d, models) for n, d in enumerate(drafts, 1)]
     chosen = list(zip(records, drafts, strict=True))
-    _roles(chosen, models, rules)
-    _classify(chosen, models, rules)
+    for start in range(0, len(chosen), chunk):
+        _roles(chosen[start : start + chunk], models, rules)
+        _classify(chosen[start : start + chunk], models, rules)  # the modality reads the funders
     registry = default_registry()
     if home is not None and rules.on("recipient-from-report"):
         for record in records:

@@ -12,10 +12,11 @@ import pytest
 from pipeline.document import Document, Table
 from pipeline.nlp.amounts import amounts_from_table
 from pipeline.nlp.mentions import TableMentions
-from pipeline.records.assemble import Draft
+from pipeline.records.assemble import Assembler, Draft
 from pipeline.records.build import (
     DETECTION_CHUNK,
     HOME_CONFIDENCE,
+    RECORD_CHUNK,
     RecordModels,
     about_security,
     detect,
@@ -23,6 +24,7 @@ from pipeline.records.build import (
     report_on_security,
 )
 from pipeline.records.examples import detection_chunks, detection_examples
+from pipeline.records.inputs import DocumentInputs
 from pipeline.records.predict import probabilities
 from pipeline.records.store import load_models
 
@@ -127,7 +129,9 @@ def test_detection_is_the_model_s_word_and_the_codebook_s_shapes_are_its_feature
     assert donated["provider_on_security"] == 1 and trend["provider_on_security"] == 0
 
 
-def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_report_gives() -> None:
+@lru_cache(maxsize=1)
+def _seed_inputs() -> DocumentInputs:
+    """The shipped two-column report's sentences, mentions and tables (without NER)."""
     from pipeline.config import Config
     from pipeline.nlp.actors import ActorMatcher, ActorRegistry
     from pipeline.reading.reader import read_pdf
@@ -135,7 +139,11 @@ def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_rep
 
     report = Path(__file__).resolve().parents[2] / "corpus" / "neighborhood-2col.pdf"
     matcher = ActorMatcher(ActorRegistry.load(), use_ner=False)
-    items = document_inputs(read_pdf(report, Config().reading), matcher).items
+    return document_inputs(read_pdf(report, Config().reading), matcher)
+
+
+def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_report_gives() -> None:
+    items = _seed_inputs().items
     assert len(items) > 2 * DETECTION_CHUNK
     whole = detection_examples(items)
     # the sentences around one are among its features: a chunk's edges must not cut them off
@@ -147,6 +155,22 @@ def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_rep
     expected = probabilities(models.detector, whole, 1)
     assert detect(items, models) == expected  # the same floats, not close ones
     assert detect(items, models, 100) == expected
+
+
+def test_a_report_s_records_take_the_same_roles_and_kinds_whatever_the_chunk() -> None:
+    from pipeline.nlp.syntax import GrammarReader
+
+    inputs, models = _seed_inputs(), _models()
+    detected = detect(inputs.items, models)
+    drafts = Assembler(linker=models.linker).assemble(inputs.items, detected, inputs.tables)
+    assert len(drafts) > RECORD_CHUNK
+    reader = GrammarReader()
+    if reader.available:  # roles read the grammar where there is one
+        reader.annotate(i for d in drafts if not d.roles for i in d.items)
+    whole = fill_records("seed", drafts, models, inputs.home, chunk=len(drafts))
+    assert any(r.funders for r in whole) and any(r.modality for r in whole)
+    for size in (7, RECORD_CHUNK):
+        assert fill_records("seed", drafts, models, inputs.home, chunk=size) == whole, size
 
 
 def test_a_record_needs_a_name_or_a_provider_and_ids_stay_consecutive() -> None:
