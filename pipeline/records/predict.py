@@ -51,6 +51,19 @@ def probabilities(model: Model, examples: list[Example], positive: Any) -> list[
     return [float(p) for p in proba[:, classes.index(positive)]]
 
 
+def class_columns(model: Model, examples: list[Example], classes: list[Any]) -> np.ndarray:
+    """P(c) for each example (rows) and each of ``classes`` (columns), from one prediction: what
+    :func:`probabilities` gives class by class, without predicting once per class."""
+    if not examples:
+        return np.zeros((0, len(classes)))
+    if isinstance(model, str):
+        return np.array([[1.0 if model == c else 0.0 for c in classes]] * len(examples))
+    proba = model.predict_proba(examples)
+    own = list(model.classes_)
+    none = np.zeros(len(examples))
+    return np.column_stack([proba[:, own.index(c)] if c in own else none for c in classes])
+
+
 def predict_labels(model: Model, examples: list[Example]) -> list[tuple[str, float]]:
     """Most probable label and its probability, per example."""
     if not examples:
@@ -366,8 +379,7 @@ class Blend:
     """The mean of its estimators' class probabilities."""
 
     def predict_proba(self, X: list[Example]) -> np.ndarray:
-        columns = [np.column_stack([probabilities(e, X, c) for c in self.classes_]) for e in self.estimators_]
-        return np.mean(columns, axis=0)
+        return np.mean([class_columns(e, X, list(self.classes_)) for e in self.estimators_], axis=0)
 
 
 class ShapeBackoff:

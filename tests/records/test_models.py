@@ -46,6 +46,12 @@ def test_a_blend_averages_what_its_models_say() -> None:
     assert np.allclose(blend.predict_proba(unseen), (words + trees) / 2)
     stating, not_stating = blend.predict_proba(unseen)[:, 1]
     assert stating > 0.5 > not_stating
+    # each of its models predicts once for all classes, not once per class
+    calls: list[int] = []
+    for model in blend.estimators_:
+        predict = model.predict_proba
+        model.predict_proba = lambda rows, predict=predict: calls.append(len(rows)) or predict(rows)
+    assert np.array_equal(blend.predict_proba(unseen), (words + trees) / 2) and calls == [2, 2]
     # sample weights reach both models: weighting the stating examples down lowers their probability
     light = Blend([classifier(calibrate=False), feature_trees(min_samples_leaf=5)]).fit(
         X, y, sample_weight=np.array([0.05 if label else 1.0 for label in y])
