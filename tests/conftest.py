@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pipeline.document import Document
+
+SEED_2COL = Path(__file__).resolve().parents[1] / "corpus" / "neighborhood-2col.pdf"
 
 
 @pytest.fixture(scope="session")
@@ -14,6 +20,15 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared folder not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def seed_document() -> Document:
+    """The shipped two-column seed rendering, read once per session (tests read it, never change
+    it: every stage after reading makes new objects from the document)."""
+    from pipeline.reading.reader import read_pdf
+
+    return read_pdf(SEED_2COL)
 
 
 @pytest.fixture(scope="session")

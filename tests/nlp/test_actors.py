@@ -31,7 +31,6 @@ from pipeline.nlp.actors import (
     new_actor_candidates,
 )
 from pipeline.nlp.mentions import home_region, region_references
-from pipeline.reading.reader import read_pdf
 
 SUPERSCRIPTS = str.maketrans("", "", "⁰¹²³⁴⁵⁶⁷⁸⁹\\")
 
@@ -639,7 +638,7 @@ def test_recall_on_gold_evidence(
     use = request.getfixturevalue("ner_matcher") if with_ner else matcher
     aliases = score_module.load_aliases(shared_dir / "spec" / "actors.csv")
     # the report's title says which region "the region" is (read from the PDF, as the pipeline does)
-    title = read_pdf(Path(__file__).resolve().parents[2] / "corpus" / "neighborhood-2col.pdf").title
+    title = request.getfixturevalue("seed_document").title
     args = (gold_2col, use, registry, score_module, aliases)
     direct, direct_written, _ = _recall(*args, links=False, title=title)
     linked, linked_written, misses = _recall(*args, links=True, title=title)

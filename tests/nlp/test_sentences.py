@@ -19,7 +19,6 @@ import spacy
 
 from pipeline.document import Block, Document, Fragment, Note, Table
 from pipeline.nlp.sentences import Sentence, load_rules, sentence_splitter, split_sentences, split_text
-from pipeline.reading.reader import read_pdf
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 NOTE_COUNT = 253
@@ -231,8 +230,8 @@ def test_any_pipeline_that_sets_boundaries_will_do() -> None:
 
 
 @pytest.fixture(scope="module")
-def document() -> Document:
-    return read_pdf(CORPUS / "neighborhood-2col.pdf")
+def document(seed_document: Document) -> Document:
+    return seed_document
 
 
 @pytest.fixture(scope="module")

@@ -129,21 +129,19 @@ def test_detection_is_the_model_s_word_and_the_codebook_s_shapes_are_its_feature
     assert donated["provider_on_security"] == 1 and trend["provider_on_security"] == 0
 
 
-@lru_cache(maxsize=1)
-def _seed_inputs() -> DocumentInputs:
+@pytest.fixture(scope="module")
+def seed_inputs(seed_document: Document) -> DocumentInputs:
     """The shipped two-column report's sentences, mentions and tables (without NER)."""
-    from pipeline.config import Config
     from pipeline.nlp.actors import ActorMatcher, ActorRegistry
-    from pipeline.reading.reader import read_pdf
     from pipeline.records.inputs import document_inputs
 
-    report = Path(__file__).resolve().parents[2] / "corpus" / "neighborhood-2col.pdf"
-    matcher = ActorMatcher(ActorRegistry.load(), use_ner=False)
-    return document_inputs(read_pdf(report, Config().reading), matcher)
+    return document_inputs(seed_document, ActorMatcher(ActorRegistry.load(), use_ner=False))
 
 
-def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_report_gives() -> None:
-    items = _seed_inputs().items
+def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_report_gives(
+    seed_inputs: DocumentInputs,
+) -> None:
+    items = seed_inputs.items
     assert len(items) > 2 * DETECTION_CHUNK
     whole = detection_examples(items)
     # the sentences around one are among its features: a chunk's edges must not cut them off
@@ -157,10 +155,12 @@ def test_detection_in_chunks_gives_every_sentence_of_a_report_what_the_whole_rep
     assert detect(items, models, 100) == expected
 
 
-def test_a_report_s_records_take_the_same_roles_and_kinds_whatever_the_chunk() -> None:
+def test_a_report_s_records_take_the_same_roles_and_kinds_whatever_the_chunk(
+    seed_inputs: DocumentInputs,
+) -> None:
     from pipeline.nlp.syntax import GrammarReader
 
-    inputs, models = _seed_inputs(), _models()
+    inputs, models = seed_inputs, _models()
     detected = detect(inputs.items, models)
     drafts = Assembler(linker=models.linker).assemble(inputs.items, detected, inputs.tables)
     assert len(drafts) > RECORD_CHUNK
