@@ -542,8 +542,6 @@ class Assembler:
             return draft, "reference"  # "… in 2013 the Treaty sets out …" after the X Treaty
         if rules.on("new-actor-new-record") and _brings_in_another(item, draft):
             return None, "start"
-        if rules.on("also-adds") and _adds_another(item):
-            return None, "start"
         if link is not None:
             return (draft if link else None), "passage"
         if starts_with_anaphor(item.text):
@@ -914,31 +912,6 @@ def _brings_in_another(item: SentenceMentions, draft: Draft) -> bool:
     return bool(
         _opens_on_another_actor(item, draft) or PARALLEL_OPENING.match(item.text) or SETS_UP.search(item.text)
     )
-
-
-ADDING_ALSO = re.compile(r"^(?:[\w’'\-.]+,?\s+){0,8}?(?<!\bto\s)also\b", re.IGNORECASE)
-""""Also" before a sentence's verb: its subject does one more thing ("Colombia has also co-hosted
-training …", "The OAS also supports …"), not more of the thing before ("intended to also
-include" is an infinitive's, and is no addition)."""
-PASSIVE_ALSO = re.compile(
-    r"\b(?:is|are|was|were|be|been)\s+also\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ght|lt|nt)\b|\balso\s+been\b",
-    re.IGNORECASE,
-)
-"""A passive's "also" ("200 prosecutors were also trained"): its subject is what was done to,
-not who did it, and with no doer named the sentence carries on the record before it."""
-
-
-def _adds_another(item: SentenceMentions) -> bool:
-    """Whether a passage sentence adds another activity of its subject ("The IADB has also
-    established trafficking prevention hotlines …" after its anti-trafficking efforts): "also"
-    before the verb says the sentence tells of one more thing its subject did. One that opens
-    by pointing back ("It has also authorized $17 million …") carries on with the record it
-    points to, and so does a passive one (see :data:`PASSIVE_ALSO`)."""
-    text = item.text
-    also = ADDING_ALSO.match(text)
-    if also is None or starts_with_anaphor(text):
-        return False
-    return PASSIVE_ALSO.search(text, max(0, also.end() - 40), also.end() + 40) is None
 
 
 def _opens_on_another_actor(item: SentenceMentions, draft: Draft) -> bool:

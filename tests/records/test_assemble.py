@@ -538,24 +538,6 @@ def test_a_sentence_opening_on_likewise_brings_in_another_intervention() -> None
     assert [_texts(d) for d in _assemble(_items(f"{SAFE_STREETS} {same}"))] == [[SAFE_STREETS, same]]
 
 
-@pytest.mark.parametrize(
-    ("second", "apart"),
-    [
-        ("The OAS also trains prosecutors in Honduras.", True),
-        ("The OAS has also established a prevention hotline in Honduras.", True),
-        ("It has also trained 200 prosecutors in Honduras.", False),  # points back
-        ("In Honduras 200 prosecutors were also trained in 2012.", False),  # passive: no new doer
-        ("The OAS trained 200 prosecutors in Honduras in 2012.", False),
-    ],
-)
-def test_also_before_the_verb_adds_another_activity_of_its_subject(second: str, apart: bool) -> None:
-    first = "The OAS funds youth centres in Honduras."
-    passage = _items(f"{first} {second}")  # one paragraph: one passage
-    assert ([_texts(d) for d in _assemble(passage)] == [[first], [second]]) is apart
-    off = Assembler(registry=ActorRegistry.load(), rules=RuleSet.parse("also-adds"))
-    assert [_texts(d) for d in off.assemble(passage, [1.0, 1.0], [])] == [[first, second]]
-
-
 def test_a_provider_opening_a_sentence_brings_in_another_intervention_whatever_places_it_shares() -> None:
     usaid = "USAID has provided violence prevention training to youth in Honduras."
     state = "The Department of State worked with instructors across Honduras to reach 100,000 children."
