@@ -40,15 +40,7 @@ Model = Classifier | str
 
 def probabilities(model: Model, examples: list[Example], positive: Any) -> list[float]:
     """P(positive) for each example; a constant model says 1 or 0."""
-    if not examples:
-        return []
-    if isinstance(model, str):
-        return [1.0 if model == positive else 0.0] * len(examples)
-    proba = model.predict_proba(examples)
-    classes = list(model.classes_)
-    if positive not in classes:
-        return [0.0] * len(examples)
-    return [float(p) for p in proba[:, classes.index(positive)]]
+    return [float(p) for p in class_columns(model, examples, [positive])[:, 0]]
 
 
 def class_columns(model: Model, examples: list[Example], classes: list[Any]) -> np.ndarray:
