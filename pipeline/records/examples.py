@@ -23,6 +23,7 @@ from .features import (
     cooperation_patterns,
     cooperation_structure,
     program_names,
+    provider_is_subject,
     sentence_features,
     themes_in,
 )
@@ -296,6 +297,8 @@ def link_example(before: SentenceMentions, item: SentenceMentions, footnote: boo
         "shared_years": int(bool(years_before & years_item)),
         "new_years": int(bool(years_item - years_before)),
         "actor_does": cooperation_structure(item)["actor_does"],
+        # a named provider as the subject tells what it did: often one more intervention
+        "provider_subject": int(provider_is_subject(item)),
         # "is another example", "a second program": a new instance, not more of the same
         "another": int(bool(ANOTHER.search(item.text.casefold()))),
         "amounts": int(bool(item.amounts)),

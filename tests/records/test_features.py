@@ -298,3 +298,14 @@ def test_a_provider_named_as_the_subject_is_told_from_providers_given_as_example
     for text in examples:
         (item,) = _items(text)
         assert not provider_is_subject(item), text
+
+
+def test_the_linker_reads_whether_the_next_sentence_has_a_provider_as_subject() -> None:
+    from pipeline.records.examples import link_example
+
+    first, same, other = _items(
+        "USAID funds youth centres in Honduras. The centres trained 300 teachers in 2012. "
+        "In 2013, the Department of State trained 200 prosecutors in Honduras."
+    )
+    assert link_example(first, same)["features"]["provider_subject"] == 0
+    assert link_example(same, other)["features"]["provider_subject"] == 1
