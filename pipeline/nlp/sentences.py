@@ -6,7 +6,7 @@ covers, the footnote markers it carries and the heading it falls under. Footnote
 know which body sentences cite them (``cited_by``), so a note's amount or year can be tied
 back to the sentence it qualifies.
 
-Splitting is rule-based on spaCy's blank English tokenizer (:func:`sentence_splitter`): the
+Splitting is rule-based on a blank English tokenizer (:func:`sentence_splitter`): the
 pretrained parser is slow and was not trained on policy reports full of "U.S.", "e.g.",
 "et al.", "P.L. 110-457" and numbered figures. The rules, in the order they are applied:
 
@@ -43,11 +43,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.document import BBox, Block, Document, Note, Table
+
+from .english import blank_english
 
 SentenceSource = Literal["body", "footnote", "caption", "table_caption", "table_row"]
 COMPONENT = "csminer_sentences"
@@ -245,12 +246,14 @@ def _make_sentence_boundaries(nlp: Language, name: str) -> SentenceBoundaries:
 
 @lru_cache(maxsize=1)
 def sentence_splitter() -> Language:
-    """A blank English pipeline whose only component sets sentence starts by the rules above.
+    """The blank English pipeline (its tokenizer shared with the actor matcher) with one
+    component, which sets sentence starts by the rules above.
 
     Built once per process (cached): the tokenizer and the word lists are the costly part.
     """
-    nlp = spacy.blank("en")
-    nlp.add_pipe(COMPONENT)
+    nlp = blank_english()
+    if COMPONENT not in nlp.pipe_names:
+        nlp.add_pipe(COMPONENT)
     return nlp
 
 

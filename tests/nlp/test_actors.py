@@ -347,12 +347,12 @@ def test_the_matching_tokenizer_is_blank_english_with_one_more_infix() -> None:
     # built with the infix rather than given it afterwards (which loads the special cases twice)
     from spacy.util import compile_infix_regex
 
-    from pipeline.nlp.actors import _matching_tokenizer
+    from pipeline.nlp.english import blank_english
 
     reference = spacy.blank("en")
     infixes = [*reference.Defaults.infixes, r"(?<=[A-Za-z]\.)-(?=[A-Za-z])"]
     reference.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    tokenizer = _matching_tokenizer().tokenizer
+    tokenizer = blank_english().tokenizer
     assert tokenizer.to_bytes(exclude=["vocab"]) == reference.tokenizer.to_bytes(exclude=["vocab"])
     text = "U.S.-funded programs, the U.N.-backed commission's co-op (don't) in 2020-21."
     assert [t.text for t in tokenizer(text)] == [t.text for t in reference.tokenizer(text)]
@@ -663,3 +663,13 @@ def test_speed(matcher: ActorMatcher, ner_matcher: ActorMatcher, body_texts: lis
         rates[name] = words / (time.perf_counter() - t0)
     print(f"\nwords={words} " + " ".join(f"{k}={v:,.0f} words/s" for k, v in rates.items()))
     assert rates["registry"] > 20_000
+
+
+def test_the_matcher_and_the_sentence_splitter_share_one_tokenizer(matcher: ActorMatcher) -> None:
+    # one tokenizer per process: each costs English's special cases to build
+    from pipeline.nlp.sentences import sentence_spans, sentence_splitter
+
+    matcher.find("The OAS met.")
+    assert matcher.compiled.nlp.tokenizer is sentence_splitter().tokenizer
+    text = "The U.S.-funded program ended in the U.S. The OAS took it over."
+    assert sentence_spans([text]) == [[(0, 41), (42, 63)]]
