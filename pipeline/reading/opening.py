@@ -742,6 +742,8 @@ _ORDINARY_SYMBOLS = frozenset("+<=>±×÷−~°©®§¶←→↑↓▪▫■□�
 """Symbols (Unicode S*) that are ordinary in reports; any other symbol counts as garbage."""
 _URL_CHARS = frozenset("/\\.:_@=%?&#")
 _SYMBOL_FONTS = ("wingding", "webding", "dingbat", "symbol")
+_END_OF_PAGE: dict[str, Any] = {"text": ""}
+"""A blank after a page's last character: it ends the last word as a blank does."""
 """Fonts of pictograms (bullets, arrows): their odd code points are expected, not garbage."""
 
 
@@ -782,15 +784,46 @@ def text_layer_report(page: Page | PageContent) -> PageTextInfo:
     """
     page = as_content(page)
     total = garbled = 0
+    fonts: list[object] = []  # the font of every visible character, counted once at the end
+    garbled_fonts: list[object] = []
+    # Characters make words in content-stream order (cheap; no sorting), grouped inline as this
+    # runs on every character of every page. A word ends at a blank, a change of line or a
+    # horizontal gap over 0.15 em: TeX PDFs have no space characters, so the gap is all that
+    # separates their words. Over-printed "fake bold" (the same glyph drawn again a fraction of
+    # a point to the right) stays in one word.
+    glyphs: list[str] = []
+    word_fonts: list[object] = []
+    prev: dict[str, Any] | None = None
+    for ch in [*page.chars, _END_OF_PAGE]:
+        text = ch.get("text") or ""
+        visible = bool(text.strip())
+        if prev is not None:
+            ends = not visible
+            if visible:
+                size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
+                x0 = ch["x0"]
+                ends = (
+                    abs(ch["top"] - prev["top"]) > 0.5 * size
+                    or x0 - prev["x1"] > 0.15 * size
+                    or x0 < prev["x0"] - 2 * size
+                )
+            if ends:
+                total += len(glyphs)
+                fonts += word_fonts
+                if _word_is_garbage(glyphs):
+                    garbled += len(glyphs)
+                    garbled_fonts += word_fonts
+                glyphs, word_fonts, prev = [], [], None
+        if visible:
+            glyphs.append(text)
+            word_fonts.append(ch.get("fontname"))
+            prev = ch
     font_total: Counter[str] = Counter()
+    for font, count in Counter(fonts).items():
+        font_total[_font_name(font)] += count
     font_garbled: Counter[str] = Counter()
-    for word in _words(page.chars):
-        fonts = [_font_name(ch.get("fontname")) for ch in word]
-        total += len(word)
-        font_total.update(fonts)
-        if _word_is_garbage([str(ch.get("text") or "") for ch in word]):
-            garbled += len(word)
-            font_garbled.update(fonts)
+    for font, count in Counter(garbled_fonts).items():
+        font_garbled[_font_name(font)] += count
     worst_font, worst_chars, worst_share = None, 0, 0.0
     for font, count in font_total.items():
         if any(marker in font.lower() for marker in _SYMBOL_FONTS):
@@ -837,37 +870,6 @@ def text_layer_problems(infos: Sequence[PageTextInfo]) -> list[Problem]:
                 )
             )
     return problems
-
-
-def _words(chars: Sequence[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    """Group characters into words in content-stream order (cheap; no sorting).
-
-    A word ends at a blank, a change of line or a horizontal gap over 0.15 em: TeX PDFs have no
-    space characters, so the gap is all that separates their words. Over-printed "fake bold"
-    (the same glyph drawn again a fraction of a point to the right) stays in one word.
-    """
-    word: list[dict[str, Any]] = []
-    prev: dict[str, Any] | None = None
-    for ch in chars:
-        if not (ch.get("text") or "").strip():
-            if word:
-                yield word
-            word, prev = [], None
-            continue
-        if prev is not None:  # a new line, a gap, or a jump back: a new word (inlined: hot loop)
-            size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
-            x0 = ch["x0"]
-            if (
-                abs(ch["top"] - prev["top"]) > 0.5 * size
-                or x0 - prev["x1"] > 0.15 * size
-                or x0 < prev["x0"] - 2 * size
-            ):
-                yield word
-                word = []
-        word.append(ch)
-        prev = ch
-    if word:
-        yield word
 
 
 def _word_is_garbage(glyphs: list[str]) -> bool:
