@@ -42,6 +42,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -1029,14 +1030,14 @@ def _clean_entity(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_SENTENCE_OPENERS = frozenset(
-    {
-        "the", "a", "an", "in", "on", "at", "for", "of", "by", "to", "as", "this", "that", "these",
-        "those", "it", "its", "their", "there", "since", "while", "with", "from", "after", "before",
-        "during", "under", "between", "among", "although", "however", "moreover", "also", "both",
-        "each",
-    }
-)
+SENTENCE_OPENERS_FILE = Path(__file__).resolve().parent / "data" / "sentence_openers.txt"
+
+
+@lru_cache(maxsize=1)
+def sentence_openers() -> frozenset[str]:
+    """Words that open sentences and never begin a name (``data/sentence_openers.txt``)."""
+    lines = SENTENCE_OPENERS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
 
 
 def _unexplained_capitals(text: str, mentions: list[ActorMention]) -> bool:
@@ -1048,7 +1049,7 @@ def _unexplained_capitals(text: str, mentions: list[ActorMention]) -> bool:
     one — a word that is itself capitalised.
     """
     first = re.match(r"\W*([A-Za-z]+)\b", text)
-    skip_to = first.end() if first and first.group(1).casefold() in _SENTENCE_OPENERS else 0
+    skip_to = first.end() if first and first.group(1).casefold() in sentence_openers() else 0
     covered = sorted((m.start, m.end) for m in mentions)
     for match in re.finditer(r"[A-ZÀ-Þ]", text[skip_to:]):
         at = match.start() + skip_to

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +21,7 @@ import pycountry
 import pytest
 import spacy
 
+from pipeline.document import Document
 from pipeline.nlp.actors import (
     ACTOR_TYPES,
     DATA_FILE,
@@ -673,3 +675,42 @@ def test_the_matcher_and_the_sentence_splitter_share_one_tokenizer(matcher: Acto
     assert matcher.compiled.nlp.tokenizer is sentence_splitter().tokenizer
     text = "The U.S.-funded program ended in the U.S. The OAS took it over."
     assert sentence_spans([text]) == [[(0, 41), (42, 63)]]
+
+
+def test_a_sentence_opening_word_is_no_capital_for_ner(matcher: ActorMatcher) -> None:
+    from pipeline.nlp.actors import _unexplained_capitals
+
+    def asks_ner(text: str) -> bool:
+        return _unexplained_capitals(text, matcher.find(text))
+
+    # only the opening word's capital lies outside the registry's names: nothing for NER
+    assert not asks_ner("Indeed, the OAS funded it in Honduras.")
+    assert not asks_ner("Meanwhile, Colombia trained police officers.")
+    assert not asks_ner("See also the assistance of Canada.")
+    # a word that may name an actor by itself, or a second capital, still goes to NER
+    assert asks_ner("Congress approved the assistance to Honduras.")
+    assert asks_ner("Indeed, Contagem signed an agreement with Honduras.")
+    assert asks_ner("Likewise the Contagem police trained officers.")
+
+
+def test_sentences_opening_on_such_a_word_gain_nothing_from_ner(
+    ner_matcher: ActorMatcher, seed_document: Document
+) -> None:
+    # every sentence of the seed that NER no longer reads: NER would have added no actor
+    from pipeline.nlp.actors import _ner_spans, _unexplained_capitals, sentence_openers
+    from pipeline.nlp.sentences import split_sentences
+
+    skipped = 0
+    for sentence in split_sentences(seed_document):
+        text = sentence.text
+        found = ner_matcher._registry_mentions(text, {})
+        opener = re.match(r"\W*([A-Za-z]+)\b", text)
+        word = opener.group(1) if opener else ""
+        if word.casefold() not in sentence_openers() or not word[:1].isupper():
+            continue
+        if _unexplained_capitals(text, found) or any(m.start <= opener.start(1) < m.end for m in found):
+            continue  # NER reads it for another capital, or the opening word is a name
+        skipped += 1
+        entities = _ner_spans(ner_matcher.ner(text))
+        assert ner_matcher._merge(text, found, entities) == ner_matcher._merge(text, found, []), text
+    assert skipped > 200
