@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from spacy.tokens._retokenize import set_token_attrs
+
 from .actors import NER_PACKAGE
 from .pretrained import BATCH_CHARACTERS, pipe_batched, pretrained_pipeline
 
@@ -63,20 +65,77 @@ class Grammar:
         return out
 
 
-def grammar_of(doc: Doc, start: int, end: int, lemmatizer: Any = None) -> Grammar | None:
+class WordAttributes:
+    """The part of speech and lemma of the words the grammar reads, as the pipeline's attribute
+    ruler and lemmatizer set them, for docs parsed without those two components.
+
+    The ruler matches its patterns (179 in en_core_web_sm) at every token of every sentence: a
+    third of the time of parsing a report's sentences. The grammar reads the part of speech or
+    lemma of a few words a mention, so those words alone get what the ruler would give them.
+    Without a ruler or a lemmatizer (a doc parsed with them), the doc's own values are read."""
+
+    def __init__(self, ruler: Any = None, lemmatizer: Any = None) -> None:
+        self.ruler = ruler
+        self.lemmatizer = lemmatizer
+
+    def pos(self, token: Token) -> str:
+        self._rule(token)
+        return token.pos_
+
+    def lemma(self, token: Token) -> str:
+        """The token's lemma, folded: what the lemmatizer would have set (it keeps a lemma the
+        attribute ruler set, unless it overwrites)."""
+        self._rule(token)
+        if self.lemmatizer is not None and (self.lemmatizer.overwrite or token.lemma == 0):
+            lemma: str = self.lemmatizer.lemmatize(token)[0]
+            return lemma.casefold() or token.lower_
+        return token.lemma_.casefold() or token.lower_
+
+    def _rule(self, token: Token) -> None:
+        """Set on ``token`` what the attribute ruler sets: its patterns (two tokens long at most)
+        matched on the token and its neighbours, in the ruler's order (a later pattern's
+        attributes over an earlier one's). The patterns test the tag, the word, the dependency:
+        nothing a pattern sets, so the words can be ruled one at a time, in any order."""
+        ruler = self.ruler
+        if ruler is None:
+            return
+        doc = token.doc
+        ruled = doc.user_data.setdefault(_RULED, set())
+        if token.i in ruled:
+            return
+        ruled.add(token.i)
+        around = doc[max(0, token.i - 1) : token.i + 2]
+        matches = ruler.matcher(around, allow_missing=True, as_spans=True)
+        for attr_id, _start, _end, match in sorted(
+            (int(ruler.vocab.strings[m.label]), m.start, m.end, m) for m in matches
+        ):
+            if match[ruler.indices[attr_id]].i == token.i:
+                set_token_attrs(token, ruler.attrs[attr_id])
+
+
+_RULED = "csminer_ruled_tokens"
+"""The doc's ``user_data`` key of the tokens :class:`WordAttributes` has ruled."""
+_AS_PARSED = WordAttributes()
+
+
+def grammar_of(doc: Doc, start: int, end: int, words: WordAttributes = _AS_PARSED) -> Grammar | None:
     """The grammar of the characters ``start:end`` of a parsed sentence (None when they do
     not cover a token).
 
-    ``lemmatizer``: the pipeline's lemmatizer when the doc was parsed without it, so that only
-    the few words whose lemma the grammar names are lemmatized (see :func:`_lemma`)."""
+    ``words``: the parts of speech and lemmas the grammar reads, for a doc parsed without the
+    attribute ruler and the lemmatizer (see :class:`WordAttributes`)."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
         return None
     root = span.root
     phrase = _phrase_of(root)
-    if phrase.dep_ == "pobj" and _exemplifies(phrase.head) and _plays_for_its_examples(phrase.head.head):
+    if (
+        phrase.dep_ == "pobj"
+        and _exemplifies(phrase.head, words)
+        and _plays_for_its_examples(phrase.head.head)
+    ):
         phrase = _phrase_of(phrase.head.head)  # "agencies such as UNDP teamed up": UNDP is a subject
-    elif phrase.dep_ == "pobj" and _stands_for_its_complement(phrase.head):
+    elif phrase.dep_ == "pobj" and _stands_for_its_complement(phrase.head, words):
         phrase = _phrase_of(phrase.head.head)  # "funded by the Government of Canada": Canada funds
     if phrase.dep_ in ("pobj", "pcomp"):
         preposition = phrase.head
@@ -84,12 +143,12 @@ def grammar_of(doc: Doc, start: int, end: int, lemmatizer: Any = None) -> Gramma
             root.dep_,
             phrase.dep_,
             preposition.lower_,
-            _lemma(preposition.head, lemmatizer),
+            words.lemma(preposition.head),
             preposition.dep_ == "agent",
-            _subject_of(_owner_of_complement(preposition), lemmatizer),
+            _subject_of(_owner_of_complement(preposition, words), words),
         )
-    governor = _lemma(phrase.head, lemmatizer) if phrase.dep_ in CLAUSE_ROLES else None
-    return Grammar(root.dep_, phrase.dep_, governor=governor, subject_of=_subject_of(phrase, lemmatizer))
+    governor = words.lemma(phrase.head) if phrase.dep_ in CLAUSE_ROLES else None
+    return Grammar(root.dep_, phrase.dep_, governor=governor, subject_of=_subject_of(phrase, words))
 
 
 def _phrase_of(token: Token) -> Token:
@@ -117,10 +176,10 @@ def _plays_for_its_examples(noun: Token) -> bool:
     return phrase.dep_ == "pobj" and phrase.head.lower_ == "of" and phrase.head.head.lower_ in OF_ROLE_NOUNS
 
 
-def _exemplifies(preposition: Token) -> bool:
+def _exemplifies(preposition: Token, words: WordAttributes) -> bool:
     """Whether a preposition brings in examples of the noun it hangs on ("donors such as
     Spain", "agencies including UNDP"): the examples play that noun's part."""
-    if preposition.dep_ != "prep" or preposition.head.pos_ not in ("NOUN", "PROPN"):
+    if preposition.dep_ != "prep" or words.pos(preposition.head) not in ("NOUN", "PROPN"):
         return False
     if preposition.lower_ == "including":
         return True
@@ -133,18 +192,18 @@ STATE_NOUNS = frozenset(
 """Nouns whose "of" complement is the actor itself: "the Government of Canada" is Canada."""
 
 
-def _stands_for_its_complement(preposition: Token) -> bool:
+def _stands_for_its_complement(preposition: Token, words: WordAttributes) -> bool:
     return (
         preposition.lower_ == "of"
         and preposition.dep_ == "prep"
-        and preposition.head.pos_ in ("NOUN", "PROPN")
+        and words.pos(preposition.head) in ("NOUN", "PROPN")
         and preposition.head.lower_ in STATE_NOUNS
     )
 
 
-def _owner_of_complement(preposition: Token) -> Token | None:
+def _owner_of_complement(preposition: Token, words: WordAttributes) -> Token | None:
     """The phrase an "of" complement belongs to ("presidents" in "the presidents of X")."""
-    if preposition.lower_ != "of" or preposition.head.pos_ not in ("NOUN", "PROPN"):
+    if preposition.lower_ != "of" or words.pos(preposition.head) not in ("NOUN", "PROPN"):
         return None
     owner = preposition.head
     while owner.dep_ in PHRASE_INTERNAL and owner.head is not owner:
@@ -152,19 +211,10 @@ def _owner_of_complement(preposition: Token) -> Token | None:
     return owner
 
 
-def _subject_of(phrase: Token | None, lemmatizer: Any = None) -> str | None:
+def _subject_of(phrase: Token | None, words: WordAttributes) -> str | None:
     if phrase is None or phrase.dep_ not in ("nsubj", "nsubjpass"):
         return None
-    return _lemma(phrase.head, lemmatizer)
-
-
-def _lemma(token: Token, lemmatizer: Any = None) -> str:
-    """The token's lemma, folded. Given the lemmatizer, the lemma is what that component would
-    have set (it keeps a lemma the attribute ruler set, unless it overwrites)."""
-    if lemmatizer is not None and (lemmatizer.overwrite or token.lemma == 0):
-        lemma: str = lemmatizer.lemmatize(token)[0]
-        return lemma.casefold() or token.lower_
-    return token.lemma_.casefold() or token.lower_
+    return words.lemma(phrase.head)
 
 
 def load_parser(package: str = NER_PACKAGE) -> spacy.Language | None:
@@ -202,13 +252,18 @@ class GrammarReader:
             return
         todo = list({id(i): i for i in items if i.grammar is None and i.actors}.values())
         # the entity recogniser is NER's part of the shared pipeline: not needed for the grammar;
-        # nor is lemmatizing every word, when only the governors' lemmas are read
+        # nor are the attribute ruler's parts of speech and the lemmas of every word, when only a
+        # few words' are read (see WordAttributes)
         skip = ["ner"]
-        lemmatizer = None
+        words = _AS_PARSED
         names = nlp.pipe_names
-        # (only when no component after it, but the skipped NER, could read the lemmas)
+        # (only when no component after them, but the skipped NER, could read what they set)
         if "lemmatizer" in names and set(names[names.index("lemmatizer") + 1 :]) <= {"ner"}:
-            lemmatizer = nlp.get_pipe("lemmatizer")
+            ruler = None
+            if "attribute_ruler" in names and names.index("attribute_ruler") == names.index("lemmatizer") - 1:
+                ruler = nlp.get_pipe("attribute_ruler")
+                skip.append("attribute_ruler")
+            words = WordAttributes(ruler, nlp.get_pipe("lemmatizer"))
             skip.append("lemmatizer")
         # a text that comes again (a note repeated, a sentence quoted twice) is parsed once
         by_text: dict[str, list[SentenceMentions]] = {}
@@ -217,4 +272,4 @@ class GrammarReader:
         docs = pipe_batched(nlp, list(by_text), skip, max_chars)
         for same_text, doc in zip(by_text.values(), docs, strict=True):
             for item in same_text:
-                item.grammar = [grammar_of(doc, m.start, m.end, lemmatizer) for m in item.actors]
+                item.grammar = [grammar_of(doc, m.start, m.end, words) for m in item.actors]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import spacy
 
+from pipeline.document import Document
 from pipeline.errors import ErrorCode, problem
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions
@@ -173,3 +174,32 @@ def test_the_grammar_is_the_same_whatever_the_batches(parser: spacy.Language, ma
     GrammarReader(parser).annotate(one_batch)
     GrammarReader(parser).annotate(one_each, max_chars=1)
     assert [i.grammar for i in one_each] == [i.grammar for i in one_batch]
+
+
+def test_words_ruled_one_at_a_time_give_the_grammar_of_a_full_parse(
+    parser: spacy.Language, matcher: ActorMatcher, seed_document: Document
+) -> None:
+    # the attribute ruler is left out of parsing and applied to the words the grammar reads:
+    # every mention of the seed gets the grammar a parse with the ruler gives
+    from pipeline.nlp.pretrained import pipe_batched
+    from pipeline.nlp.sentences import split_sentences
+    from pipeline.nlp.syntax import WordAttributes, grammar_of
+
+    lemmatizer, ruler = parser.get_pipe("lemmatizer"), parser.get_pipe("attribute_ruler")
+    items = [mentions_of(s.text, matcher) for s in split_sentences(seed_document)]
+    texts = list(dict.fromkeys(i.text for i in items if i.actors))
+    ruled = dict(zip(texts, pipe_batched(parser, texts, ["ner"]), strict=True))
+    bare = pipe_batched(parser, texts, ["ner", "lemmatizer", "attribute_ruler"])
+    parsed = dict(zip(texts, bare, strict=True))
+    words = WordAttributes(ruler, lemmatizer)
+    compared = 0
+    for item in items:
+        for m in item.actors:
+            assert grammar_of(parsed[item.text], m.start, m.end, words) == grammar_of(
+                ruled[item.text], m.start, m.end
+            ), item.text
+            compared += 1
+    assert compared > 1000
+    # the words the grammar read, and those alone, were ruled
+    some = parsed[texts[0]]
+    assert 0 < len(some.user_data.get("csminer_ruled_tokens", ())) < len(some)
