@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from spacy.attrs import LEMMA, MORPH, POS
 from spacy.tokens._retokenize import set_token_attrs
 
 from .actors import NER_PACKAGE
@@ -77,6 +78,15 @@ class WordAttributes:
     def __init__(self, ruler: Any = None, lemmatizer: Any = None) -> None:
         self.ruler = ruler
         self.lemmatizer = lemmatizer
+        self.reach = max((len(p["patterns"][0]) for p in ruler.patterns), default=1) if ruler else 1
+
+    @staticmethod
+    def can_rule_words(ruler: Any) -> bool:
+        """Whether ``ruler`` can be applied a word at a time: no pattern tests what the grammar
+        takes from it (the ruler matches every pattern before it sets anything, so a pattern
+        must not see what another set on a word ruled earlier)."""
+        tested = {key.upper() for p in ruler.patterns for token in p["patterns"][0] for key in token}
+        return not tested & set(GRAMMAR_READS)
 
     def pos(self, token: Token) -> str:
         self._rule(token)
@@ -92,10 +102,10 @@ class WordAttributes:
         return token.lemma_.casefold() or token.lower_
 
     def _rule(self, token: Token) -> None:
-        """Set on ``token`` what the attribute ruler sets: its patterns (two tokens long at most)
-        matched on the token and its neighbours, in the ruler's order (a later pattern's
-        attributes over an earlier one's). The patterns test the tag, the word, the dependency:
-        nothing a pattern sets, so the words can be ruled one at a time, in any order."""
+        """Set on ``token`` what the attribute ruler sets of :data:`GRAMMAR_READS`: its patterns
+        matched on the token and as many neighbours as a pattern is long, in the ruler's order
+        (a later pattern's attributes over an earlier one's). No pattern tests what is set
+        (:meth:`can_rule_words`), so the words can be ruled one at a time, in any order."""
         ruler = self.ruler
         if ruler is None:
             return
@@ -104,15 +114,21 @@ class WordAttributes:
         if token.i in ruled:
             return
         ruled.add(token.i)
-        around = doc[max(0, token.i - 1) : token.i + 2]
+        around = doc[max(0, token.i - self.reach + 1) : token.i + self.reach]
         matches = ruler.matcher(around, allow_missing=True, as_spans=True)
         for attr_id, _start, _end, match in sorted(
             (int(ruler.vocab.strings[m.label]), m.start, m.end, m) for m in matches
         ):
             if match[ruler.indices[attr_id]].i == token.i:
-                set_token_attrs(token, ruler.attrs[attr_id])
+                read = {key: value for key, value in ruler.attrs[attr_id].items() if key in _READ_IDS}
+                set_token_attrs(token, read)
 
 
+GRAMMAR_READS = {"POS": POS, "MORPH": MORPH, "LEMMA": LEMMA}
+"""What the grammar reads of the attributes the ruler sets (the lemmatizer reads the first two);
+the ruler's other settings (a whitespace token's tag) are left as parsed, so that every
+pattern sees the words as the parser left them."""
+_READ_IDS = frozenset(GRAMMAR_READS.values())
 _RULED = "csminer_ruled_tokens"
 """The doc's ``user_data`` key of the tokens :class:`WordAttributes` has ruled."""
 _AS_PARSED = WordAttributes()
@@ -261,8 +277,10 @@ class GrammarReader:
         if "lemmatizer" in names and set(names[names.index("lemmatizer") + 1 :]) <= {"ner"}:
             ruler = None
             if "attribute_ruler" in names and names.index("attribute_ruler") == names.index("lemmatizer") - 1:
-                ruler = nlp.get_pipe("attribute_ruler")
-                skip.append("attribute_ruler")
+                candidate = nlp.get_pipe("attribute_ruler")
+                if WordAttributes.can_rule_words(candidate):
+                    ruler = candidate
+                    skip.append("attribute_ruler")
             words = WordAttributes(ruler, nlp.get_pipe("lemmatizer"))
             skip.append("lemmatizer")
         # a text that comes again (a note repeated, a sentence quoted twice) is parsed once

@@ -186,6 +186,7 @@ def test_words_ruled_one_at_a_time_give_the_grammar_of_a_full_parse(
     from pipeline.nlp.syntax import WordAttributes, grammar_of
 
     lemmatizer, ruler = parser.get_pipe("lemmatizer"), parser.get_pipe("attribute_ruler")
+    assert WordAttributes.can_rule_words(ruler)
     items = [mentions_of(s.text, matcher) for s in split_sentences(seed_document)]
     texts = list(dict.fromkeys(i.text for i in items if i.actors))
     ruled = dict(zip(texts, pipe_batched(parser, texts, ["ner"]), strict=True))
