@@ -592,7 +592,7 @@ def _gold_documents(
         if document.status == Status.FAILURE:
             typer.echo(_summary(document), err=True)
             continue
-        inputs_of.append(document_inputs(document, matcher, splitter))
+        inputs_of.append(document_inputs(document, matcher, splitter, ner_off_topic=True))
     missing = sorted({str(r.get("doc")) for r in records} - {i.document.doc for i in inputs_of})
     if missing:
         typer.echo(f"warning: no PDF given for gold document(s): {', '.join(missing)}", err=True)

@@ -81,7 +81,6 @@ def process_document(
     """Read one PDF and mine its records; problems become the outcome, never an exception."""
     from .reading.reader import read_pdf
     from .records.build import build_records
-    from .records.coverage import coverage_problems
     from .records.inputs import document_inputs
     from .records.rules import RuleSet
 
@@ -95,7 +94,7 @@ def process_document(
         try:
             t = time.perf_counter()
             inputs = document_inputs(document, stages.matcher, stages.splitter)
-            document.errors.extend(coverage_problems(inputs))  # another language, no security content
+            document.errors.extend(inputs.coverage)  # another language, no security content
             timings["mentions"] = time.perf_counter() - t
             t = time.perf_counter()
             rules = RuleSet.parse(config.rules.disabled)

@@ -735,14 +735,15 @@ class ActorMatcher:
         return self._merge(text, self._registry_mentions(text), ents)
 
     def find_all(
-        self, texts: Iterable[str], max_chars: int = BATCH_CHARACTERS
+        self, texts: Iterable[str], max_chars: int = BATCH_CHARACTERS, ner: bool = True
     ) -> Iterator[list[ActorMention]]:
-        """:meth:`find` for many texts, running NER in batches (much faster than one by one)."""
-        ner = self.ner
+        """:meth:`find` for many texts, running NER in batches (much faster than one by one);
+        ``ner=False`` for the registry's actors only."""
+        nlp = self.ner if ner else None
         # a document repeats its names: each capitalised span is compared with the registry's
         # names once per call (a memo that lives as long as the call, not across documents)
         fuzzy_memo: dict[str, tuple[str, float, int] | None] = {}
-        if ner is None:
+        if nlp is None:
             for text in texts:
                 yield self._merge(text, self._registry_mentions(text, fuzzy_memo), [])
             return
@@ -752,7 +753,7 @@ class ActorMatcher:
         asked = [n for n, text in enumerate(texts) if _unexplained_capitals(text, found[n])]
         # a text that comes again (a repeated note, a running line) is read once
         distinct = list(dict.fromkeys(texts[n] for n in asked))
-        docs = pipe_batched(ner, distinct, self._ner_skip or [], max_chars)
+        docs = pipe_batched(nlp, distinct, self._ner_skip or [], max_chars)
         spans = {text: _ner_spans(doc) for text, doc in zip(distinct, docs, strict=True)}
         ents = {n: spans[texts[n]] for n in asked}
         for n, (text, mentions) in enumerate(zip(texts, found, strict=True)):

@@ -101,12 +101,13 @@ def region_references(text: str, home: ActorMention | None) -> list[ActorMention
 
 
 def extract_mentions(
-    sentences: list[Sentence], matcher: ActorMatcher, title: str | None = None
+    sentences: list[Sentence], matcher: ActorMatcher, title: str | None = None, ner: bool = True
 ) -> list[SentenceMentions]:
     """Actors, amounts and years of every sentence, in sentence order; with the document's
-    title, "the region" becomes the region the report is about."""
+    title, "the region" becomes the region the report is about. ``ner=False``: the registry's
+    actors only, for this document (the matcher's NER is used where it is on and ``ner`` is)."""
     home = home_region(title, matcher)
-    actors = matcher.find_all(s.text for s in sentences)
+    actors = matcher.find_all((s.text for s in sentences), ner=ner)
     out = []
     for sentence, found in zip(sentences, actors, strict=True):
         found = sorted([*found, *region_references(sentence.text, home)], key=lambda m: m.start)

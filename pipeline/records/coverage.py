@@ -5,15 +5,20 @@ language (Spanish and Portuguese ones are common in this field) or one that hard
 security (a trade agreement, a grants-management audit) is mined all the same, but the run
 says so with a warning code instead of a silent "success, 0 records" (or records that are not
 interventions). These warnings leave the reading status as it is: the file was read well.
+
+Both are judged from the sentences alone, before their mentions are looked for: a report that is
+not about security is mined without NER (see :func:`pipeline.records.inputs.document_inputs`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..document import Problem
 from ..errors import ErrorCode, problem
 from ..nlp.language import detect_language
+from ..nlp.sentences import Sentence
 from .features import security_terms
-from .inputs import DocumentInputs
 
 TRAINED_LANGUAGE = "en"
 MIN_SECURITY_SHARE = 0.05
@@ -21,20 +26,20 @@ MIN_SECURITY_SHARE = 0.05
 it is taken as not about security (a report on the subject uses them in most paragraphs)."""
 
 
-def coverage_problems(inputs: DocumentInputs) -> list[Problem]:
+def coverage_problems(sentences: Sequence[Sentence]) -> list[Problem]:
     """W303 for a language the models were not trained on, W304 for a document with (almost)
-    no security content."""
-    sentences = [i.text for i in inputs.items if i.sentence.source in ("body", "footnote")]
+    no security content, from a document's sentences."""
+    texts = [s.text for s in sentences if s.source in ("body", "footnote")]
     found: list[Problem] = []
-    language = detect_language(" ".join(sentences))
+    language = detect_language(" ".join(texts))
     if language.code not in (None, TRAINED_LANGUAGE):
         found.append(
             problem(
                 ErrorCode.OTHER_LANGUAGE, language=language.name, iso=language.code, share=language.share
             )
         )
-    if sentences:
-        about = sum(1 for text in sentences if security_terms(text))
-        if about / len(sentences) < MIN_SECURITY_SHARE:
-            found.append(problem(ErrorCode.NO_SECURITY_CONTENT, about=about, sentences=len(sentences)))
+    if texts:
+        about = sum(1 for text in texts if security_terms(text))
+        if about / len(texts) < MIN_SECURITY_SHARE:
+            found.append(problem(ErrorCode.NO_SECURITY_CONTENT, about=about, sentences=len(texts)))
     return found

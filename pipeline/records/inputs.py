@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..document import Document
+from ..document import Document, Problem
+from ..errors import ErrorCode
 from ..nlp.actors import ActorMatcher
 from ..nlp.mentions import (
     SentenceMentions,
@@ -20,6 +21,7 @@ from ..nlp.mentions import (
     home_region,
 )
 from ..nlp.sentences import split_sentences
+from .coverage import coverage_problems
 from .rows import RowMentions, row_mentions
 
 
@@ -34,11 +36,29 @@ class DocumentInputs:
     """The region the report is about (from its title), if it names one."""
     rows: list[RowMentions] = field(default_factory=list)
     """Rows of the tables that list interventions one per row (see :mod:`.rows`)."""
+    coverage: list[Problem] = field(default_factory=list)
+    """Whether the models know such a report: another language (W303), not about security
+    (W304); see :mod:`.coverage`."""
 
 
-def document_inputs(document: Document, matcher: ActorMatcher, nlp: Any = None) -> DocumentInputs:
-    """Sentences, their actors, amounts and years, and the tables' money cells of ``document``."""
-    items = extract_mentions(split_sentences(document, nlp), matcher, document.title)
+def document_inputs(
+    document: Document, matcher: ActorMatcher, nlp: Any = None, ner_off_topic: bool = False
+) -> DocumentInputs:
+    """Sentences, their actors, amounts and years, and the tables' money cells of ``document``.
+
+    A report that is not about security (W304) is mined without NER: NER looks for the parties
+    of interventions outside the registry, such a report is likely to state none, and NER is most
+    of what finding mentions costs (on a grants audit, 1.9 s of 2.1 s). What NER would add there
+    is names for records that would likely be no interventions.
+
+    Training reads such a report in full (``ner_off_topic=True``): a near-miss coded with no
+    records teaches the models that sentences naming organisations, NER's among them, need not
+    state an intervention. Held out one document at a time, models trained without those names
+    found fewer of the seed report's records (micro detect F1 0.739 against 0.750)."""
+    sentences = split_sentences(document, nlp)
+    coverage = coverage_problems(sentences)
+    off_topic = any(p.code == ErrorCode.NO_SECURITY_CONTENT.value for p in coverage)
+    items = extract_mentions(sentences, matcher, document.title, ner=ner_off_topic or not off_topic)
     tables = extract_table_mentions(document)
     region = home_region(document.title, matcher)
     return DocumentInputs(
@@ -47,4 +67,5 @@ def document_inputs(document: Document, matcher: ActorMatcher, nlp: Any = None) 
         tables,
         home=region.canonical if region else None,
         rows=row_mentions(tables, matcher, first_index=len(items)),
+        coverage=coverage,
     )

@@ -527,6 +527,17 @@ def test_ner_finds_unregistered_actors(ner_matcher: ActorMatcher) -> None:
     assert all(text[m.start : m.end] == m.text for m in mentions)
 
 
+def test_find_all_without_ner_for_one_call(ner_matcher: ActorMatcher, matcher: ActorMatcher) -> None:
+    texts = ["The three cities are Contagem, Lauro de Freitas and Vitória, in Brazil.", "USAID funded it."]
+    with_ner = list(ner_matcher.find_all(texts))
+    assert "ner" in {m.how for found in with_ner for m in found}
+    registry_only = list(ner_matcher.find_all(texts, ner=False))
+    assert [[(m.text, m.how) for m in found] for found in registry_only] == [
+        [(m.text, m.how) for m in found] for found in matcher.find_all(texts)
+    ]
+    assert ner_matcher.ner_available  # switched off for the call, not for the matcher
+
+
 def test_registry_wins_over_ner(ner_matcher: ActorMatcher) -> None:
     text = "Colombia's President Santos said the U.S. and the OAS funded programs in Central America."
     mentions = ner_matcher.find(text)
