@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.cli import pdf_paths
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
-from pipeline.nlp.mentions import extract_mentions
+from pipeline.nlp.mentions import extract_mentions, home_region
 from pipeline.nlp.sentences import sentence_splitter, split_sentences
 from pipeline.reading.reader import read_pdf
 
@@ -38,7 +38,7 @@ def main() -> None:
         words = 0
         for document in documents:
             sentences = split_sentences(document, splitter)
-            extract_mentions(sentences, matcher, document.title)
+            extract_mentions(sentences, matcher, home_region(document.title, matcher))
             words += sum(len(s.text.split()) for s in sentences)
         seconds = time.perf_counter() - start
         label = "with NER   " if use_ner else "without NER"

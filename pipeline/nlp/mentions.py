@@ -86,7 +86,9 @@ def home_region(title: str | None, matcher: ActorMatcher) -> ActorMention | None
     means by "the region"."""
     if not title:
         return None
-    regions = [m for m in matcher.find(title) if m.canonical and m.type == "region"]
+    # a registered region: NER's names are never one (and NER is most of what matching costs)
+    found = next(matcher.find_all([title], ner=False))
+    regions = [m for m in found if m.canonical and m.type == "region"]
     return regions[-1] if regions else None
 
 
@@ -101,12 +103,12 @@ def region_references(text: str, home: ActorMention | None) -> list[ActorMention
 
 
 def extract_mentions(
-    sentences: list[Sentence], matcher: ActorMatcher, title: str | None = None, ner: bool = True
+    sentences: list[Sentence], matcher: ActorMatcher, home: ActorMention | None = None, ner: bool = True
 ) -> list[SentenceMentions]:
-    """Actors, amounts and years of every sentence, in sentence order; with the document's
-    title, "the region" becomes the region the report is about. ``ner=False``: the registry's
-    actors only, for this document (the matcher's NER is used where it is on and ``ner`` is)."""
-    home = home_region(title, matcher)
+    """Actors, amounts and years of every sentence, in sentence order; with the region the report
+    is about (:func:`home_region`), "the region" becomes that region. ``ner=False``: the
+    registry's actors only, for this document (the matcher's NER is used where it is on and
+    ``ner`` is)."""
     actors = matcher.find_all((s.text for s in sentences), ner=ner)
     out = []
     for sentence, found in zip(sentences, actors, strict=True):

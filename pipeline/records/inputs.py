@@ -58,9 +58,9 @@ def document_inputs(
     sentences = split_sentences(document, nlp)
     coverage = coverage_problems(sentences)
     off_topic = any(p.code == ErrorCode.NO_SECURITY_CONTENT.value for p in coverage)
-    items = extract_mentions(sentences, matcher, document.title, ner=ner_off_topic or not off_topic)
-    tables = extract_table_mentions(document)
     region = home_region(document.title, matcher)
+    items = extract_mentions(sentences, matcher, region, ner=ner_off_topic or not off_topic)
+    tables = extract_table_mentions(document)
     return DocumentInputs(
         document,
         items,

@@ -538,6 +538,19 @@ def test_find_all_without_ner_for_one_call(ner_matcher: ActorMatcher, matcher: A
     assert ner_matcher.ner_available  # switched off for the call, not for the matcher
 
 
+def test_the_home_region_is_read_from_the_registry_alone(
+    ner_matcher: ActorMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_ner(self: ActorMatcher) -> None:
+        raise AssertionError("NER run on a title")
+
+    title = "Making Cities Safer: Citizen Security Innovations from Latin America"
+    monkeypatch.setattr(ActorMatcher, "ner", property(no_ner))
+    home = home_region(title, ner_matcher)
+    assert home is not None and home.canonical == "Latin America" and home.type == "region"
+    assert home_region("A Report on Nothing in Particular", ner_matcher) is None
+
+
 def test_registry_wins_over_ner(ner_matcher: ActorMatcher) -> None:
     text = "Colombia's President Santos said the U.S. and the OAS funded programs in Central America."
     mentions = ner_matcher.find(text)
