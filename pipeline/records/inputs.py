@@ -58,14 +58,15 @@ def document_inputs(
     sentences = split_sentences(document, nlp)
     coverage = coverage_problems(sentences)
     off_topic = any(p.code == ErrorCode.NO_SECURITY_CONTENT.value for p in coverage)
+    ner = ner_off_topic or not off_topic
     region = home_region(document.title, matcher)
-    items = extract_mentions(sentences, matcher, region, ner=ner_off_topic or not off_topic)
+    items = extract_mentions(sentences, matcher, region, ner=ner)
     tables = extract_table_mentions(document)
     return DocumentInputs(
         document,
         items,
         tables,
         home=region.canonical if region else None,
-        rows=row_mentions(tables, matcher, first_index=len(items)),
+        rows=row_mentions(tables, matcher, first_index=len(items), ner=ner),
         coverage=coverage,
     )

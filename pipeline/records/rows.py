@@ -64,8 +64,11 @@ def column_roles(table: Table) -> dict[int, str]:
     return roles if "funder" in kinds and kinds & {"program", "recipient"} else {}
 
 
-def row_mentions(tables: list[TableMentions], matcher: ActorMatcher, first_index: int) -> list[RowMentions]:
-    """Every row of every inventory table, numbered as sentences from ``first_index`` on."""
+def row_mentions(
+    tables: list[TableMentions], matcher: ActorMatcher, first_index: int, ner: bool = True
+) -> list[RowMentions]:
+    """Every row of every inventory table, numbered as sentences from ``first_index`` on (its
+    actors found as the sentences' are: ``ner=False`` for the registry's only)."""
     rows: list[tuple[Sentence, dict[str, str], TableMentions, dict[tuple[int, int], str]]] = []
     for mentions in tables:
         table = mentions.table
@@ -81,7 +84,7 @@ def row_mentions(tables: list[TableMentions], matcher: ActorMatcher, first_index
             own = TableMentions(mentions.table_index, table, [a for a in mentions.amounts if a.row == r])
             columns = {role: cells[n].strip() for n, role in roles.items() if n in spans}
             rows.append((sentence, columns, own, {spans[n]: role for n, role in roles.items() if n in spans}))
-    items = extract_mentions([s for s, _, _, _ in rows], matcher)
+    items = extract_mentions([s for s, _, _, _ in rows], matcher, ner=ner)
     out: list[RowMentions] = []
     for item, (_, columns, own, role_at) in zip(items, rows, strict=True):
         row = RowMentions(item, columns, own)
