@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import time
 from collections.abc import Iterable
@@ -294,21 +295,61 @@ class PageOcr:
         return "+".join(chosen) or "+".join(sorted(installed)[:1]) or "eng"
 
     def _render(self, index: int) -> tuple[Image.Image, float]:
+        """Page ``index`` drawn at the OCR resolution, in a child process where ``fork`` exists.
+
+        Drawing loads a page's fonts into PDFium's caches, which live as long as the process: a
+        broken font program drawn for one document changed the glyph widths PDFium then gave for
+        the broken fonts of another document read after it in the same worker (a damaged copy
+        of the seed split words at 368 hyphens and gave 25 other records, depending on what its
+        worker had read before). Drawn in a child, the fonts go with the child.
+        """
         with PDFIUM_LOCK:
             if self._pdf is None:
                 self._pdf = pdfium.PdfDocument(str(self.path), password=self.password or None)
-            page = self._pdf[index]
-            try:
-                width, height = page.get_size()
-                resolution = float(self.settings.ocr_dpi)
-                pixels = (width * resolution / 72) * (height * resolution / 72)
-                if pixels > MAX_PIXELS:
-                    resolution *= (MAX_PIXELS / pixels) ** 0.5
-                bitmap = page.render(scale=resolution / 72, grayscale=True)
-                image = bitmap.to_pil().convert("L")
-            finally:
-                page.close()
-        return image, resolution
+            if not hasattr(os, "fork"):
+                return self._draw(index)
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: draw, send the pixels (or what went wrong), and go
+                code = 0
+                try:
+                    os.close(read_end)
+                    try:
+                        image, resolution = self._draw(index)
+                        message = b"I" + struct.pack("<dII", resolution, image.width, image.height)
+                        message += image.tobytes()
+                    except Exception as exc:
+                        message = b"E" + f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(message)
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as inp:
+            message = inp.read()
+        os.waitpid(pid, 0)
+        if message[:1] == b"I" and len(message) >= 17:
+            resolution, width, height = struct.unpack("<dII", message[1:17])
+            return Image.frombytes("L", (width, height), message[17:]), resolution
+        failed = message[:1] == b"E"
+        detail = message[1:].decode("utf-8", "replace") if failed else "the drawing process failed"
+        raise pdfium.PdfiumError(f"page {index + 1} could not be drawn: {detail}")
+
+    def _draw(self, index: int) -> tuple[Image.Image, float]:
+        assert self._pdf is not None
+        page = self._pdf[index]
+        try:
+            width, height = page.get_size()
+            resolution = float(self.settings.ocr_dpi)
+            pixels = (width * resolution / 72) * (height * resolution / 72)
+            if pixels > MAX_PIXELS:
+                resolution *= (MAX_PIXELS / pixels) ** 0.5
+            bitmap = page.render(scale=resolution / 72, grayscale=True)
+            return bitmap.to_pil().convert("L"), resolution
+        finally:
+            page.close()
 
     def _tesseract(self, image: Image.Image, resolution: float, language: str, *options: str) -> str:
         exe = tesseract_path()

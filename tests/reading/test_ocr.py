@@ -352,3 +352,30 @@ def test_bad_scans_get_text_or_a_low_quality_status(name: str, shared_dir: Path)
     assert document.blocks or "W210" in codes
     if not codes & {"W210"}:
         assert all(p.confidence >= 60 for p in document.ocr)
+
+
+@needs_tesseract
+def test_a_page_drawn_for_ocr_leaves_no_fonts_behind(shared_dir: Path) -> None:
+    """Two damaged copies of the seed whose broken fonts share names: drawing a page of one for
+    OCR must not change the characters PDFium gives for the other afterwards (the fonts PDFium
+    loads to draw live as long as the process that draws)."""
+    from pipeline.reading.pdfium_pages import PdfiumPages
+
+    hostile = shared_dir / "corpus" / "hostile"
+    read_later, drawn = hostile / "A_flip10_2col.pdf", hostile / "A_flip100_2col.pdf"
+    if not (read_later.exists() and drawn.exists()):
+        pytest.skip("the damaged copies of the seed are not in shared/corpus/hostile")
+
+    def characters() -> list[tuple[str, float, float]]:
+        with PdfiumPages(read_later) as pages:
+            return [(c["text"], c["x0"], c["x1"]) for i in range(len(pages)) for c in pages.content(i).chars]
+
+    before = characters()
+    with PdfiumPages(drawn) as pages:
+        content = pages.content(19)  # a page whose text layer is garbage: OCR reads it
+    reader = ocr.PageOcr(drawn, None, ReadingSettings())
+    try:
+        assert reader.read(content, 19).content.chars
+    finally:
+        reader.close()
+    assert characters() == before
