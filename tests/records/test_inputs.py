@@ -46,3 +46,22 @@ def test_a_report_not_about_security_is_mined_without_ner(ner_matcher: ActorMatc
     assert security.coverage == []
     found = {m.text for item in security.items for m in item.actors if m.how == "ner"}
     assert {"Springfield Transit Authority", "Lakewood Township", "Harbor Valley Commission"} <= found
+
+
+# A Spanish report on justice cooperation: none of the codebook's (English) security words.
+SPANISH_JUSTICE = [
+    "La Fundación Horizonte Andino apoyó la formación de jueces y fiscales en Guatemala durante tres años.",
+    "El Ministerio de Justicia de Guatemala y la Fundación Horizonte Andino firmaron un acuerdo de"
+    " cooperación en 2019.",
+    "Según el informe, los tribunales de la región todavía necesitan más recursos para atender a las"
+    " víctimas.",
+    "La Asociación Centroamericana de Fiscales organizó cursos para el personal de los juzgados locales.",
+]
+
+
+def test_a_report_in_another_language_keeps_ner(ner_matcher: ActorMatcher, tmp_path: Path) -> None:
+    # English security words do not say whether a Spanish report is about security
+    report = document_inputs(read_pdf(make_pdf(tmp_path / "informe.pdf", SPANISH_JUSTICE)), ner_matcher)
+    assert {p.code for p in report.coverage} == {"W303", "W304"}
+    found = {m.text for item in report.items for m in item.actors if m.how == "ner"}
+    assert "Fundación Horizonte Andino" in found
