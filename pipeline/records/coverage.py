@@ -6,8 +6,9 @@ security (a trade agreement, a grants-management audit) is mined all the same, b
 says so with a warning code instead of a silent "success, 0 records" (or records that are not
 interventions). These warnings leave the reading status as it is: the file was read well.
 
-Both are judged from the sentences alone, before their mentions are looked for: a report that is
-not about security is mined without NER (see :func:`pipeline.records.inputs.document_inputs`).
+Both are judged from the sentences alone, before their mentions are looked for: a report in
+English that is not about security is mined without NER (see
+:func:`pipeline.records.inputs.document_inputs`).
 """
 
 from __future__ import annotations
