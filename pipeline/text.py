@@ -1,5 +1,7 @@
-"""Text keys shared by every stage: folding accents and typographic marks, and the one key
-under which a program's name is compared, within a report and across reports.
+"""Text keys shared by every stage: folding accents and typographic marks, and the keys under
+which names are compared. :func:`name_key` is a program's identity, within a report and across
+reports (records, the inventory's links, scoring); the registry looks an actor's name up by
+:func:`spelled_key` first and :func:`loose_key` after. All three fold the same way.
 
 Kept free of heavy imports (no spaCy): the inventory and the exports compare names too.
 """
@@ -76,3 +78,19 @@ def name_key(name: str) -> str:
     key = fold_text(name).casefold()
     key = " ".join(re.sub(r"[^\w ]+", " ", key).split())
     return LEADING_ARTICLE.sub("", key)
+
+
+def spelled_key(name: str) -> str:
+    """A name as it is spelt, for looking it up letter for letter: folded, case-folded, spaces
+    collapsed, without a leading "the" or a trailing possessive. Punctuation stays, so that a
+    name finds its own registry entry ("U.S.") before :func:`loose_key` makes it like others."""
+    key = re.sub(r"\s+", " ", fold_text(name)).strip().casefold()
+    key = re.sub(r"'s$|'$", "", key)
+    return key[4:] if key.startswith("the ") else key
+
+
+def loose_key(name: str) -> str:
+    """:func:`spelled_key` without punctuation ("U.N." = "UN", "UN-Habitat" = "UN Habitat")."""
+    key = re.sub(r"[-/]", " ", spelled_key(name))
+    key = re.sub(r"[^\w ]+", "", key)
+    return re.sub(r"\s+", " ", key).strip()

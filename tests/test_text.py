@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.text import fold_text, name_key
+from pipeline.text import fold_text, loose_key, name_key, spelled_key
 
 
 def test_one_key_for_the_spellings_of_a_name() -> None:
@@ -14,3 +14,12 @@ def test_one_key_for_the_spellings_of_a_name() -> None:
 
 def test_folding_keeps_letters_and_evens_out_typography() -> None:
     assert fold_text("Gov\u2010ernment’s “plan”") == "Gov-ernment's \"plan\""
+
+
+def test_registry_keys_keep_punctuation_only_when_spelt() -> None:
+    # the registry looks a name up as spelt first ("U.S." its own entry), then loosely
+    assert spelled_key("the U.S.’s") == "u.s."
+    assert spelled_key("U.S.") != spelled_key("US")
+    assert loose_key("U.N.") == loose_key("UN") == "un"
+    assert loose_key("UN-Habitat") == loose_key("UN Habitat")
+    assert loose_key("Organización de los Estados  Americanos") == "organizacion de los estados americanos"

@@ -53,7 +53,7 @@ from rapidfuzz import fuzz, process
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from ..text import fold, fold_text
+from ..text import fold, fold_text, loose_key, spelled_key
 from .english import blank_english
 from .pretrained import BATCH_CHARACTERS, PACKAGE, pipe_batched, pretrained_pipeline
 
@@ -200,24 +200,6 @@ other words ("Americans" vs "Americas"); a 92 ratio already excludes most short 
 # --------------------------------------------------------------------------- text folding
 
 
-def _strip_the(key: str) -> str:
-    return key[4:] if key.startswith("the ") else key
-
-
-def name_key(name: str) -> str:
-    """Case/accent-insensitive key of a name: folded, casefolded, no leading "the", no "'s"."""
-    key = re.sub(r"\s+", " ", fold_text(name)).strip().casefold()
-    key = re.sub(r"'s$|'$", "", key)
-    return _strip_the(key)
-
-
-def loose_key(name: str) -> str:
-    """``name_key`` without punctuation ("U.N." = "UN", "UN-Habitat" = "UN Habitat")."""
-    key = re.sub(r"[-/]", " ", name_key(name))
-    key = re.sub(r"[^\w ]+", "", key)
-    return re.sub(r"\s+", " ", key).strip()
-
-
 def _looks_like_acronym(alias: str) -> bool:
     """An alias without spaces that is mostly upper case (OAS, U.S., DoD, UNLiREC, RedGEALC)."""
     if not alias or any(ch.isspace() for ch in alias) or "-" in alias:
@@ -312,14 +294,14 @@ class ActorRegistry:
         clashes: list[str] = []
         for actor in self._actors.values():
             for name in (actor.canonical, *actor.aliases):
-                self._claim(self._names, name_key(name), actor.canonical, clashes, name)
+                self._claim(self._names, spelled_key(name), actor.canonical, clashes, name)
                 self._loose.setdefault(loose_key(name), actor.canonical)
             for acronym in actor.acronyms:
                 for variant in _acronym_variants(acronym):
                     self._claim(self._acronyms, fold_text(variant), actor.canonical, clashes, acronym)
                 self._acronyms_loose.setdefault(loose_key(acronym), actor.canonical)
             for demonym in actor.demonyms:
-                self._claim(self._demonyms, name_key(demonym), actor.canonical, clashes, demonym)
+                self._claim(self._demonyms, spelled_key(demonym), actor.canonical, clashes, demonym)
         for key, canonical in self._demonyms.items():
             if self._names.get(key, canonical) != canonical:
                 clashes.append(f"demonym {key!r} of {canonical} is a name of {self._names[key]}")
@@ -432,10 +414,10 @@ class ActorRegistry:
         folded = fold_text(text)
         for index, key in (
             (self._acronyms, folded),
-            (self._names, name_key(text)),
+            (self._names, spelled_key(text)),
             (self._loose, loose_key(text)),
             (self._acronyms_loose, loose_key(text)),
-            (self._demonyms, name_key(text)),
+            (self._demonyms, spelled_key(text)),
         ):
             canonical = index.get(key)
             if canonical is not None:
@@ -523,14 +505,14 @@ def _country_code(canonical: str, names: list[str], iso3: str | None, where: str
 
 def _other_countries(used_iso3: set[str], curated: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every ISO 3166 country the data file does not list, named as pycountry names it."""
-    taken = {name_key(a["canonical"]) for a in curated}
+    taken = {spelled_key(a["canonical"]) for a in curated}
     out = []
     for country in pycountry.countries:
         if country.alpha_3 in used_iso3:
             continue
         names = _pycountry_names(country) or [country.name]
         canonical = names[0]
-        if name_key(canonical) in taken:
+        if spelled_key(canonical) in taken:
             continue
         out.append(
             {
@@ -554,10 +536,10 @@ def _drop_taken_country_names(actors: list[dict[str, Any]]) -> None:
     claimed: dict[str, str] = {}
     for actor in actors:
         for name in (actor["canonical"], *actor["aliases"], *actor["demonyms"]):
-            claimed.setdefault(name_key(name), actor["canonical"])
+            claimed.setdefault(spelled_key(name), actor["canonical"])
     for actor in actors:
         if actor["type"] == "country":
-            actor["aliases"] = [a for a in actor["aliases"] if claimed[name_key(a)] == actor["canonical"]]
+            actor["aliases"] = [a for a in actor["aliases"] if claimed[spelled_key(a)] == actor["canonical"]]
 
 
 def _resolve_links(rows: list[dict[str, Any]]) -> list[Actor]:
@@ -566,14 +548,14 @@ def _resolve_links(rows: list[dict[str, Any]]) -> list[Actor]:
     acr: dict[str, str] = {}
     for row in rows:
         for name in (row["canonical"], *row["aliases"]):
-            index.setdefault(name_key(name), row["canonical"])
+            index.setdefault(spelled_key(name), row["canonical"])
         for acronym in row["acronyms"]:
             acr.setdefault(fold_text(acronym), row["canonical"])
 
     def resolve(name: str | None) -> str | None:
         if name is None:
             return None
-        return acr.get(fold_text(name)) or index.get(name_key(name)) or name
+        return acr.get(fold_text(name)) or index.get(spelled_key(name)) or name
 
     return [
         Actor(
