@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
+from rapidfuzz import fuzz
+
 from ..nlp.actors import ActorRegistry, fold_text
 from ..nlp.mentions import SentenceMentions, TableMentions
 from ..nlp.word_frequencies import ENGLISH, is_frequent
@@ -246,7 +248,8 @@ class Assembler:
                     and not any(before.end <= a.start < end for a in item.amounts)
                 }
                 by_sentence[item.sentence.index] = listed[0]
-                previous = (item, listed[0])
+                # after an overview of several programs, what follows carries on none of them
+                previous = None if coordinated else (item, listed[0])
                 continue
             if enumerating.intersection(item.sentence.cited_by):
                 # a note to a sentence listing several interventions belongs to none of them:
@@ -652,7 +655,9 @@ class NameKeys:
         matches = [
             known
             for known, theirs in self.words.items()
-            if len(theirs) >= 2 and heads & theirs and (words <= theirs or theirs <= words)
+            if len(theirs) >= 2
+            and heads & theirs
+            and _shorter_or_longer(words, theirs)
         ]
         if len(matches) == 1:
             self.renamed[key] = matches[0]
@@ -674,6 +679,25 @@ class NameKeys:
                 old_key, new_key = self(old), self(new)
                 if old_key != new_key:
                     self.renamed[old_key] = new_key
+
+
+def _shorter_or_longer(words: frozenset[str], theirs: frozenset[str]) -> bool:
+    """One name's words all in the other's, also when one word is spelt a letter or two apart
+    ("Public Heath" for "Public Health", "Defence" for "Defense"): one name printed twice."""
+    if words <= theirs or theirs <= words:
+        return True
+    mine, other = words - theirs, theirs - words
+    for a in mine:
+        for b in other:
+            if min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= MISSPELT_RATIO:
+                fixed = (words - {a}) | {b}
+                return fixed <= theirs or theirs <= fixed
+    return False
+
+
+MISSPELT_RATIO = 85
+"""rapidfuzz's ratio from which two words of a name are one word misspelt (health/heath 91,
+defence/defense 86; alpha/bravo 20)."""
 
 
 def _long_form_key(text: str, acronym_key: str) -> str:

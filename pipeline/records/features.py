@@ -28,6 +28,10 @@ CONNECTORS = r"(?:of|for|the|and|to|in|on|against|with|de|del|la|las|los|y|e|da|
 TAIL_CONNECTORS = r"(?:of|for|the|a|an|to|in|on|against|with|de|del|la|las|los|da|do|dos|das)"
 CAPITALISED = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,}[\w\-]*|[a-z]{1,2}-[A-Z][\w’'\-]*)"
 """A capitalised word, an acronym, or a word with a lower-case prefix ("e-Government")."""
+DOTTED_ACRONYM = r"(?:[A-Z]\.){2,}(?:-[A-Z][\w’'\-]*)?"
+"""An acronym with full stops ("U.S.", "U.S.-Mexico"): a name may open on one ("the U.S. Strategy
+to Prevent Conflict"); inside a run it starts the name ("Update on the U.S. Strategy …" names
+the strategy, not the update)."""
 LEADING = re.compile(
     r"^(?:(?:The|A|An|While|For|In|On|At|Meanwhile|Specifically|Between|Before|After|Since|During|Although|"
     r"Likewise|Moreover|However|This|That|These|Those|Its|Their|Other|Both|Each|Some|Many|Most|Several|Also|"
@@ -65,6 +69,12 @@ def cue_lexicon() -> dict[str, list[str]]:
     return _data()[1]
 
 
+TAIL_REACH = 16
+"""Words a name can run after its head word before its last capitalised word ("Working Group
+for Preparing a Regional Strategy to Promote Inter-American Cooperation in Dealing with Criminal
+Gangs" runs 15)."""
+
+
 @lru_cache(maxsize=1)
 def _name_pattern() -> re.Pattern[str]:
     heads = sorted(_data()[0], key=len, reverse=True)
@@ -73,7 +83,9 @@ def _name_pattern() -> re.Pattern[str]:
     # after the head, "and" starts another name ("Plan Colombia and Democratic Security")
     tail_word = rf"(?:{CAPITALISED}|{TAIL_CONNECTORS})"
     # [Capitalised words …] Head [of/for … Capitalised words] [(ACRONYM)]
-    body = rf"(?:{CAPITALISED}\s+(?:{word}\s+){{0,8}})?{head}(?:\s+(?:{tail_word}\s+){{0,12}}{CAPITALISED})?"
+    first = rf"(?:{DOTTED_ACRONYM}|{CAPITALISED})"
+    tail = rf"(?:\s+(?:{tail_word}\s+){{0,{TAIL_REACH}}}{CAPITALISED})?"
+    body = rf"(?:{first}\s+(?:{word}\s+){{0,8}})?{head}{tail}"
     return re.compile(rf"(?<![\w-])(?:the\s+)?({body})(?:\s*\(([A-Z][A-Za-z\-]{{1,14}})\))?")
 
 
@@ -165,6 +177,7 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         start = match.start(1) + offset
         if any(n.start <= start < n.end for n in names):
             continue
+        trimmed = _with_serial_list(text, start, trimmed)
         joined = _joined_names().search(trimmed)
         if joined:  # "the Mérida Initiative and the Central America … Initiative": two names
             left = trimmed[: joined.start(1) + len(joined.group(1))]
@@ -184,6 +197,40 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
             continue  # "the Colombian program" names none; "the Tehuan program" does
         names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2) or match.group(3)))
     return tuple(sorted(names, key=lambda n: n.start))
+
+
+SERIAL_LIST = re.compile(
+    rf"(?:,\s+(?:{CAPITALISED}\s+){{0,2}}{CAPITALISED})*,?\s+and\s+(?:{CAPITALISED}\s+){{0,2}}{CAPITALISED}"
+)
+"""The rest of a list of capitalised words after a name's first item (", Combat and Eradicate",
+", Public Health, and Safe Communities", " and Promote Stability")."""
+LIST_LEAD = re.compile(rf"\s(to|for|of|on|against)\s+(?:{CAPITALISED}\s+){{0,2}}{CAPITALISED}$")
+"""A name ending on a preposition or "to" and the first item of a list ("… to Prevent")."""
+TITLE_WORD = re.compile(rf"\s+(?:{CAPITALISED}|{TAIL_CONNECTORS}|and(?=\s+(?!the\b)[A-Z]))(?=[\s.,;:)]|$)")
+
+
+FOOTNOTE_MARKS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+"""Superscript digits a title's last word carries as a note mark ("Promote Stability²")."""
+
+
+def _with_serial_list(text: str, start: int, name: str) -> str:
+    """A title holding a list ("Protocol to Prevent, Suppress and Punish Trafficking in Persons",
+    "Framework for Security, Public Health, and Safe Communities") runs over the list and on to
+    the words that end the title: in a title, a list of capitalised words after "to", "for",
+    "of" goes on being the title, and so do verbs joined after "to" ("Strategy to Prevent
+    Conflict and Promote Stability"). A list whose items have head words of their own lists other
+    names ("… the Mérida Initiative, Plan Colombia and CARSI")."""
+    end = start + len(name)
+    lead, listed = LIST_LEAD.search(name), SERIAL_LIST.match(text, end)
+    if lead is None or listed is None or _head_pattern().search(listed.group(0)):
+        return name
+    if lead.group(1) != "to" and "," not in listed.group(0):
+        # "the Partnership for Growth and USAID" is two; "to Prevent Conflict and Promote Stability" one
+        return name
+    end = listed.end()
+    while (word := TITLE_WORD.match(text, end)) is not None and not _head_pattern().search(word.group(0)):
+        end = word.end()
+    return re.sub(rf"(\s+(?:{CONNECTORS}))+$", "", text[start:end].rstrip(FOOTNOTE_MARKS))
 
 
 MONEY_TAIL = re.compile(rf"(?:\s+{TAIL_CONNECTORS})+\s+([A-Z]{{3}})$")

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from ..nlp.actors import Actor, ActorRegistry
-from .features import ProgramName, program_names, with_emphasised_names
+from .features import ProgramName, _head_word, program_names, with_emphasised_names
 from .rules import ALL_ON, RuleSet
 
 
@@ -48,6 +48,8 @@ def programs_named(
         if not (rules.on("frames") and CONTAINER.search(text, 0, n.start))
     ]
     candidates = [n for n in candidates if not _names_only_actors(n.text, registry)]
+    if rules.on("possessors"):
+        candidates = [owned for n in candidates if (owned := _without_owner(n)) is not None]
     if not rules.on("registered-organisations"):
         return candidates
     created = _created(text, candidates)
@@ -59,6 +61,33 @@ def programs_named(
         or (instance is not None and instance.end() <= n.start <= instance.end() + INSTANCE_REACH)
         or _not_an_organisation(registry.get(n.text) or registry.get(n.acronym or ""), registry)
     ]
+
+
+POSSESSIVE = re.compile(r"(?<=\w)[’']s?(?=\s|$)")
+"""A possessive ending ("OAS's", "Security’s", "States'")."""
+PLURAL_POSSESSORS = frozenset({"women", "children", "men", "people", "peoples", "girls", "boys", "victims"})
+"""Plural nouns whose possessive is a title's own word ("Women's Justice Initiative")."""
+
+
+def _without_owner(name: ProgramName) -> ProgramName | None:
+    """A name without the owner it opens on in the possessive; None when the run ends on one
+    (the owner of a program it does not name)."""
+    owned = [
+        m for m in POSSESSIVE.finditer(name.text)
+        if name.text[: m.start()].split()[-1].casefold() not in PLURAL_POSSESSORS
+    ]  # fmt: skip
+    if not owned:
+        return name
+    cut = owned[-1]
+    rest = name.text[cut.end() :].lstrip()
+    if not rest:
+        return None
+    if not _head_word().search(rest):
+        return name  # an owner inside the name's tail ("Partnership with Guatemala's Ministry")
+    if len(rest.split()) < 2 and not name.acronym:
+        return None
+    start = name.start + len(name.text) - len(rest)
+    return ProgramName(start, name.end, rest, name.acronym)
 
 
 INSTANCES = re.compile(

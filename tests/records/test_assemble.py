@@ -571,3 +571,37 @@ def test_a_note_joins_a_named_program_only_when_it_speaks_of_it() -> None:
         _items(citing, notes={0: other}), [1.0, 1.0], []
     )
     assert len(drafts) == 1 and other in _texts(drafts[0])
+
+
+def _named(text: str, off: str = "") -> list[str]:
+    return [n.text for n in programs_named(text, ActorRegistry.load(), rules=RuleSet.parse(off))]
+
+
+def test_an_owner_in_the_possessive_is_no_part_of_a_name() -> None:
+    assert _named("In 2004 the OAS's Regional Strategy on Cyber-security was adopted.") == [
+        "Regional Strategy on Cyber-security"
+    ]
+    assert _named("The ministry's Strategy was adopted.") == []  # the owner of a bare "Strategy"
+    assert _named("The Women's Justice Initiative trains judges.") == ["Women's Justice Initiative"]
+    assert _named("In 2004 the OAS's Regional Strategy on Cyber-security was adopted.", off="possessors") == [
+        "OAS's Regional Strategy on Cyber-security"
+    ]
+
+
+def test_a_name_printed_once_with_a_misspelt_word_is_one_record() -> None:
+    drafts = _assemble(
+        _items(
+            "The Andean Pact for Security, Public Health, and Safe Towns was signed by Peru in 2021.",
+            "Unrelated police reforms went ahead in Chile without outside money.",
+            "The Andean Pact for Security, Public Heath, and Safe Towns funds police training in Peru.",
+        )
+    )
+    (pact,) = [d for d in drafts if d.key]
+    assert len(pact.items) == 2
+
+
+def test_the_sentence_after_an_overview_of_programs_carries_on_none_of_them() -> None:
+    overview = "Donors fund the Safe Streets Initiative, the Border Trust Fund and the Youth Futures Program."
+    after = "It also paid for new laws on trafficking."
+    drafts = _assemble(_items(f"{overview} {after}"))  # one paragraph: one passage
+    assert all(after not in _texts(d) for d in drafts if d.key)
