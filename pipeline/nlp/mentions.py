@@ -92,6 +92,19 @@ def home_region(title: str | None, matcher: ActorMatcher) -> ActorMention | None
     return regions[-1] if regions else None
 
 
+def heading_places(headings: list[str], matcher: ActorMatcher) -> dict[str, list[str]]:
+    """The countries and regions each heading names, in order, by its text ("Strengthening
+    Recovery and Resilience in Mozambique" → Mozambique): what a section is about. The
+    registry's alone: a place NER finds is no registered country or region."""
+    distinct = list(dict.fromkeys(h for h in headings if h))
+    places: dict[str, list[str]] = {}
+    for heading, found in zip(distinct, matcher.find_all(distinct, ner=False), strict=True):
+        named = [m.canonical for m in found if m.canonical and m.type in ("country", "region")]
+        if named:
+            places[heading] = list(dict.fromkeys(named))
+    return places
+
+
 def region_references(text: str, home: ActorMention | None) -> list[ActorMention]:
     """ "The region" in a sentence, resolved to the report's home region."""
     if home is None:

@@ -101,7 +101,10 @@ def build_records(
     ]
     if grammar is not None:
         grammar.annotate(item for draft in drafts if not draft.roles for item in draft.items)
-    return fill_records(inputs.document.doc, drafts, models, inputs.home, rules)
+    places = inputs.places if rules.on("recipient-from-section") else {}
+    return fill_records(
+        inputs.document.doc, drafts, models, inputs.home, rules, places=places, title=inputs.document.title
+    )
 
 
 def row_draft(row: RowMentions) -> Draft:
@@ -147,6 +150,8 @@ def fill_records(
     home: str | None = None,
     rules: RuleSet = ALL_ON,
     chunk: int = RECORD_CHUNK,
+    places: dict[str, list[str]] | None = None,
+    title: str | None = None,
 ) -> list[Record]:
     """Drafts → records numbered in order; a draft that turns out to have neither a name nor a
     provider is no record.
@@ -163,12 +168,19 @@ def fill_records(
         _roles(chosen[start : start + chunk], models, rules)
         _classify(chosen[start : start + chunk], models, rules)  # the modality reads the funders
     registry = default_registry()
-    if home is not None and rules.on("recipient-from-report"):
-        for record in records:
-            if not record.recipients:
-                served = _served_area(record, home, registry) or home
-                record.recipients.append(served)
-                record.confidence[f"recipient:{served}"] = record.confidence["recipients"] = HOME_CONFIDENCE
+    places = places or {}
+    for record, draft in chosen:
+        if record.recipients:
+            continue
+        # a section headed by a place is about it; then the report's region; then the title's place
+        found = _places_served(record, places.get(section_of(draft.items) or "", []), registry)
+        if not found and home is not None and rules.on("recipient-from-report"):
+            found = [_served_area(record, home, registry) or home]
+        if not found:
+            found = _places_served(record, places.get(title or "", []), registry)
+        for place in found:
+            record.recipients.append(place)
+            record.confidence[f"recipient:{place}"] = record.confidence["recipients"] = HOME_CONFIDENCE
     # RECORDS.md: an intervention has an identifiable provider or a name
     if rules.on("provider-or-name"):
         records = [r for r in records if r.name or r.funders or r.implementers]
@@ -179,6 +191,14 @@ def fill_records(
 
 HOME_CONFIDENCE = 0.5
 """Confidence of a recipient that is the report's region because the record names none."""
+
+
+def _places_served(record: Record, named: list[str], registry: ActorRegistry) -> list[str]:
+    """The places a heading names that are none of the record's providers nor their countries
+    (the United States of "the U.S.-Mexico Dialogue" gives; Mexico benefits)."""
+    providers = set(record.funders) | set(record.implementers)
+    providers |= {c for p in providers if (c := registry.country_of(p)) is not None}
+    return [p for p in named if p not in providers]
 
 
 def _served_area(record: Record, home: str, registry: ActorRegistry) -> str | None:

@@ -18,6 +18,7 @@ from ..nlp.mentions import (
     TableMentions,
     extract_mentions,
     extract_table_mentions,
+    heading_places,
     home_region,
 )
 from ..nlp.sentences import split_sentences
@@ -39,6 +40,8 @@ class DocumentInputs:
     coverage: list[Problem] = field(default_factory=list)
     """Whether the models know such a report: another language (W303), not about security
     (W304); see :mod:`.coverage`."""
+    places: dict[str, list[str]] = field(default_factory=dict)
+    """Heading (and title) → the countries and regions it names: where a section is set."""
 
 
 def document_inputs(
@@ -72,4 +75,5 @@ def document_inputs(
         home=region.canonical if region else None,
         rows=row_mentions(tables, matcher, first_index=len(items), ner=ner),
         coverage=coverage,
+        places=heading_places([document.title or "", *(s.section or "" for s in sentences)], matcher),
     )

@@ -424,3 +424,37 @@ def test_the_detector_reads_a_finding_that_a_donor_gives_nothing_as_no_intervent
     given = "In 2010, Spain funded a border police academy for Peru."
     p_absent, p_given = detect(_items(absent, given), _models())
     assert p_absent < 0.4 <= p_given
+
+
+def _in_section(drafts: list[Draft], section: str | None) -> list[Draft]:
+    for draft in drafts:
+        draft.items = [replace(i, sentence=replace(i.sentence, section=section)) for i in draft.items]
+    return drafts
+
+
+def test_a_record_naming_no_recipient_benefits_the_place_its_section_or_title_names() -> None:
+    from pipeline.nlp.mentions import heading_places
+
+    from .test_assemble import _matcher
+
+    heading, title = "Building Resilience in Guyana", "FACT SHEET: The U.S.-Chile Security Dialogue"
+    places = heading_places([title, heading, "Public Health"], _matcher())
+    assert places == {title: ["United States", "Chile"], heading: ["Guyana"]}
+    sentence = "The Department of State trained 40 navy officers in maritime security in 2023."
+    (record,) = fill_records(
+        "made-up", _in_section(_assemble(_items(sentence)), heading), _models(), places=places, title=title
+    )
+    assert "United States" in record.funders
+    assert record.recipients == ["Guyana"]
+    assert record.confidence["recipients"] == HOME_CONFIDENCE
+    # a section naming no place: the title's places, less the provider's country
+    (record,) = fill_records(
+        "made-up",
+        _in_section(_assemble(_items(sentence)), "Public Health"),
+        _models(),
+        places=places,
+        title=title,
+    )
+    assert record.recipients == ["Chile"]
+    (record,) = fill_records("made-up", _in_section(_assemble(_items(sentence)), heading), _models())
+    assert record.recipients == []
