@@ -396,16 +396,19 @@ def _amounts(record: Record, draft: Draft) -> None:
 def _years(record: Record, draft: Draft) -> None:
     mentions = [y for y in draft.years() if not y.citation]
     years = set(mentioned_years(mentions))
-    years.update(a.year for t in draft.tables for a in t.amounts if a.year)
+    funded = {a.year for t in draft.tables for a in t.amounts if a.year}
+    years.update(funded)
     record.years = RecordYears(mentioned=sorted(years))
-    starts = [y.first for y in mentions if y.first is not None]
+    # the first year a table of the program's money has a column for is a year it ran, whatever
+    # later year the text speaks of ("CARSI … by 2013" beside a table from 2008)
+    starts = [y.first for y in mentions if y.first is not None] + sorted(funded)
     ends = [
         y.last
         for y in mentions
         if y.last is not None and y.precision in ("range", "fiscal_range", "open_end")
     ]
-    # a year that dates the statement ("By 2007, a committee developed …") or a table's first
-    # year column dates the activity when nothing else starts it
+    # a year that dates the statement ("By 2007, a committee developed …") dates the activity
+    # when nothing else starts it
     record.years.start = min(starts) if starts else (min(years) if years else None)
     record.years.end = max(ends) if ends and (not starts or max(ends) > min(starts)) else None
     record.confidence["years"] = 0.9 if mentions else 1.0

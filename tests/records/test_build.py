@@ -83,7 +83,7 @@ def test_a_government_agency_brings_its_state_in_as_a_funder() -> None:
     assert not {"United States", "United Nations"} & set(multilateral.funders)
 
 
-def test_a_record_whose_text_gives_no_year_starts_in_its_tables_first_year_column() -> None:
+def test_a_record_starts_no_later_than_its_tables_first_year_column() -> None:
     table = Table(
         page=3,
         bbox=(0.0, 0.0, 100.0, 50.0),
@@ -95,6 +95,12 @@ def test_a_record_whose_text_gives_no_year_starts_in_its_tables_first_year_colum
     draft = Draft(key="border fund", names=["Border Fund"], tables=tables)
     (record,) = fill_records("made-up", [draft], _models())
     assert record.years.mentioned == [2009, 2010, 2011]
+    assert record.years.start == 2009
+    # a later year in the text does not start a program its table shows running before
+    (draft,) = [d for d in _assemble(_items("The Border Fund trained 300 officers in 2013.")) if d.key]
+    draft.tables = tables
+    (record,) = fill_records("made-up", [draft], _models())
+    assert record.years.mentioned == [2009, 2010, 2011, 2013]
     assert record.years.start == 2009
 
 
