@@ -801,7 +801,7 @@ def enumerated_interventions(item: SentenceMentions, names: list[ProgramName]) -
     are the parts of a program the lead-in names ("The X Program's activities include …"), and
     a list of named programs alone is left to the names: empty then."""
     text = item.text
-    cue = ENUMERATION.search(text)
+    cue = next((c for c in ENUMERATION.finditer(text) if not _run_in_head(text, c)), None)
     if cue is None or any(n.start < cue.start() for n in names):
         return []  # "The X Program's activities include A and B": the items are its parts
     # an item begins at a part naming a program or a kind of intervention; the parts after it
@@ -822,6 +822,19 @@ def enumerated_interventions(item: SentenceMentions, names: list[ProgramName]) -
         return []
     ends = [start for start, _, _ in interventions[1:]] + [len(text)]
     return [(start, end) for (start, _, _), end in zip(interventions, ends, strict=True)]
+
+
+RUN_IN_HEAD = re.compile(r"[\s\u2022\u00b7*\-\u2013]*(?:[\w’'&/,.()\-]+\s+){0,5}[\w’'&/.()\-]+$")
+"""A short label opening a sentence ("• Human Smuggling", "Audit and Oversight")."""
+
+
+def _run_in_head(text: str, cue: re.Match[str]) -> bool:
+    """A colon closing a run-in head ("• Human Smuggling: In June 2021, …"): the label names
+    the topic of the sentence after it, which is no list."""
+    if cue.group(0) != ":":
+        return False
+    after = text[cue.end() :].lstrip()
+    return after[:1].isupper() and RUN_IN_HEAD.fullmatch(text, 0, cue.start()) is not None
 
 
 def _kinds_in(item: SentenceMentions, start: int, end: int) -> bool:

@@ -11,7 +11,7 @@ from pipeline.document import Block, Document, Fragment, Note
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.nlp.mentions import SentenceMentions, extract_mentions
 from pipeline.nlp.sentences import split_sentences
-from pipeline.records.assemble import Assembler, Draft, _has_words
+from pipeline.records.assemble import Assembler, Draft, _has_words, enumerated_interventions
 from pipeline.records.names import programs_named
 from pipeline.records.rules import RuleSet
 
@@ -605,3 +605,19 @@ def test_the_sentence_after_an_overview_of_programs_carries_on_none_of_them() ->
     after = "It also paid for new laws on trafficking."
     drafts = _assemble(_items(f"{overview} {after}"))  # one paragraph: one passage
     assert all(after not in _texts(d) for d in drafts if d.key)
+
+
+def test_a_colon_closing_a_run_in_head_starts_no_list() -> None:
+    registry = ActorRegistry.load()
+    run_in = (
+        "• Border Safety: In 2021, the Department of State announced the creation of a regional task "
+        "force, and the Andes Smuggling Task Force goes on pursuing cases in Peru."
+    )
+    listing = (
+        "Donors funded three things: police training in Peru, a border commission with Chile and the "
+        "Andes Task Force."
+    )
+    for sentence, lists in ((run_in, False), (listing, True)):
+        (item,) = _items(sentence)
+        names = programs_named(item.text, registry)
+        assert bool(enumerated_interventions(item, names)) is lists, sentence
