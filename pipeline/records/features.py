@@ -207,6 +207,8 @@ SERIAL_LIST = re.compile(
 LIST_LEAD = re.compile(rf"\s(to|for|of|on|against)\s+(?:{CAPITALISED}\s+){{0,2}}{CAPITALISED}$")
 """A name ending on a preposition or "to" and the first item of a list ("… to Prevent")."""
 TITLE_WORD = re.compile(rf"\s+(?:{CAPITALISED}|{TAIL_CONNECTORS}|and(?=\s+(?!the\b)[A-Z]))(?=[\s.,;:)]|$)")
+"""A word a title goes on with after its list: capitalised, a connector, or "and" before a
+capitalised word ("… the Illicit Trade in Small Arms and Light Weapons in All Its Aspects")."""
 
 
 FOOTNOTE_MARKS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -252,7 +254,7 @@ def _without_money_tail(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _head_word() -> re.Pattern[str]:
+def head_word() -> re.Pattern[str]:
     """A program head word as a whole word, in any case ("Convention", "project")."""
     heads = "|".join(re.escape(h) for h in sorted(program_heads(), key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{heads})s?(?![\w-])", re.IGNORECASE)
@@ -280,7 +282,7 @@ def with_emphasised_names(
         acronym = tail.group(1) if tail else None
         end = tail.start() if tail else end
         run = text[start:end]
-        if len(run.split()) < 2 or not _head_word().search(run):
+        if len(run.split()) < 2 or not head_word().search(run):
             continue
         if any(n.start < end and start < n.end for n in out if n not in inside):
             continue  # crosses a name the words found: keep that one

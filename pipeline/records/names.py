@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from ..nlp.actors import Actor, ActorRegistry
-from .features import ProgramName, _head_word, program_names, with_emphasised_names
+from .features import ProgramName, head_word, program_names, with_emphasised_names
 from .rules import ALL_ON, RuleSet
 
 
@@ -63,8 +63,10 @@ def programs_named(
     ]
 
 
-POSSESSIVE = re.compile(r"(?<=\w)[’']s?(?=\s|$)")
+POSSESSIVE = re.compile(r"(?<=\w)[’']s(?=\s|$)|(?<=s)[’'](?=\s|$)")
 """A possessive ending ("OAS's", "Security’s", "States'")."""
+OPENING_QUOTE = re.compile(r"(?:^|\s)[‘'\"“]")
+"""A quotation opening inside a name: a quote mark after it closes it ("the ‘Safe Cities’ Initiative")."""
 PLURAL_POSSESSORS = frozenset({"women", "children", "men", "people", "peoples", "girls", "boys", "victims"})
 """Plural nouns whose possessive is a title's own word ("Women's Justice Initiative")."""
 
@@ -76,13 +78,13 @@ def _without_owner(name: ProgramName) -> ProgramName | None:
         m for m in POSSESSIVE.finditer(name.text)
         if name.text[: m.start()].split()[-1].casefold() not in PLURAL_POSSESSORS
     ]  # fmt: skip
-    if not owned:
+    if not owned or OPENING_QUOTE.search(name.text, 0, owned[-1].start()):
         return name
     cut = owned[-1]
     rest = name.text[cut.end() :].lstrip()
     if not rest:
         return None
-    if not _head_word().search(rest):
+    if not head_word().search(rest):
         return name  # an owner inside the name's tail ("Partnership with Guatemala's Ministry")
     if len(rest.split()) < 2 and not name.acronym:
         return None
