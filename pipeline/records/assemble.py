@@ -567,7 +567,14 @@ class Assembler:
             if acronym not in text or not is_program_name(long_form) or registry.get(acronym) is not None:
                 continue
             for match in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
-                if not any(n.start <= match.start() < n.end for n in found):
+                if any(n.start <= match.start() < n.end for n in found):
+                    continue
+                defined = _defined_here(text, match.start(), long_form, found)
+                if defined is not None:  # "a so-called Cooperation Program between … (COPOLAD)"
+                    found = [n for n in found if n is not defined]
+                    end = defined.start + len(long_form)
+                    found.append(ProgramName(defined.start, end, long_form, acronym))
+                else:
                     found.append(ProgramName(match.start(), match.end(), acronym, acronym))
         return sorted(found, key=lambda n: n.start)
 
@@ -679,6 +686,16 @@ class NameKeys:
                 old_key, new_key = self(old), self(new)
                 if old_key != new_key:
                     self.renamed[old_key] = new_key
+
+
+def _defined_here(text: str, at: int, long_form: str, names: list[ProgramName]) -> ProgramName | None:
+    """The name the words found at the start of the long form an acronym closes here: the words
+    stopped inside it ("Cooperation Program" of "the Cooperation Program between Latin America
+    and the European Union on Drug Policies (COPOLAD)"), so the name is the whole long form."""
+    start = text.rfind(long_form, 0, at)
+    if start < 0 or text[start + len(long_form) : at].strip() != "(":
+        return None
+    return next((n for n in names if n.start == start and n.end < start + len(long_form)), None)
 
 
 def _shorter_or_longer(words: frozenset[str], theirs: frozenset[str]) -> bool:

@@ -621,3 +621,14 @@ def test_a_colon_closing_a_run_in_head_starts_no_list() -> None:
         (item,) = _items(sentence)
         names = programs_named(item.text, registry)
         assert bool(enumerated_interventions(item, names)) is lists, sentence
+
+
+def test_a_name_the_words_stop_inside_is_the_long_form_its_acronym_closes() -> None:
+    sentence = (
+        "Donors also fund a so-called Cooperation Program between Peru and the Andean Community on "
+        "Border Policies (COPBP)."
+    )
+    named = [d for d in _assemble(_items(sentence)) if d.key]
+    assert [d.name for d in named] == [
+        "Cooperation Program between Peru and the Andean Community on Border Policies (COPBP)"
+    ]
