@@ -259,6 +259,9 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         for pair in role_examples(item, rules)
         # "Like the IADB, UNDP set up a fund": what is compared takes no part, so is not asked about
         if not (rules.on("comparisons") and pair[1]["features"].get("compared"))
+        # "the San Salvador Declaration", "the Summit of the Americas in Cartagena": the city is
+        # where it was agreed, no party
+        and not (rules.on("venue-cities") and pair[1]["features"].get("venue"))
         # "the OAS created CICAD": the record of CICAD does not have CICAD as a party
         and not (rules.on("programs-are-not-their-parties") and _is_the_program(pair[0], program_keys[n]))
     ]

@@ -27,7 +27,7 @@ from .features import (
     sentence_features,
     themes_in,
 )
-from .grammar_roles import grammar_cues
+from .grammar_roles import grammar_cues, names_a_venue
 from .names import default_registry, programs_named
 from .rules import ALL_ON, RuleSet
 
@@ -149,6 +149,8 @@ def role_example(
     if grammar is not None:
         features.update(grammar.features())
         features.update(grammar_cues(features))
+    if names_a_venue(features):
+        features["venue"] = 1
     context = " ".join([*left, "ACTOR", *right])
     return {"text": context, "features": features}
 

@@ -97,6 +97,27 @@ def is_created(features: dict[str, Any]) -> bool:
     )
 
 
+MEETING_NOUNS = frozenset(
+    {
+        *("summit", "meeting", "conference", "seminar", "session", "assembly", "forum", "workshop"),
+        *("congress", "convention", "symposium", "roundtable", "dialogue", "round"),
+    }
+)
+"""Nouns of a gathering: a city "in"/"at" which one is held is its venue."""
+
+
+def names_a_venue(features: dict[str, Any]) -> bool:
+    """The mention is a city that says where something was agreed or met: the city a name
+    holds ("the San Salvador Declaration", "the Bogota Manifesto") or the one a gathering is
+    held in ("the Summit of the Americas in Cartagena"). A city takes part when its government
+    acts ("mayors from Bogota and Medellín exchanged …"), not when it is the venue."""
+    if features.get("type") != "city":
+        return False
+    if features.get("in_name"):
+        return True
+    return features.get("syn:prep") in ("in", "at") and features.get("syn:gov") in MEETING_NOUNS
+
+
 def grammar_cues(features: dict[str, Any]) -> dict[str, int]:
     """The grammar's statement about a mention, as role-example features."""
     if "syn:phrase" not in features:

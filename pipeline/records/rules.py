@@ -4,7 +4,7 @@ Every hand-written decision of grouping, naming and roles is a rule in :data:`RU
 in ``data/rules.json`` with the line of the codebook (RECORDS.md) or the fact of English it
 writes down. The code asks
 ``rules.on(NAME)`` where the rule decides, so any rule can be switched off from the config
-(``--set rules.disabled=venue-no-party,legislature-state``) and its worth measured per
+(``--set rules.disabled=venue-cities,agency-states``) and its worth measured per
 document: ``csminer evaluate --ablate`` builds the leave-one-document-out records again with
 each rule off. A rule earns its place by helping across documents; one that helps a single
 report and costs another goes.

@@ -373,6 +373,35 @@ def test_a_place_in_the_name_of_a_program_launched_is_not_a_body_created() -> No
     assert "Andean region" not in record.implementers + record.funders
 
 
+class _EveryoneReceives:
+    """A role model calling every mention it is asked about a recipient."""
+
+    classes_ = ("recipient", "none")
+
+    def predict_proba(self, examples: list[dict]) -> np.ndarray:
+        return np.array([[0.9, 0.1] for _ in examples])
+
+
+def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() -> None:
+    from pipeline.records.rules import ALL_ON, RuleSet
+
+    text = (
+        "In 2011 the OAS member states adopted the Lima Declaration on Police Cooperation at a "
+        "summit in Santo Domingo, with training for the police of Medellin."
+    )
+    models = replace(_models(), roles=_EveryoneReceives(), roles_unparsed=_EveryoneReceives())
+
+    def recipients(rules: RuleSet) -> set[str]:
+        (record,) = fill_records("made-up", _parsed_drafts(text), models, rules=rules)
+        return set(record.recipients)
+
+    # the declaration is named after the city it was agreed in, the summit held in another;
+    # the city whose police are trained takes part
+    assert {"Medellin"} <= recipients(ALL_ON)
+    assert not {"Lima", "Santo Domingo"} & recipients(ALL_ON)
+    assert {"Lima", "Santo Domingo"} <= recipients(ALL_ON.without("venue-cities"))
+
+
 def test_a_region_is_never_who_provides() -> None:
     # a role model that makes the first actor the funder: here a region
     models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
