@@ -262,6 +262,8 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         # "the San Salvador Declaration", "the Summit of the Americas in Cartagena": the city is
         # where it was agreed, no party
         and not (rules.on("venue-cities") and pair[1]["features"].get("venue"))
+        # "police reform in Latin America, notably in El Salvador and Honduras": the countries benefit
+        and not (rules.on("continents-are-settings") and _continent_beside_its_countries(item, pair[0]))
         # "the OAS created CICAD": the record of CICAD does not have CICAD as a party
         and not (rules.on("programs-are-not-their-parties") and _is_the_program(pair[0], program_keys[n]))
     ]
@@ -292,6 +294,19 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         for role in ("funders", "implementers", "recipients"):
             values = [record.confidence[f"{role[:-1]}:{n}"] for n in getattr(record, role)]
             record.confidence[role] = round(float(np.mean(values)), 3) if values else 0.0
+
+
+CONTINENT_MEMBERS = 20
+"""More member countries than this make a region a continent (Latin America holds 33, the
+Americas 35); the codebook's sub-regions hold 3 to 16 (Central America 7, the Caribbean 13)."""
+
+
+def _continent_beside_its_countries(item: SentenceMentions, mention: ActorMention) -> bool:
+    """A continent named in a sentence that names countries of it: the setting, not a party."""
+    if mention.type != "region" or not mention.canonical:
+        return False
+    members = set(default_registry().members_of(mention.canonical))
+    return len(members) > CONTINENT_MEMBERS and any(m.canonical in members for m in item.actors)
 
 
 def _program_keys(draft: Draft) -> set[str]:

@@ -373,13 +373,14 @@ def test_a_place_in_the_name_of_a_program_launched_is_not_a_body_created() -> No
     assert "Andean region" not in record.implementers + record.funders
 
 
-class _EveryoneReceives:
-    """A role model calling every mention it is asked about a recipient."""
+class _FirstFundsTheRestReceive:
+    """A role model calling a sentence's first actor the funder and every other one a recipient."""
 
-    classes_ = ("recipient", "none")
+    classes_ = ("funder", "recipient", "none")
 
     def predict_proba(self, examples: list[dict]) -> np.ndarray:
-        return np.array([[0.9, 0.1] for _ in examples])
+        first = [e["features"]["position"] == "first" for e in examples]
+        return np.array([[0.9, 0.05, 0.05] if is_first else [0.05, 0.9, 0.05] for is_first in first])
 
 
 def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() -> None:
@@ -389,7 +390,7 @@ def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() 
         "In 2011 the OAS member states adopted the Lima Declaration on Police Cooperation at a "
         "summit in Santo Domingo, with training for the police of Medellin."
     )
-    models = replace(_models(), roles=_EveryoneReceives(), roles_unparsed=_EveryoneReceives())
+    models = replace(_models(), roles=_FirstFundsTheRestReceive(), roles_unparsed=_FirstFundsTheRestReceive())
 
     def recipients(rules: RuleSet) -> set[str]:
         (record,) = fill_records("made-up", _parsed_drafts(text), models, rules=rules)
@@ -400,6 +401,25 @@ def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() 
     assert {"Medellin"} <= recipients(ALL_ON)
     assert not {"Lima", "Santo Domingo"} & recipients(ALL_ON)
     assert {"Lima", "Santo Domingo"} <= recipients(ALL_ON.without("venue-cities"))
+
+
+def test_a_continent_beside_countries_of_it_is_the_setting_and_the_countries_benefit() -> None:
+    from pipeline.records.rules import ALL_ON, RuleSet
+
+    models = replace(_models(), roles=_FirstFundsTheRestReceive(), roles_unparsed=_FirstFundsTheRestReceive())
+
+    def recipients(text: str, rules: RuleSet = ALL_ON) -> set[str]:
+        (record,) = fill_records("made-up", _assemble(_items(text)), models, rules=rules)
+        return set(record.recipients)
+
+    listed = "Spain has supported police reform in Latin America, notably in El Salvador and Honduras."
+    assert recipients(listed) >= {"El Salvador", "Honduras"}
+    assert "Latin America" not in recipients(listed)
+    assert "Latin America" in recipients(listed, ALL_ON.without("continents-are-settings"))
+    # alone, the continent is who benefits; a sub-region beside its countries stays a recipient
+    assert "Latin America" in recipients("Spain has supported police reform in Latin America.")
+    sub = "Spain has supported police reform in Central America, notably in El Salvador."
+    assert "Central America" in recipients(sub)
 
 
 def test_a_region_is_never_who_provides() -> None:
