@@ -178,12 +178,13 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
         if any(n.start <= start < n.end for n in names):
             continue
         trimmed = _with_serial_list(text, start, trimmed)
+        trimmed, acronym = _with_joined_place(text, start, trimmed, match.group(2))
         joined = _joined_names().search(trimmed)
         if joined:  # "the Mérida Initiative and the Central America … Initiative": two names
             left = trimmed[: joined.start(1) + len(joined.group(1))]
             names.append(ProgramName(start, start + len(left), left))
             start, trimmed = start + joined.end(), trimmed[joined.end() :]
-        names.append(ProgramName(start, start + len(trimmed), trimmed, match.group(2)))
+        names.append(ProgramName(start, start + len(trimmed), trimmed, acronym))
     for match in _name_matches(text, NAME_BEFORE_LOWER_HEAD, LOWER_HEAD, 2 * NAME_REACH):  # "the X program"
         raw = match.group(1)
         lead = LEADING.match(raw)
@@ -233,6 +234,33 @@ def _with_serial_list(text: str, start: int, name: str) -> str:
     while (word := TITLE_WORD.match(text, end)) is not None and not _head_pattern().search(word.group(0)):
         end = word.end()
     return re.sub(rf"(\s+(?:{CONNECTORS}))+$", "", text[start:end].rstrip(FOOTNOTE_MARKS))
+
+
+@lru_cache(maxsize=1)
+def _joined_places() -> tuple[tuple[str, str], ...]:
+    """Place names the registry knows that hold "and" ("Latin America and the Caribbean",
+    "Trinidad and Tobago"), as (what comes before " and", the rest from " and" on)."""
+    from ..nlp.actors import ActorRegistry
+
+    places = [a for a in ActorRegistry.load() if a.type in ("country", "region", "city")]
+    names = {n for a in places for n in (a.canonical, *a.aliases) if " and " in n}
+    return tuple(sorted((n[: n.index(" and ")], n[n.index(" and ") :]) for n in names))
+
+
+TRAILING_ACRONYM_AT = re.compile(r"\s*\(([A-Z][A-Za-z\-]{1,14})\)")
+
+
+def _with_joined_place(text: str, start: int, name: str, acronym: str | None) -> tuple[str, str | None]:
+    """A name ending on the first part of a place name joined by "and" runs over the rest of
+    it, and takes the acronym after it ("Network of e-Government Leaders of Latin America and
+    the Caribbean (RedGEALC)"): "and" starts another name, but not inside a place's name."""
+    end = start + len(name)
+    for first, rest in _joined_places():
+        if name.endswith(first) and text.startswith(rest, end):
+            end += len(rest)
+            after = TRAILING_ACRONYM_AT.match(text, end)
+            return text[start:end], after.group(1) if after else acronym
+    return name, acronym
 
 
 MONEY_TAIL = re.compile(rf"(?:\s+{TAIL_CONNECTORS})+\s+([A-Z]{{3}})$")

@@ -332,6 +332,19 @@ def test_a_title_holding_a_list_runs_over_the_list_to_its_end() -> None:
     assert names("It was run by the Partnership for Growth and Interpol.") == ["Partnership for Growth"]
 
 
+def test_a_name_runs_over_the_and_inside_a_place_s_name() -> None:
+    from pipeline.records.features import program_names
+
+    forum = "Forum of Police Chiefs of Latin America and the Caribbean"
+    (found,) = program_names(f"It backs the {forum} (FOPLAC) now.")
+    assert (found.text, found.acronym) == (forum, "FOPLAC")
+    fund = "Border Fund for Trinidad and Tobago"
+    assert names(f"The {fund} trains guards.") == [fund]
+    # "and" after a place that is not the first part of a longer one starts another party
+    partnership = "Partnership for Latin America"
+    assert names(f"It was run by the {partnership} and the OAS.") == [partnership]
+
+
 def test_a_long_title_keeps_its_last_words() -> None:
     title = (
         "Working Group for Drafting a Common Strategy to Promote Regional Cooperation in Dealing with "
