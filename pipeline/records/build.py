@@ -7,6 +7,7 @@ gives every field a confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -345,6 +346,12 @@ LOOSE_JOINS = frozenset({"passage", "footnote", "follow-up", "reference"})
 
 MUTUAL_VERBS = frozenset({"agree", "sign", "decide", "ratify", "conclude", "pledge", "commit"})
 """Verbs of an accord: their subjects bind each other, each giving and receiving."""
+JOINT_VERBS = frozenset({"establish", "launch", "convene", "create", "form", "hold"})
+"""Verbs of setting something up: two or more states doing it together ("the United States and
+Peru established a Bilateral Security Working Group") are its parties, each giving and receiving;
+one body doing it alone ("the OAS created CICAD") is its provider only."""
+EXAMPLES_OF_A_CLASS = re.compile(r"\b(?:such as|including|like)\b[^.;:]*$", re.IGNORECASE)
+"""Before a mention: it is named as an example of a class, which acts member by member."""
 PARTY_TYPES = frozenset({"country", "region", "regional body"})
 PARTY_CONFIDENCE = 0.7
 
@@ -363,10 +370,13 @@ def _add_mutual_parties(record: Record, draft: Draft, registry: ActorRegistry) -
             if grammar is None or actor is None or actor.type not in PARTY_TYPES:
                 continue
             verb = grammar.subject_of
-            if verb in MUTUAL_VERBS and actor.canonical not in parties.get(verb, []):
+            if verb in JOINT_VERBS and EXAMPLES_OF_A_CLASS.search(item.text[: mention.start]):
+                continue  # "Countries such as Colombia and Peru have established …": each its own
+            if verb in MUTUAL_VERBS | JOINT_VERBS and actor.canonical not in parties.get(verb, []):
                 parties.setdefault(verb, []).append(actor.canonical)
-        for names in parties.values():
-            if len(names) < 2 and registry[names[0]].type != "regional body":
+        for verb, names in parties.items():
+            alone = verb in JOINT_VERBS or registry[names[0]].type != "regional body"
+            if len(names) < 2 and alone:
                 continue
             for name in names:
                 for role in ("funder", "recipient"):

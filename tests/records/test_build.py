@@ -268,6 +268,25 @@ def test_parties_to_an_accord_fund_and_receive_it() -> None:
     assert "Peru" not in one_way.funders and "Spain" not in one_way.recipients
 
 
+def test_states_that_set_something_up_together_are_its_parties_but_examples_of_a_class_are_not() -> None:
+    from pipeline.records.rules import ALL_ON, RuleSet
+
+    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    together = "In 2019, Chile and Uruguay established a Joint Border Police Commission against smuggling."
+    examples = "Countries such as Chile and Uruguay have established forfeiture laws against laundering."
+
+    def roles(text: str, rules: RuleSet = ALL_ON) -> tuple[set[str], set[str]]:
+        (record,) = fill_records("made-up", _parsed_drafts(text), models, rules=rules)
+        return set(record.funders), set(record.recipients)
+
+    funders, recipients = roles(together)
+    assert {"Chile", "Uruguay"} <= funders & recipients
+    assert "Uruguay" not in roles(together, ALL_ON.without("accord-parties"))[0]
+    # each of the countries a class is exemplified by sets up its own
+    funders, recipients = roles(examples)
+    assert "Uruguay" not in funders | recipients
+
+
 def test_a_body_created_is_told_to_the_role_model_as_the_outcome_not_a_payer() -> None:
     from pipeline.nlp.syntax import GrammarReader
     from pipeline.records.examples import role_examples
