@@ -28,6 +28,7 @@ from .features import (
     acronym_table,
     is_glossary,
     is_program_name,
+    opens_pointing_back,
     program_heads,
     starts_with_anaphor,
 )
@@ -975,8 +976,9 @@ def _opens_on_another_actor(item: SentenceMentions, draft: Draft) -> bool:
     whatever places it shares with the record ("USAID has provided … in Honduras. The
     Department of State worked with … across Honduras"); a place opening it ("In Honduras, …")
     brings in another intervention only when the sentence names none of the record's actors.
-    One that opens by pointing back ("Its partners, Canada and Spain, …") carries on."""
-    if starts_with_anaphor(item.text):
+    One that opens by pointing back ("Its partners, Canada and Spain, …", "Since its inception,
+    the US Congress …") carries on."""
+    if starts_with_anaphor(item.text) or opens_pointing_back(item.text):
         return False
     first = next((m for m in item.actors if m.canonical), None)
     if first is None or len(item.text[: first.start].split()) > OPENING_WORDS:

@@ -485,6 +485,17 @@ def starts_with_anaphor(text: str) -> bool:
     return any(head.startswith(a) for a in cue_lexicon()["anaphora"])
 
 
+POINTING_BACK = re.compile(r"^\W*(?:[^,;:]{0,50}?\s)?its\s[^,;:]{0,50},", re.IGNORECASE)
+TURNING_TO = re.compile(r"^\W*for its part\b", re.IGNORECASE)
+
+
+def opens_pointing_back(text: str) -> bool:
+    """Whether an opening phrase points back with "its" ("Since its inception, the US Congress
+    channeled …", "To put its aid in perspective, …"): the sentence goes on about what was named
+    before it, whoever its subject is. "For its part, X …" turns to X instead."""
+    return POINTING_BACK.match(text) is not None and TURNING_TO.match(text) is None
+
+
 def sentence_features(item: SentenceMentions) -> dict[str, Any]:
     """Mentions and cues of one sentence as a flat dictionary (for a DictVectorizer)."""
     text = item.text

@@ -351,6 +351,13 @@ def test_a_sentence_opening_on_another_actor_starts_another_record() -> None:
     # a sentence pointing back carries on, whoever it goes on to name
     (draft,) = assembler.assemble(_items(f"{first} {more}"), [0.9, 0.9], [])
     assert _texts(draft) == [first, more]
+    # so does one whose opening phrase points back; "For its part, X …" turns to X
+    since = "Since its inception, the Open Society Foundations have added $3 million to the councils."
+    (draft,) = assembler.assemble(_items(f"{first} {since}"), [0.9, 0.9], [])
+    assert _texts(draft) == [first, since]
+    turning = "For its part, the Open Society Foundations awarded grants to police monitors in Mexico."
+    drafts = assembler.assemble(_items(f"{first} {turning}"), [0.9, 0.9], [])
+    assert [_texts(d) for d in drafts] == [[first], [turning]]
 
 
 def test_a_sentence_calling_the_program_by_its_head_word_is_its_evidence() -> None:
