@@ -473,6 +473,10 @@ def test_rules_are_registered_with_what_they_write_down() -> None:
     assert RuleSet.parse(config.rules.disabled).disabled == {"accord-parties", "agency-states"}
     with pytest.raises(ValueError, match="unknown rule"):
         RuleSet.parse("accord-parties,no-such-rule")
+    # the ablation scores a rule by the figure it decides: only registered rules are named there
+    from pipeline.cli import RULE_FIGURE
+
+    assert set(RULE_FIGURE) <= set(RULES)
 
 
 def test_whom_a_service_is_rendered_to_receives_it() -> None:
