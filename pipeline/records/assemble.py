@@ -58,8 +58,10 @@ DEFINITE_REFERENCE = re.compile(
 """A program called by its kind: "the plan", "In this program, …"."""
 BACK_REFERENCE = re.compile(
     r"\b(?:[Tt]he|[Tt]his) (?:program|programme|plan|initiative|project|fund|strategy)\b|\b(?:[Ii]ts|[Ii]t)\b"
+    r"|\b[Tt]his (?:amount|sum|total)\b"
 )
-"""A word pointing back to a program named before: "the plan", "this initiative", "its", "it"."""
+"""A word pointing back to a program named before, or to the money just said of it: "the plan",
+"this initiative", "its", "it", "Of this amount, some $366 million …"."""
 EXPLETIVE = re.compile(
     r"It (?:seems|appears|(?:is|was|has been) (?:not )?(?:\w+ly )?(?:worth|important|clear|likely|unlikely|"
     r"expected|anticipated|noted|said|believed|estimated|hoped|possible|impossible|necessary|essential|"

@@ -566,7 +566,9 @@ def test_a_note_joins_a_named_program_only_when_it_speaks_of_it() -> None:
     citing = "The Safe Streets Initiative funded police training in Honduras."
     other = "As early as 1998 the Department of Defense had funded a counter-narcotics battalion in Colombia."
     about = "The initiative trained 900 police officers in Honduras in 2012."
-    for note, joined in ((other, False), (about, True)):
+    # a note sharing out the money the citing sentence gives speaks of its program too
+    share = "Of this amount, some $4 million went to Honduras and $2 million to Guatemala."
+    for note, joined in ((other, False), (about, True), (share, True)):
         drafts = _assemble(_items(citing, notes={0: note}))
         named = next(d for d in drafts if d.name == "Safe Streets Initiative")
         assert (note in _texts(named)) is joined, note
