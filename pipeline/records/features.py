@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ..nlp.actors import ActorRegistry
 from ..nlp.word_frequencies import ENGLISH, is_frequent
 from ..text import name_key
 
@@ -240,14 +241,13 @@ def _with_serial_list(text: str, start: int, name: str) -> str:
 def _joined_places() -> tuple[tuple[str, str], ...]:
     """Place names the registry knows that hold "and" ("Latin America and the Caribbean",
     "Trinidad and Tobago"), as (what comes before " and", the rest from " and" on)."""
-    from ..nlp.actors import ActorRegistry
-
     places = [a for a in ActorRegistry.load() if a.type in ("country", "region", "city")]
     names = {n for a in places for n in (a.canonical, *a.aliases) if " and " in n}
     return tuple(sorted((n[: n.index(" and ")], n[n.index(" and ") :]) for n in names))
 
 
 TRAILING_ACRONYM_AT = re.compile(r"\s*\(([A-Z][A-Za-z\-]{1,14})\)")
+"""An acronym in brackets right after a name: "(RedGEALC)"."""
 
 
 def _with_joined_place(text: str, start: int, name: str, acronym: str | None) -> tuple[str, str | None]:
