@@ -56,6 +56,7 @@ from spacy.tokens import Doc
 from ..text import fold, fold_text, loose_key, spelled_key
 from .english import blank_english
 from .pretrained import BATCH_CHARACTERS, PACKAGE, pipe_batched, pretrained_pipeline
+from .word_frequencies import ENGLISH, is_frequent
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "actors.csv"
 NER_PACKAGE = PACKAGE
@@ -895,6 +896,8 @@ class ActorMatcher:
             start, end = _clean_entity(text, start, end)
             if end <= start or not any(ch.isupper() for ch in text[start:end]):
                 continue
+            if _opening_word(text, start, end):
+                continue
             if self.registry.get(text[start:end]) is not None:
                 continue  # a registered name the matcher rejected here ("HELP US"): not new
             inside = [m for m in out if m.start < end and start < m.end]
@@ -1001,9 +1004,9 @@ def _char_span(doc: Doc, start: int, end: int, index: list[int] | None) -> tuple
 
 
 def _clean_entity(text: str, start: int, end: int) -> tuple[int, int]:
-    """Trim "the", possessive "'s" and stray punctuation from an NER span."""
+    """Trim "the", possessive "'s", a list entry's bullet and stray punctuation from an NER span."""
     span = text[start:end]
-    lead = re.match(r"^(?:[Tt]he\s+|[\s\"'“‘(\[]+)+", span)
+    lead = re.match(r"^(?:[Tt]he\s+|[\s\"'“‘(\[\u2022\u00b7\u25aa\u25cf*\u2013\u2014-]+)+", span)
     if lead:
         start += lead.end()
     span = text[start:end]
@@ -1011,6 +1014,21 @@ def _clean_entity(text: str, start: int, end: int) -> tuple[int, int]:
     if trail:
         end -= len(span) - trail.start()
     return start, end
+
+
+OPENING_WORD_ZIPF = 4.5
+"""How common a word must be in English for its capital at the sentence's start to be the
+sentence's ("Working with Congress, …", "Climate: …"), not a name's."""
+
+
+def _opening_word(text: str, start: int, end: int) -> bool:
+    """An entity that is one common English word opening the sentence (or its list entry)."""
+    word = text[start:end]
+    return (
+        not text[:start].strip(" \u2022\u00b7\u25aa\u25cf*\u2013\u2014-")
+        and word.isalpha()
+        and is_frequent(word.casefold(), OPENING_WORD_ZIPF, ENGLISH)
+    )
 
 
 SENTENCE_OPENERS_FILE = Path(__file__).resolve().parent / "data" / "sentence_openers.txt"

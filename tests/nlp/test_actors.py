@@ -564,6 +564,18 @@ def test_registry_wins_over_ner(ner_matcher: ActorMatcher) -> None:
     assert [m for m in ner_matcher.find("HELP US NOW") if m.text == "US"] == []
 
 
+def test_a_list_entry_and_its_opening_word_are_no_names(ner_matcher: ActorMatcher) -> None:
+    entry = "\u2022 Crime Gun Intelligence Unit (CGIU): The Department of Justice will establish a unit."
+    names = [m.text for m in ner_matcher.find(entry) if m.how == "ner"]
+    # the entry's bullet is no part of the name it opens on
+    assert "Crime Gun Intelligence Unit" in names and not any(n.startswith("\u2022") for n in names)
+    # a common word opening the sentence has the sentence's capital, not a name's
+    opening = "\u2022 Working with Congress, the Administration has committed $300 million to the plan."
+    assert "Working" not in [m.text for m in ner_matcher.find(opening)]
+    # a rarer one can be a name by itself, and is kept when NER tags it
+    assert "Treasury" in [m.text for m in ner_matcher.find("Treasury is also facilitating exchanges.")]
+
+
 def test_unregistered_organisation_keeps_its_country(ner_matcher: ActorMatcher) -> None:
     text = "Technical support went to the Panamanian Ministry of Social Development in 2011."
     mentions = ner_matcher.find(text)
