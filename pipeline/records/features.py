@@ -180,6 +180,9 @@ def program_names(text: str) -> tuple[ProgramName, ...]:
             continue
         trimmed = _with_serial_list(text, start, trimmed)
         trimmed, acronym = _with_joined_place(text, start, trimmed, match.group(2))
+        conjunct = _second_conjunct(trimmed)
+        if conjunct is not None:
+            start, trimmed = start + conjunct.end(), trimmed[conjunct.end() :]
         joined = _joined_names().search(trimmed)
         if joined:  # "the Mérida Initiative and the Central America … Initiative": two names
             left = trimmed[: joined.start(1) + len(joined.group(1))]
@@ -261,6 +264,24 @@ def _with_joined_place(text: str, start: int, name: str, acronym: str | None) ->
             after = TRAILING_ACRONYM_AT.match(text, end)
             return text[start:end], after.group(1) if after else acronym
     return name, acronym
+
+
+AND_THE = re.compile(r"\s+and\s+the\s+(?=[A-Z])")
+
+
+def _second_conjunct(name: str) -> re.Match[str] | None:
+    """Where a name starts when the words before its head word hold "and the": that begins
+    another noun phrase ("the so-called Bogota Manifesto and the Cities Alliance for Citizen
+    Security", "the Southern District of Texas and the Human Rights … Section"), and the name is
+    the one holding the head. A place joined by "and the" ("Latin America and the Caribbean")
+    stays whole."""
+    head = _head_pattern().search(name)
+    before_head = head.start() if head else 0
+    for cut in reversed([m for m in AND_THE.finditer(name) if m.start() < before_head]):
+        before, after = name[: cut.start()], name[cut.start() :]
+        if not any(before.endswith(first) and after.startswith(rest) for first, rest in _joined_places()):
+            return cut
+    return None
 
 
 MONEY_TAIL = re.compile(rf"(?:\s+{TAIL_CONNECTORS})+\s+([A-Z]{{3}})$")

@@ -422,6 +422,19 @@ def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() 
     assert {"Lima", "Santo Domingo"} <= recipients(ALL_ON.without("venue-cities"))
 
 
+def test_a_city_in_a_title_the_report_sets_in_italics_is_in_a_name() -> None:
+    from pipeline.records.examples import role_example
+
+    text = "In 2010 a summit of mayors resulted in the so-called Bogota Manifesto, signed by 40 cities."
+    (item,) = _items(text)
+    city = next(m for m in item.actors if m.text == "Bogota")
+    assert role_example(item, city, 0)["features"]["in_name"] == 0
+    start = text.index("Bogota Manifesto")
+    italics = ((start, start + len("Bogota Manifesto")),)
+    titled = replace(item, sentence=replace(item.sentence, emphasis=italics))
+    assert role_example(titled, city, 0)["features"]["in_name"] == 1
+
+
 def test_a_continent_beside_countries_of_it_is_the_setting_and_the_countries_benefit() -> None:
     from pipeline.records.rules import ALL_ON, RuleSet
 

@@ -345,6 +345,19 @@ def test_a_name_runs_over_the_and_inside_a_place_s_name() -> None:
     assert names(f"It was run by the {partnership} and the OAS.") == [partnership]
 
 
+def test_a_name_does_not_run_back_over_and_the() -> None:
+    # "and the" before the head word begins another noun phrase: the name is the one holding the head
+    section = "Human Rights and Special Prosecutions Section of the Department of Justice’s Criminal Division"
+    text = f"They were indicted by the Office for the Southern District of Texas and the {section}."
+    assert names(text) == [section]
+    alliance = "Cities Alliance for Citizen Security"
+    assert names(f"A summit resulted in the so-called Bogota Manifesto and the {alliance}.") == [alliance]
+    assert names("It gave the Bogota Manifesto and the Alliance of Cities.") == ["Alliance of Cities"]
+    # a place joined by "and the" is one name, and so is the name it opens
+    network = "Latin America and the Caribbean Security Network"
+    assert names(f"The {network} was launched in 2012.") == [network]
+
+
 def test_a_long_title_keeps_its_last_words() -> None:
     title = (
         "Working Group for Drafting a Common Strategy to Promote Regional Cooperation in Dealing with "
