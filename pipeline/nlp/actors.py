@@ -1018,15 +1018,19 @@ def _clean_entity(text: str, start: int, end: int) -> tuple[int, int]:
 
 OPENING_WORD_ZIPF = 4.5
 """How common a word must be in English for its capital at the sentence's start to be the
-sentence's ("Working with Congress, …", "Climate: …"), not a name's."""
+sentence's ("Working with Congress, …", "Climate: …"), not a name's. A proper noun as common
+("Congress may consider …") is lost with them when it opens the sentence; the registry knows
+the US Congress by its full names only."""
 
 
 def _opening_word(text: str, start: int, end: int) -> bool:
-    """An entity that is one common English word opening the sentence (or its list entry)."""
+    """An entity that is one common English word opening the sentence (or its list entry),
+    capitalised as a sentence opens: an acronym spelled like a word ("CARE") is a name."""
     word = text[start:end]
     return (
         not text[:start].strip(" \u2022\u00b7\u25aa\u25cf*\u2013\u2014-")
         and word.isalpha()
+        and word.istitle()
         and is_frequent(word.casefold(), OPENING_WORD_ZIPF, ENGLISH)
     )
 
