@@ -136,7 +136,7 @@ def role_example(
         # in a program's name, or in a title the report sets apart ("the so-called *Bogota Manifesto*")
         "in_name": int(
             any(n.start <= mention.start < n.end for n in program_names(text))
-            or any(a <= mention.start and mention.end < b for a, b in item.sentence.emphasis)
+            or any(a <= mention.start and mention.end <= b for a, b in item.sentence.emphasis)
         ),
         # the inventory's region receives; who acts on it mostly comes from outside
         "latin_american": int(mention.country in latin_american_countries()),

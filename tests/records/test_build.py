@@ -425,14 +425,15 @@ def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() 
 def test_a_city_in_a_title_the_report_sets_in_italics_is_in_a_name() -> None:
     from pipeline.records.examples import role_example
 
-    text = "In 2010 a summit of mayors resulted in the so-called Bogota Manifesto, signed by 40 cities."
+    text = "A summit of mayors adopted the so-called Bogota Manifesto and the Charter of Asunción."
     (item,) = _items(text)
-    city = next(m for m in item.actors if m.text == "Bogota")
-    assert role_example(item, city, 0)["features"]["in_name"] == 0
-    start = text.index("Bogota Manifesto")
-    italics = ((start, start + len("Bogota Manifesto")),)
+    cities = [m for m in item.actors if m.text in ("Bogota", "Asunción")]
+    assert len(cities) == 2 and [role_example(item, c, 0)["features"]["in_name"] for c in cities] == [0, 0]
+    titles = ("Bogota Manifesto", "Charter of Asunción")
+    italics = tuple((text.index(t), text.index(t) + len(t)) for t in titles)
     titled = replace(item, sentence=replace(item.sentence, emphasis=italics))
-    assert role_example(titled, city, 0)["features"]["in_name"] == 1
+    # in a title, wherever it stands in it
+    assert [role_example(titled, c, 0)["features"]["in_name"] for c in cities] == [1, 1]
 
 
 def test_a_continent_beside_countries_of_it_is_the_setting_and_the_countries_benefit() -> None:
