@@ -268,7 +268,14 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
         # "the OAS created CICAD": the record of CICAD does not have CICAD as a party
         and not (rules.on("programs-are-not-their-parties") and _is_the_program(pair[0], program_keys[n]))
     ]
-    labelled = _predict_roles(models, [e for _, _, (_, e) in pairs])
+    registry = default_registry()
+    allowed = [
+        PLACE_ROLES
+        if rules.on("regions-do-not-provide") and _is_region(acts_for(mention, rules), registry)
+        else None
+        for _, _, (mention, _) in pairs
+    ]
+    labelled = _predict_roles(models, [e for _, _, (_, e) in pairs], allowed)
     best: list[dict[str, tuple[str, float]]] = [{} for _ in chosen]
     for (n, _, (mention, _)), (role, p) in zip(pairs, labelled, strict=True):
         name = acts_for(mention, rules) or mention.text
@@ -277,7 +284,6 @@ def _roles(chosen: list[tuple[Record, Draft]], models: RecordModels, rules: Rule
     for n, (_, draft) in enumerate(chosen):
         if draft.roles:  # stated outright (a table's columns)
             best[n] = {name: (role, ROW_PROBABILITY) for name, role in draft.roles.items()}
-    registry = default_registry()
     for (record, draft), roles in zip(chosen, best, strict=True):
         for name, (role, p) in roles.items():
             getattr(record, f"{role}s").append(name)
@@ -325,15 +331,19 @@ def _is_the_program(mention: ActorMention, keys: set[str]) -> bool:
     return bool(keys) and bool({name_key(mention.text), name_key(mention.canonical or "")} & keys)
 
 
-def _predict_roles(models: RecordModels, examples: list[dict[str, Any]]) -> list[tuple[Any, float]]:
-    """Each example's role by the role model that fits it: with or without the grammar."""
+def _predict_roles(
+    models: RecordModels, examples: list[dict[str, Any]], allowed: list[frozenset[str] | None]
+) -> list[tuple[Any, float]]:
+    """Each example's role by the role model that fits it (with or without the grammar), among
+    the roles it may take."""
     if models.roles_unparsed is None:
-        return predict_labels(models.roles, examples)
+        return predict_labels(models.roles, examples, allowed)
     unparsed = [n for n, e in enumerate(examples) if not has_grammar(e)]
     parsed = [n for n, e in enumerate(examples) if has_grammar(e)]
     out: list[tuple[Any, float]] = [("none", 0.0)] * len(examples)
     for model, rows in ((models.roles, parsed), (models.roles_unparsed, unparsed)):
-        for n, labelled in zip(rows, predict_labels(model, [examples[n] for n in rows]), strict=True):
+        chosen = predict_labels(model, [examples[n] for n in rows], [allowed[n] for n in rows])
+        for n, labelled in zip(rows, chosen, strict=True):
             out[n] = labelled
     return out
 
@@ -401,9 +411,20 @@ def _add_agency_states(record: Record, registry: ActorRegistry) -> None:
             record.confidence[f"funder:{state}"] = record.confidence[f"{role}:{name}"]
 
 
+PLACE_ROLES = frozenset({"recipient", "none"})
+"""The roles a region may play: RECORDS.md's providers are countries, agencies, banks,
+foundations and firms; a region is a place ("Latin American governments are cooperating
+through the OAS")."""
+
+
+def _is_region(name: str | None, registry: ActorRegistry) -> bool:
+    actor = registry.get(name) if name else None
+    return actor is not None and actor.type == "region"
+
+
 def _regions_do_not_provide(record: Record, registry: ActorRegistry) -> None:
-    """A region is a place, not a party ("Latin American governments are cooperating through
-    the OAS"): RECORDS.md's providers are countries, agencies, banks, foundations and firms."""
+    """What the role model may not choose for a region (:data:`PLACE_ROLES`), the roles other
+    rules add (the parties to an accord) and a table's columns may not give it either."""
     for role in ("funders", "implementers"):
         names = getattr(record, role)
         for name in [n for n in names if (a := registry.get(n)) is not None and a.type == "region"]:

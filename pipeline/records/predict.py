@@ -56,15 +56,22 @@ def class_columns(model: Model, examples: list[Example], classes: list[Any]) -> 
     return np.column_stack([proba[:, own.index(c)] if c in own else none for c in classes])
 
 
-def predict_labels(model: Model, examples: list[Example]) -> list[tuple[str, float]]:
-    """Most probable label and its probability, per example."""
+def predict_labels(
+    model: Model, examples: list[Example], allowed: list[frozenset[str] | None] | None = None
+) -> list[tuple[str, float]]:
+    """Most probable label and its probability, per example; with ``allowed``, the most probable
+    of the labels an example may take (None: any)."""
     if not examples:
         return []
     if isinstance(model, str):
         return [(model, 1.0)] * len(examples)
     proba = model.predict_proba(examples)
     classes = list(model.classes_)
-    best = proba.argmax(axis=1)
+    choosable = proba
+    if allowed is not None:
+        admits = np.array([[a is None or c in a for c in classes] for a in allowed], dtype=bool)
+        choosable = np.where(admits, proba, -1.0)
+    best = choosable.argmax(axis=1)
     return [(str(classes[b]), float(proba[i, b])) for i, b in enumerate(best)]
 
 

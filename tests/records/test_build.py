@@ -467,6 +467,30 @@ def test_a_region_is_never_who_provides() -> None:
     assert fill_records("made-up", _assemble(_items(unnamed)), models) == []
 
 
+class _FirstMentionFundsOrReceives:
+    """A role model calling a sentence's first actor rather the funder than a recipient."""
+
+    classes_ = ("funder", "none", "recipient")
+
+    def predict_proba(self, examples: list[dict]) -> np.ndarray:
+        first = [e["features"]["position"] == "first" for e in examples]
+        return np.array([[0.6, 0.1, 0.3] if is_first else [0.0, 1.0, 0.0] for is_first in first])
+
+
+def test_a_region_takes_the_likeliest_role_a_place_can_play() -> None:
+    # the rule narrows the roles the model chooses among; it does not delete what it chose
+    from pipeline.records.rules import ALL_ON
+
+    models = replace(_models(), roles=_FirstMentionFundsOrReceives(), roles_unparsed=None)
+    named = "Central American governments cooperate on gangs through the Safe Borders Program."
+    (record,) = fill_records("made-up", _assemble(_items(named)), models)
+    assert record.recipients == ["Central America"] and record.funders == []
+    assert record.confidence["recipient:Central America"] == 0.3
+    off_rules = ALL_ON.without("regions-do-not-provide")
+    (off,) = fill_records("made-up", _assemble(_items(named)), models, rules=off_rules)
+    assert off.funders == ["Central America"] and off.recipients == []
+
+
 def test_a_rule_switched_off_no_longer_decides() -> None:
     from pipeline.records.rules import ALL_ON
 
