@@ -16,6 +16,7 @@ import numpy as np
 
 from ..nlp.actors import ActorRegistry
 from .features import codebook, theme_cues_in
+from .model import LABELS
 
 MIXED_GAIN = 0.01
 """Accuracy a wider "mixed" band must add on the training records to be chosen."""
@@ -178,6 +179,73 @@ class CueThemes:
                     best[theme] = p
             out.append(sorted(best.items()))
         return out
+
+
+KIND = "provider_kind:"
+"""The record feature naming the modality the codebook reads off who provides."""
+
+
+class ProviderModality:
+    """Modality as the codebook reads it off who provides (:func:`modality_from_funders`), with
+    how the training records code each kind of provider learned on top of that reading.
+
+    Left to a model that weighs the provider's kind as one feature among others, the modality
+    was the training reports' prior: fitted on fact sheets whose programs are all bilateral, it
+    called a World Bank loan or an OAS commission bilateral too. Here the kind decides, as the
+    codebook says, unless the training records code that kind otherwise: ``rates_[kind]`` is
+    the share of each label among the training records of that kind, starting from the
+    codebook's reading worth ``prior_weight`` records (a kind the training never saw keeps it;
+    countries beside a multilateral body may turn out triangular). Where the registry knows no
+    provider, the ``fallback`` model (fitted beforehand, or one label) decides.
+    """
+
+    def __init__(self, fallback: Any = None, prior_weight: float = 5.0) -> None:
+        self.fallback = fallback
+        self.prior_weight = prior_weight
+
+    @staticmethod
+    def _kind(x: dict[str, Any]) -> str | None:
+        kinds = [f.split(":", 1)[1] for f, v in x["features"].items() if f.startswith(KIND) and v]
+        return kinds[0] if kinds else None
+
+    def fit(self, X: list[dict[str, Any]], y: list[str]) -> ProviderModality:
+        self.classes_ = np.array(list(LABELS["modality"]))
+        counts: dict[str, np.ndarray] = {}
+        for x, label in zip(X, y, strict=True):
+            kind = self._kind(x)
+            if kind is not None and label in LABELS["modality"]:
+                counts.setdefault(kind, np.zeros(len(self.classes_)))[list(self.classes_).index(label)] += 1
+        self.rates_: dict[str, list[float]] = {}
+        for kind in LABELS["modality"]:
+            seen = counts.get(kind, np.zeros(len(self.classes_)))
+            prior = (self.classes_ == kind).astype(float) * self.prior_weight
+            self.rates_[kind] = [float(v) for v in (seen + prior) / (seen.sum() + self.prior_weight)]
+        return self
+
+    def predict_proba(self, X: list[dict[str, Any]]) -> np.ndarray:
+        proba = np.zeros((len(X), len(self.classes_)))
+        unknown = [n for n, x in enumerate(X) if self._kind(x) not in self.rates_]
+        for n, x in enumerate(X):
+            if n not in unknown:
+                proba[n] = self.rates_[str(self._kind(x))]
+        if unknown:
+            proba[unknown] = self._fallback_proba([X[n] for n in unknown])
+        return proba
+
+    def _fallback_proba(self, X: list[dict[str, Any]]) -> np.ndarray:
+        labels = list(self.classes_)
+        if isinstance(self.fallback, str):
+            return np.tile((self.classes_ == self.fallback).astype(float), (len(X), 1))
+        own = list(self.fallback.classes_)
+        found = self.fallback.predict_proba(X)
+        out = np.zeros((len(X), len(labels)))
+        for column, label in enumerate(own):
+            if label in labels:
+                out[:, labels.index(label)] = found[:, column]
+        return out
+
+    def predict(self, X: list[dict[str, Any]]) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 SOUTH = "Latin America"

@@ -17,7 +17,7 @@ from typing import Any
 from ..nlp.actors import ActorMention
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import Grammar
-from .cues import modality_from_funders
+from .cues import KIND, modality_from_funders
 from .features import (
     codebook,
     cooperation_patterns,
@@ -230,11 +230,11 @@ def record_example(items: list[SentenceMentions], name: str | None, section: str
 
 def with_provider_kind(example: dict[str, Any], funders: list[str]) -> None:
     """Add to a record example the modality the codebook reads off who provides (a regional
-    body → regional, countries → bilateral or south-south …): the modality model weighs it
-    beside the rest, it does not replace the model's answer."""
+    body → regional, countries → bilateral or south-south …), which the modality model
+    (:class:`.cues.ProviderModality`) starts from."""
     modality = modality_from_funders(funders, default_registry())
     if modality is not None:
-        example["features"][f"provider_kind:{modality}"] = 1
+        example["features"][f"{KIND}{modality}"] = 1
 
 
 def codebook_features(text: str, prefix: str) -> dict[str, float]:

@@ -51,6 +51,7 @@ TRUSTED_TYPES = frozenset(
     {
         "pipeline.records.cues.AxisClassifier",
         "pipeline.records.cues.CueThemes",
+        "pipeline.records.cues.ProviderModality",
         "pipeline.records.models.Blend",
         "pipeline.records.models.BoostedTrees",
         "pipeline.records.models.FeaturesOf",

@@ -25,7 +25,7 @@ from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
 from .assemble import Assembler
 from .build import FIELDS, RecordModels, build_records, section_of
-from .cues import AxisClassifier, CueThemes, with_theme_axes
+from .cues import AxisClassifier, CueThemes, ProviderModality, with_theme_axes
 from .examples import (
     acts_for,
     detection_examples,
@@ -173,7 +173,9 @@ def fit_models(
         "scope": AxisClassifier("transnational", "local", source="themes").fit(rec_x, labels["scope"])
         if rec_x
         else "transnational",
-        "modality": fit_or_constant(classifier(words=False), rec_x, labels["modality"])
+        "modality": ProviderModality(
+            fallback=fit_or_constant(classifier(words=False), rec_x, labels["modality"])
+        ).fit(rec_x, labels["modality"])
         if rec_x
         else "bilateral",
     }

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pipeline.nlp.actors import ActorRegistry
-from pipeline.records.cues import AxisClassifier, CueThemes, modality_from_funders, with_theme_axes
-from pipeline.records.examples import codebook_features
+from pipeline.records.cues import (
+    AxisClassifier,
+    CueThemes,
+    ProviderModality,
+    modality_from_funders,
+    with_theme_axes,
+)
+from pipeline.records.examples import codebook_features, with_provider_kind
 
 
 def example(text: str) -> dict:
@@ -68,6 +74,28 @@ def test_modality_follows_who_provides() -> None:
     assert modality_from_funders(["Inter-American Development Bank"], registry) == "multilateral"
     assert modality_from_funders(["Organization of American States"], registry) == "regional"
     assert modality_from_funders(["Some Unknown Trust"], registry) is None
+
+
+def funded_by(*funders: str) -> dict:
+    record = example("police training and equipment")
+    with_provider_kind(record, list(funders))
+    return record
+
+
+def test_modality_is_the_providers_kind_unless_training_codes_that_kind_otherwise() -> None:
+    # fact sheets whose programs are all bilateral teach no prior for the kinds they lack
+    us = funded_by("United States", "USAID")
+    model = ProviderModality(fallback="bilateral").fit([us] * 30, ["bilateral"] * 30)
+    oas, bank = funded_by("Organization of American States"), funded_by("World Bank")
+    assert list(model.predict([oas, bank, us])) == ["regional", "multilateral", "bilateral"]
+    # no provider the registry knows: the fallback decides
+    assert list(model.predict([funded_by("Some Unknown Trust")])) == ["bilateral"]
+    # a kind the training records keep coding otherwise follows them
+    pair = funded_by("Brazil", "United Nations")  # read as multilateral
+    learned = ProviderModality(fallback="bilateral").fit([pair] * 8, ["triangular"] * 8)
+    assert list(learned.predict([pair])) == ["triangular"]
+    few = ProviderModality(fallback="bilateral").fit([pair] * 2, ["triangular"] * 2)
+    assert list(few.predict([pair])) == ["multilateral"]  # two records do not outweigh the codebook
 
 
 def test_cue_themes_keep_the_codebook_where_training_is_thin() -> None:

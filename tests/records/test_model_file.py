@@ -91,8 +91,8 @@ def _probabilities(payload: dict[str, Any], examples: dict[str, list[dict[str, A
     records = [dict(e, features=dict(e["features"])) for e in examples["records"]]
     out["themes"] = themes = payload["themes"].predict(records)
     with_theme_axes(records, themes)
-    for example in records:
-        with_provider_kind(example, ["United States"])
+    for n, example in enumerate(records):  # every other one with no provider: the fallback decides
+        with_provider_kind(example, ["United States"] if n % 2 else [])
     for name, model in payload["fields"].items():
         out[name] = np.asarray(model.predict_proba(records))
     return out
@@ -125,8 +125,10 @@ def test_a_skops_file_of_an_older_csminer_converts_to_the_same_predictions(tmp_p
 
     examples = _real_examples(tmp_path)
     loaded = load_models(MODELS, sklearn=True).models
-    # the detector of older csminers: the words' model alone, in the types their files held
-    old = payload_of(loaded) | {"detector": loaded.detector.estimator_.estimators_[0]}
+    # the detector of older csminers: the words' model alone, in the types their files held; their
+    # modality: the model of the record's features alone
+    fields = loaded.fields | {"modality": loaded.fields["modality"].fallback}
+    old = payload_of(loaded) | {"detector": loaded.detector.estimator_.estimators_[0], "fields": fields}
     (tmp_path / "old").mkdir()
     sio.dump(old, tmp_path / "old" / SKOPS_FILE)
     (tmp_path / "old" / "card.json").write_text("{}")
@@ -175,7 +177,7 @@ def test_mining_a_report_imports_neither_scikit_learn_scipy_pandas_nor_spacys_cl
     assert (out / "records.jsonl").read_text(encoding="utf-8").count("\n") > 3  # the models were asked
     assert (out / "records.csv").is_file() and (out / "records.parquet").is_file()
     # a twin for every trusted type but the codebook classifiers, which need nothing more
-    codebook = {f"pipeline.records.cues.{name}" for name in ("AxisClassifier", "CueThemes")}
+    codebook = {f"pipeline.records.cues.{n}" for n in ("AxisClassifier", "CueThemes", "ProviderModality")}
     assert TRUSTED_TYPES - set(TWINS) == codebook
 
 
