@@ -267,7 +267,13 @@ class Assembler:
             if names and draft.key is None:
                 draft.key = keys(names[0])
                 by_key.setdefault(draft.key, draft)
-            draft.names.extend(self._display(n, acronyms) for n in names[:1] if keys(n) == draft.key)
+            # the name again later in the sentence may come with its acronym ("• Crime Gun
+            # Intelligence Unit: … the regional Crime Gun Intelligence Unit (CGIU) …")
+            draft.names.extend(
+                self._display(n, acronyms)
+                for n in names
+                if keys(n) == draft.key and (n is names[0] or n.text == names[0].text)
+            )
             draft.add(item, probability, joined_by)
             if names and draft.key:
                 named.append((item.sentence.index, draft))

@@ -641,3 +641,17 @@ def test_a_name_the_words_stop_inside_is_the_long_form_its_acronym_closes() -> N
     assert [d.name for d in named] == [
         "Cooperation Program between Peru and the Andean Community on Border Policies (COPBP)"
     ]
+
+
+def test_a_name_said_again_with_its_acronym_is_named_with_it() -> None:
+    # a fact sheet's bullet opens on the name, then gives it whole: the record takes the whole
+    bullet = (
+        "• Border Forensics Unit: The Department of State is supporting the recently established "
+        "regional Border Forensics Unit (BFU) in Trinidad and Tobago."
+    )
+    (draft,) = [d for d in _assemble(_items(bullet)) if d.key]
+    assert draft.name == "Border Forensics Unit (BFU)"
+    # another name the program goes by in the sentence is no fuller form of the first
+    renamed = "The Andean Border Plan was later recast as the Regional Frontier Security Initiative."
+    (plan,) = [d for d in _assemble(_items(renamed)) if d.key]
+    assert plan.name == "Andean Border Plan"
