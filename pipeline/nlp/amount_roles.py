@@ -30,7 +30,11 @@ Design choices, and why:
 - **Stages from the nearest cue**, before the amount within its clause ("Congress appropriated
   $90 million") or right after it ("$5 million was requested"); for a table cell, its column
   header ("2013 Request"), then its row label ("Requested"), then the caption. A total whose
-  parts all have one stage has it too.
+  parts all have one stage has it too, and amounts joined by "and" share the cue of their
+  clause ("$5 million and $3 million were requested").
+- **Seized values are results, not money.** An amount whose nearest cue says it was seized or
+  confiscated ("$472 million in illegal assets were seized") measures what an intervention
+  achieved; it is left out of the record's amounts, as the gold codes it.
 - **Vocabulary lives in** ``data/amount_roles.json`` (stage cues, part cues, total labels) and
   ``data/usd_rates.json`` (rates with their source), read once at import; currency codes are
   checked against ISO 4217 like :mod:`pipeline.nlp.amounts` checks its own.
@@ -44,6 +48,7 @@ Design choices, and why:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -76,14 +81,20 @@ INTENDED_STAGES = frozenset(_DATA["intended_stages"])
 """Money not yet given (requested, pledged, estimated)."""
 
 
-_STAGE_RE = re.compile(
-    "|".join(
-        rf"(?P<{stage}>(?<![\w-])(?:{_alternation(words)})(?![\w-]))"
-        for stage, words in _DATA["stages"].items()
-        if not stage.startswith("_")
-    ),
-    re.IGNORECASE,
+RESULT = "result"
+"""What an amount is when the text counts it as an outcome (the value of what was seized)."""
+_STAGE_CUES = {stage: words for stage, words in _DATA["stages"].items() if not stage.startswith("_")}
+_STAGE_RE, _CUE_RE = (
+    re.compile(
+        "|".join(rf"(?P<{cue}>(?<![\w-])(?:{_alternation(words)})(?![\w-]))" for cue, words in cues.items()),
+        re.IGNORECASE,
+    )
+    for cues in (_STAGE_CUES, {**_STAGE_CUES, RESULT: _DATA["results"]["phrases"]})
 )
+"""Stage cues (table labels), and stage or result cues (text: the nearest one says what it is)."""
+_SHARED_PREDICATE = re.compile(r"^[^;:()\d$€£¥]{0,40}\b(?:and|or)\s*$", re.IGNORECASE)
+"""Between two amounts of one clause joined by "and"/"or" ("$11 billion in illegal drugs and $472
+million in illegal assets were seized"): the first takes the second's cue."""
 _PART_AFTER = re.compile(rf"(?<![\w])(?:{_alternation(_DATA['part_after']['phrases'])})\s*$", re.IGNORECASE)
 _PART_BEFORE = re.compile(rf"^\s*(?:{_alternation(_DATA['part_before']['phrases'])})\s*$", re.IGNORECASE)
 _PART_OPENING = re.compile(
@@ -124,11 +135,19 @@ class RoledAmount:
 
 
 def stage_of(text: str, start: int, end: int, others: Iterable[tuple[int, int]] = ()) -> str | None:
-    """The stage the text gives the amount at ``text[start:end]``: the nearest cue before it in its
-    clause (at most :data:`CUE_BEFORE` characters) or right after it (:data:`CUE_AFTER`), never
-    across another amount of the sentence (``others``: their spans), whose cue it would be."""
+    """The stage the text gives the amount at ``text[start:end]`` (see :func:`cue_of`); None for
+    an amount the text counts as a result."""
+    cue = cue_of(text, start, end, others)
+    return None if cue == RESULT else cue
+
+
+def cue_of(text: str, start: int, end: int, others: Iterable[tuple[int, int]] = ()) -> str | None:
+    """The stage, or :data:`RESULT`, the text gives the amount at ``text[start:end]``: the nearest
+    cue before it in its clause (at most :data:`CUE_BEFORE` characters) or right after it
+    (:data:`CUE_AFTER`), never across another amount of the sentence (``others``: their spans),
+    whose cue it would be."""
     best: tuple[int, str] | None = None
-    for m in _STAGE_RE.finditer(text, max(0, start - CUE_BEFORE), min(len(text), end + CUE_AFTER)):
+    for m in _CUE_RE.finditer(text, max(0, start - CUE_BEFORE), min(len(text), end + CUE_AFTER)):
         stage = m.lastgroup
         if stage is None:
             continue
@@ -220,6 +239,25 @@ def _text_roles(text: str, mentions: Sequence[AmountMention]) -> dict[int, int]:
     return parts
 
 
+def _text_cues(
+    text: str, mentions: Sequence[AmountMention], spans: list[tuple[int, int]]
+) -> list[str | None]:
+    """Each amount's stage or :data:`RESULT` (:func:`cue_of`); an amount with none joined by
+    "and"/"or" to another amount of its clause that has one shares it ("$5 million and $3
+    million were requested", "appropriated $5 million and $3 million")."""
+    cues = [cue_of(text, m.start, m.end, spans) for m in mentions]
+    joined = [
+        bool(_SHARED_PREDICATE.match(text[a.end : b.start])) for a, b in itertools.pairwise(mentions)
+    ]
+    for k in range(len(mentions) - 2, -1, -1):  # the cue after both
+        if cues[k] is None and joined[k]:
+            cues[k] = cues[k + 1]
+    for k in range(1, len(mentions)):  # the cue before both
+        if cues[k] is None and joined[k - 1]:
+            cues[k] = cues[k - 1]
+    return cues
+
+
 def _table_roles(table: Table, cells: Sequence[TableAmount], first: int) -> list[RoledAmount]:
     """The cells of one table as amounts, each with its labels, stage and the total it adds into."""
     totals_row = {c.row for c in cells if _TOTAL_LABEL.match(c.row_label or "")}
@@ -288,8 +326,11 @@ def describe_amounts(
         # "Of this amount, $366 million …": parts of the last total stated before the sentence
         before = next((n for n in range(len(out) - 1, -1, -1) if out[n].role == "total"), None)
         opening = before if before is not None and _PART_OPENING.match(text) else None
+        cues = _text_cues(text, mentions, spans)
         position: dict[int, int] = {}
         for k, m in enumerate(mentions):
+            if cues[k] == RESULT:  # "$472 million in illegal assets were seized": no money given
+                continue
             key = (m.value, m.currency)
             if key in seen:
                 position[k] = seen[key]
@@ -305,11 +346,13 @@ def describe_amounts(
                     m.text,
                     m.qualifier,
                     role="rate" if m.rate else "total",
-                    stage=stage_of(text, m.start, m.end, spans),
+                    stage=cues[k],
                     usd=to_usd(m.value, m.currency, year),
                 )
             )
         for k, whole in parts.items():
+            if k not in position or whole not in position:
+                continue
             target, part = position[whole], out[position[k]]
             if target != position[k] and part.role == "total" and out[target].part_of != position[k]:
                 part.role, part.part_of = "part", target

@@ -163,3 +163,31 @@ def test_total_of_amounts_without_roles_is_their_largest(gold_sentences: list[st
     ]
     assert total_usd(plain) == max(a["value"] for a in plain)
     assert total_usd([{"value": 5e6, "currency": "EUR", "text": "€5 million", "qualifier": "exact"}]) is None
+
+
+def _stated(text: str) -> list[tuple[str, str | None]]:
+    return [(a.text, a.stage) for a in describe_amounts([(text, find_amounts(text))], [])]
+
+
+def test_the_value_of_what_was_seized_is_a_result_not_money_given() -> None:
+    seized = (
+        "Since 2021, more than $11 billion in illegal drugs and $472 million in illegal assets were "
+        "seized through support from the Departments of Justice and State."
+    )
+    assert _stated(seized) == []  # the first amount shares the predicate of the second
+    assert _stated("Police executed 19 search warrants, seized over $200,000, and arrested ten people.") == []
+    # money given for work on seized assets is money given: its own cue is nearer
+    assert _stated("The OAS provided $2 million for training in seized asset management.") == [
+        ("$2 million", "disbursed")
+    ]
+
+
+def test_amounts_joined_by_and_share_their_stage() -> None:
+    assert _stated("$5 million and $3 million were requested for the program.") == [
+        ("$5 million", "requested"),
+        ("$3 million", "requested"),
+    ]
+    assert _stated("Congress appropriated $5 million and $3 million in 2012 and 2013.") == [
+        ("$5 million", "appropriated"),
+        ("$3 million", "appropriated"),
+    ]
