@@ -94,7 +94,7 @@ _STAGE_RE, _CUE_RE = (
 """Stage cues (table labels), and stage or result cues (text: the nearest one says what it is)."""
 _SHARED_PREDICATE = re.compile(r"^[^;:()\d$€£¥]{0,40}\b(?:and|or)\s*$", re.IGNORECASE)
 """Between two amounts of one clause joined by "and"/"or" ("$11 billion in illegal drugs and $472
-million in illegal assets were seized"): the first takes the second's cue."""
+million in illegal assets were seized"): one with no cue of its own shares the other's."""
 _PART_AFTER = re.compile(rf"(?<![\w])(?:{_alternation(_DATA['part_after']['phrases'])})\s*$", re.IGNORECASE)
 _PART_BEFORE = re.compile(rf"^\s*(?:{_alternation(_DATA['part_before']['phrases'])})\s*$", re.IGNORECASE)
 _PART_OPENING = re.compile(

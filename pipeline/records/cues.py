@@ -224,10 +224,13 @@ class ProviderModality:
 
     def predict_proba(self, X: list[dict[str, Any]]) -> np.ndarray:
         proba = np.zeros((len(X), len(self.classes_)))
-        unknown = [n for n, x in enumerate(X) if self._kind(x) not in self.rates_]
+        unknown = []
         for n, x in enumerate(X):
-            if n not in unknown:
-                proba[n] = self.rates_[str(self._kind(x))]
+            kind = self._kind(x)
+            if kind is not None and kind in self.rates_:
+                proba[n] = self.rates_[kind]
+            else:
+                unknown.append(n)
         if unknown:
             proba[unknown] = self._fallback_proba([X[n] for n in unknown])
         return proba
