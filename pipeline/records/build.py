@@ -184,10 +184,22 @@ def fill_records(
             record.confidence[f"recipient:{place}"] = record.confidence["recipients"] = HOME_CONFIDENCE
     # RECORDS.md: an intervention has an identifiable provider or a name
     if rules.on("provider-or-name"):
-        records = [r for r in records if r.name or r.funders or r.implementers]
+        records = [r for r, d in chosen if r.name or _provider_stated(r, d, rules)]
     for number, record in enumerate(records, 1):
         record.id = f"{doc}-{number:04d}"
     return records
+
+
+def _provider_stated(record: Record, draft: Draft, rules: RuleSet = ALL_ON) -> bool:
+    """Whether a provider of the record is named where the record states the intervention, not
+    only in a sentence that joined it as the same passage: "For a century, the region's security
+    priorities have been shaped by its northern neighbour" states no intervention, whoever the
+    sentences after it name. A table's columns and the actor "the country" stands for count."""
+    providers = set(record.funders) | set(record.implementers)
+    if not providers or draft.roles or draft.antecedent:
+        return bool(providers)
+    stating = [i for i in draft.items if draft.joined_by.get(i.sentence.index, "start") != "passage"]
+    return any((acts_for(m, rules) or m.text) in providers for item in stating for m in item.actors)
 
 
 HOME_CONFIDENCE = 0.5

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.document import Document, Table
 from pipeline.nlp.amounts import amounts_from_table
-from pipeline.nlp.mentions import TableMentions
+from pipeline.nlp.mentions import SentenceMentions, TableMentions
 from pipeline.records.assemble import Assembler, Draft
 from pipeline.records.build import (
     DETECTION_CHUNK,
@@ -574,3 +574,31 @@ def test_a_record_naming_no_recipient_benefits_the_place_its_section_or_title_na
     assert record.recipients == ["Chile"]
     (record,) = fill_records("made-up", _in_section(_assemble(_items(sentence)), heading), _models())
     assert record.recipients == []
+
+
+def test_a_provider_named_only_in_a_joined_passage_does_not_make_a_general_statement_a_record() -> None:
+    # RECORDS.md: general statements are no interventions, whatever the sentences after them name
+    from pipeline.records.rules import ALL_ON
+
+    general = "For a century or more, security priorities in the region have been shaped by its neighbour."
+    naming = "Over the past two decades the United States has devoted over $10 billion to counter-narcotics."
+    first, second = _items(general, naming)
+    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    assert fill_records("made-up", [_draft_of(first, second)], models) == []
+    off_rule = ALL_ON.without("provider-or-name")
+    off = fill_records("made-up", [_draft_of(first, second)], models, rules=off_rule)
+    assert [r.funders for r in off] == [["United States"]]
+    # a sentence carrying on what the record states ("follow-up") names its provider
+    (kept,) = fill_records("made-up", [_draft_of(first, second, joined_by="follow-up")], models)
+    assert kept.funders == ["United States"]
+    # named in the stating sentence, the provider makes the record
+    (stated,) = fill_records("made-up", [_draft_of(second, first)], models)
+    assert stated.funders == ["United States"]
+
+
+def _draft_of(start: SentenceMentions, *after: SentenceMentions, joined_by: str = "passage") -> Draft:
+    draft = Draft()
+    draft.add(start, 0.9, "start")
+    for item in after:
+        draft.add(item, 0.9, joined_by)
+    return draft
