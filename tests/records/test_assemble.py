@@ -54,6 +54,12 @@ def _assemble(items: list[SentenceMentions]) -> list[Draft]:
     return Assembler(registry=ActorRegistry.load()).assemble(items, [1.0] * len(items), [])
 
 
+def _program_draft(text: str) -> Draft:
+    """The one draft of a program a one-paragraph report names."""
+    (draft,) = [d for d in _assemble(_items(text)) if d.key]
+    return draft
+
+
 def _after_safe_streets(sentence: str) -> list[Draft]:
     """The drafts of a report whose paragraphs are the Safe Streets sentence, then ``sentence``."""
     return _assemble(_items(SAFE_STREETS, sentence))
@@ -231,8 +237,7 @@ def test_a_body_created_or_called_a_program_is_a_record_and_a_body_that_acts_is_
         "Just one United Nations program, the International Commission against Impunity in Guatemala "
         "(CICIG), grew."
     )
-    (program,) = [d for d in _assemble(_items(called)) if d.key]
-    assert program.name == "International Commission against Impunity in Guatemala (CICIG)"
+    assert _program_draft(called).name == "International Commission against Impunity in Guatemala (CICIG)"
 
 
 OTHER = "Unrelated police reforms went ahead in Chile without outside money."
@@ -649,9 +654,7 @@ def test_a_name_said_again_with_its_acronym_is_named_with_it() -> None:
         "• Border Forensics Unit: The Department of State is supporting the recently established "
         "regional Border Forensics Unit (BFU) in Trinidad and Tobago."
     )
-    (draft,) = [d for d in _assemble(_items(bullet)) if d.key]
-    assert draft.name == "Border Forensics Unit (BFU)"
+    assert _program_draft(bullet).name == "Border Forensics Unit (BFU)"
     # another name the program goes by in the sentence is no fuller form of the first
     renamed = "The Andean Border Plan was later recast as the Regional Frontier Security Initiative."
-    (plan,) = [d for d in _assemble(_items(renamed)) if d.key]
-    assert plan.name == "Andean Border Plan"
+    assert _program_draft(renamed).name == "Andean Border Plan"

@@ -271,7 +271,7 @@ def test_parties_to_an_accord_fund_and_receive_it() -> None:
 def test_states_that_set_something_up_together_are_its_parties_but_examples_of_a_class_are_not() -> None:
     from pipeline.records.rules import ALL_ON, RuleSet
 
-    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    models = replace(_models(), roles=_first_funds(), roles_unparsed=None)
     together = "In 2019, Chile and Uruguay established a Joint Border Police Commission against smuggling."
     examples = "Countries such as Chile and Uruguay have established forfeiture laws against laundering."
 
@@ -361,14 +361,22 @@ class _FundersOutsideNames:
         return np.array([[0.0, 1.0] if e["features"]["in_name"] else [0.9, 0.1] for e in examples])
 
 
-class _FirstMentionFunds:
-    """A role model calling a sentence's first actor the funder and every other one nobody."""
+class _FirstAndTheRest:
+    """A made-up role model: the probabilities of ``classes_`` for a sentence's first actor,
+    and for every other one."""
 
-    classes_ = ("funder", "none")
+    def __init__(self, classes: tuple[str, ...], first: list[float], rest: list[float]) -> None:
+        self.classes_ = classes
+        self.first = first
+        self.rest = rest
 
     def predict_proba(self, examples: list[dict]) -> np.ndarray:
-        first = [e["features"]["position"] == "first" for e in examples]
-        return np.array([[0.9, 0.1] if is_first else [0.0, 1.0] for is_first in first])
+        return np.array([self.first if e["features"]["position"] == "first" else self.rest for e in examples])
+
+
+def _first_funds() -> _FirstAndTheRest:
+    """The first actor funds, every other one is nobody."""
+    return _FirstAndTheRest(("funder", "none"), [0.9, 0.1], [0.0, 1.0])
 
 
 def test_a_note_saying_who_supports_the_program_gives_its_provider() -> None:
@@ -392,14 +400,9 @@ def test_a_place_in_the_name_of_a_program_launched_is_not_a_body_created() -> No
     assert "Andean region" not in record.implementers + record.funders
 
 
-class _FirstFundsTheRestReceive:
-    """A role model calling a sentence's first actor the funder and every other one a recipient."""
-
-    classes_ = ("funder", "recipient", "none")
-
-    def predict_proba(self, examples: list[dict]) -> np.ndarray:
-        first = [e["features"]["position"] == "first" for e in examples]
-        return np.array([[0.9, 0.05, 0.05] if is_first else [0.05, 0.9, 0.05] for is_first in first])
+def _first_funds_the_rest_receive() -> _FirstAndTheRest:
+    """The first actor funds, every other one receives."""
+    return _FirstAndTheRest(("funder", "recipient", "none"), [0.9, 0.05, 0.05], [0.05, 0.9, 0.05])
 
 
 def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() -> None:
@@ -409,7 +412,8 @@ def test_a_city_that_only_names_where_something_was_agreed_or_met_is_no_party() 
         "In 2011 the OAS member states adopted the Lima Declaration on Police Cooperation at a "
         "summit in Santo Domingo, with training for the police of Medellin."
     )
-    models = replace(_models(), roles=_FirstFundsTheRestReceive(), roles_unparsed=_FirstFundsTheRestReceive())
+    role_model = _first_funds_the_rest_receive()
+    models = replace(_models(), roles=role_model, roles_unparsed=role_model)
 
     def recipients(rules: RuleSet) -> set[str]:
         (record,) = fill_records("made-up", _parsed_drafts(text), models, rules=rules)
@@ -439,7 +443,8 @@ def test_a_city_in_a_title_the_report_sets_in_italics_is_in_a_name() -> None:
 def test_a_continent_beside_countries_of_it_is_the_setting_and_the_countries_benefit() -> None:
     from pipeline.records.rules import ALL_ON, RuleSet
 
-    models = replace(_models(), roles=_FirstFundsTheRestReceive(), roles_unparsed=_FirstFundsTheRestReceive())
+    role_model = _first_funds_the_rest_receive()
+    models = replace(_models(), roles=role_model, roles_unparsed=role_model)
 
     def recipients(text: str, rules: RuleSet = ALL_ON) -> set[str]:
         (record,) = fill_records("made-up", _assemble(_items(text)), models, rules=rules)
@@ -457,7 +462,7 @@ def test_a_continent_beside_countries_of_it_is_the_setting_and_the_countries_ben
 
 def test_a_region_is_never_who_provides() -> None:
     # a role model that makes the first actor the funder: here a region
-    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    models = replace(_models(), roles=_first_funds(), roles_unparsed=None)
     named = "Central American governments cooperate on gangs through the Safe Borders Program."
     (record,) = fill_records("made-up", _assemble(_items(named)), models)
     assert record.name == "Safe Borders Program"
@@ -467,21 +472,16 @@ def test_a_region_is_never_who_provides() -> None:
     assert fill_records("made-up", _assemble(_items(unnamed)), models) == []
 
 
-class _FirstMentionFundsOrReceives:
-    """A role model calling a sentence's first actor rather the funder than a recipient."""
-
-    classes_ = ("funder", "none", "recipient")
-
-    def predict_proba(self, examples: list[dict]) -> np.ndarray:
-        first = [e["features"]["position"] == "first" for e in examples]
-        return np.array([[0.6, 0.1, 0.3] if is_first else [0.0, 1.0, 0.0] for is_first in first])
+def _first_funds_or_receives() -> _FirstAndTheRest:
+    """The first actor rather funds than receives, every other one is nobody."""
+    return _FirstAndTheRest(("funder", "none", "recipient"), [0.6, 0.1, 0.3], [0.0, 1.0, 0.0])
 
 
 def test_a_region_takes_the_likeliest_role_a_place_can_play() -> None:
     # the rule narrows the roles the model chooses among; it does not delete what it chose
     from pipeline.records.rules import ALL_ON
 
-    models = replace(_models(), roles=_FirstMentionFundsOrReceives(), roles_unparsed=None)
+    models = replace(_models(), roles=_first_funds_or_receives(), roles_unparsed=None)
     named = "Central American governments cooperate on gangs through the Safe Borders Program."
     (record,) = fill_records("made-up", _assemble(_items(named)), models)
     assert record.recipients == ["Central America"] and record.funders == []
@@ -494,7 +494,7 @@ def test_a_region_takes_the_likeliest_role_a_place_can_play() -> None:
 def test_a_rule_switched_off_no_longer_decides() -> None:
     from pipeline.records.rules import ALL_ON
 
-    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    models = replace(_models(), roles=_first_funds(), roles_unparsed=None)
     named = "Central American governments cooperate on gangs through the Safe Borders Program."
     drafts = _assemble(_items(named))
     (off,) = fill_records("made-up", drafts, models, rules=ALL_ON.without("regions-do-not-provide"))
@@ -583,7 +583,7 @@ def test_a_provider_named_only_in_a_joined_passage_does_not_make_a_general_state
     general = "For a century or more, security priorities in the region have been shaped by its neighbour."
     naming = "Over the past two decades the United States has devoted over $10 billion to counter-narcotics."
     first, second = _items(general, naming)
-    models = replace(_models(), roles=_FirstMentionFunds(), roles_unparsed=None)
+    models = replace(_models(), roles=_first_funds(), roles_unparsed=None)
     assert fill_records("made-up", [_draft_of(first, second)], models) == []
     off_rule = ALL_ON.without("provider-or-name")
     off = fill_records("made-up", [_draft_of(first, second)], models, rules=off_rule)
