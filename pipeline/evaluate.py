@@ -16,12 +16,15 @@ Three deliberate differences that change no figure:
 
 On top of the figures it gives what error analysis needs: confusion tables for the three
 label fields, per-theme precision/recall/F1, and the missed gold records and spurious
-predictions with their first evidence sentence and their nearest counterpart.
+predictions with their first evidence sentence and their nearest counterpart; per document, the
+counts its figures come from (:class:`Tallies`), so that figures over several documents can be
+pooled again for bootstrap intervals over reports (:func:`intervals`, :func:`difference_intervals`).
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import unicodedata
@@ -30,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .records.model import LABELS as RECORD_LABELS
 from .text import TRAILING_ACRONYM, name_key
@@ -221,6 +226,54 @@ def amount_counts(pred: Any, gold: Any, counts: Counts) -> None:
     counts.fn += len(gold_left)
 
 
+ACCURACY_FIELDS = ("hard_soft", "scope", "modality", "years_start", "years_end")
+SET_FIELDS = ("funders", "recipients", "themes", "amounts")
+
+
+@dataclass
+class Tallies:
+    """The counts a set of documents' figures come from. The reference scorer pools matched
+    pairs and set comparisons over documents (it does not average per document), so the
+    tallies of several documents add up to theirs together; resampling reports for an interval
+    only has to add them up again."""
+
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    agree: dict[str, list[int]] = field(default_factory=lambda: {k: [0, 0] for k in ACCURACY_FIELDS})
+    """Field → [matched pairs that agree, matched pairs whose gold record states the field]."""
+    sets: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in SET_FIELDS})
+    names: list[int] = field(default_factory=lambda: [0, 0])
+    """[matched pairs whose names agree, matched pairs] (beyond the reference: see same_name)."""
+
+    def __add__(self, other: Tallies) -> Tallies:
+        return Tallies(
+            self.gold + other.gold,
+            self.predicted + other.predicted,
+            self.matched + other.matched,
+            {k: [a + b for a, b in zip(self.agree[k], other.agree[k], strict=True)] for k in ACCURACY_FIELDS},
+            {
+                k: Counts(c.tp + o.tp, c.fp + o.fp, c.fn + o.fn)
+                for k, c, o in ((k, self.sets[k], other.sets[k]) for k in SET_FIELDS)
+            },
+            [self.names[0] + other.names[0], self.names[1] + other.names[1]],
+        )
+
+    def figures(self) -> dict[str, float | None]:
+        """The scorer's figures (unrounded; None where a field has no case) and ``name_acc``."""
+        precision = self.matched / self.predicted if self.predicted else 0.0
+        recall = self.matched / self.gold if self.gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "detect_precision": precision,
+            "detect_recall": recall,
+            "detect_f1": f1,
+            **{f"{k}_acc": a / n if n else None for k, (a, n) in self.agree.items()},
+            **{f"{k}_f1": c.f1() for k, c in self.sets.items()},
+            "name_acc": self.names[0] / self.names[1] if self.names[1] else None,
+        }
+
+
 @dataclass
 class _DocMatch:
     """Matching of one document: pairs as (pred index, gold index, similarity), best counterparts."""
@@ -285,6 +338,8 @@ class Evaluation:
     themes: dict[str, dict[str, float]] = field(default_factory=dict)
     missed: list[dict[str, Any]] = field(default_factory=list)
     spurious: list[dict[str, Any]] = field(default_factory=list)
+    tallies: Tallies = field(default_factory=Tallies)
+    """The counts behind the figures (see :class:`Tallies`)."""
 
 
 def _doc_order(doc: Any) -> tuple[str, str]:
@@ -367,17 +422,11 @@ def evaluate(
             if i not in gold_of
         ]
 
-    n_pred = sum(len(v) for v in pred_by.values())
-    n_gold = len(gold)
-    prec = len(pairs) / n_pred if n_pred else 0.0
-    rec = len(pairs) / n_gold if n_gold else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    acc = {k: [0, 0] for k in ("hard_soft", "scope", "modality", "years_start", "years_end")}
-    sets = {k: Counts() for k in ("funders", "recipients", "themes", "amounts")}
+    tally = Tallies(gold=len(gold), predicted=sum(len(v) for v in pred_by.values()), matched=len(pairs))
+    acc, sets, names = tally.agree, tally.sets, tally.names
     confusion: dict[str, dict[str, dict[str, int]]] = {k: defaultdict(dict) for k in LABEL_FIELDS}
     per_theme: dict[str, Counts] = defaultdict(Counts)
     details = []
-    names = [0, 0]  # matched pairs whose names agree, matched pairs
     for p, g, s in pairs:
         names[1] += 1
         names[0] += int(same_name(p.get("name"), g.get("name")))
@@ -403,17 +452,15 @@ def evaluate(
         amount_counts(p.get("amounts"), g.get("amounts"), sets["amounts"])
         details.append({"gold": g.get("id"), "pred": p.get("id"), "similarity": round(s, 3)})
 
+    figures = tally.figures()
     matched_gold = {d["gold"] for d in details}
     matched_pred = {d["pred"] for d in details}
     summary = {
-        "gold": n_gold,
-        "predicted": n_pred,
-        "matched": len(pairs),
-        "detect_precision": round(prec, 4),
-        "detect_recall": round(rec, 4),
-        "detect_f1": round(f1, 4),
-        **{f"{k}_acc": round(a / n, 4) if n else None for k, (a, n) in acc.items()},
-        **{f"{k}_f1": round(c.f1(), 4) for k, c in sets.items()},
+        "gold": tally.gold,
+        "predicted": tally.predicted,
+        "matched": tally.matched,
+        # in the reference scorer's order
+        **{k: round(v, 4) if v is not None else None for k, v in figures.items() if k != "name_acc"},
         "evidence_words_pred": _mean_words(p for ps in pred_by.values() for p in ps),
         "evidence_words_gold": _mean_words(gold),
         "missed_gold": [g.get("id") for g in gold if g.get("id") not in matched_gold],
@@ -422,9 +469,11 @@ def evaluate(
         ],
         "pairs": details,
     }
+    name_acc = figures["name_acc"]
     return Evaluation(
         summary=summary,
-        name_acc=round(names[0] / names[1], 4) if names[1] else None,
+        name_acc=round(name_acc, 4) if name_acc is not None else None,
+        tallies=tally,
         confusion=_order_confusion(confusion),
         themes=_theme_table(per_theme),
         missed=missed,
@@ -487,16 +536,160 @@ DOCUMENT_COLUMNS = (
 """The per-document table's columns (the micro totals have the same)."""
 
 
+SAME_REPORT = 0.5
+"""Share of one document's gold evidence found word for word in another's from which the two
+are renderings of one report (one group under leave-one-document-out)."""
+
+
+def report_groups(gold: list[dict[str, Any]], docs: Iterable[str] = ()) -> dict[str, str]:
+    """Document → its report: documents sharing most of their gold evidence are renderings of
+    one report (the seed's one- and two-column PDFs), named after the first of them. A document
+    without gold records is a report of its own."""
+    evidence: dict[str, set[str]] = defaultdict(set)
+    for record in gold:
+        said = as_list(record.get("evidence"))
+        evidence[str(record.get("doc"))].update(" ".join(sorted(tokens(str(e)))) for e in said)
+    names = sorted(set(evidence) | {str(d) for d in docs})
+    parent = {d: d for d in names}
+
+    def root(doc: str) -> str:
+        while parent[doc] != doc:
+            doc = parent[doc]
+        return doc
+
+    for a, b in itertools.combinations(names, 2):
+        ea, eb = evidence.get(a, set()), evidence.get(b, set())
+        if ea and eb and len(ea & eb) >= SAME_REPORT * min(len(ea), len(eb)):
+            first, second = sorted((root(a), root(b)))
+            parent[second] = first
+    return {d: root(d) for d in names}
+
+
+INTERVAL_LEVEL = 0.95
+INTERVAL_RESAMPLES = 2000
+MIN_REPORTS = 3
+"""Fewer reports than this give no interval: resampling two says nothing about a third."""
+INTERVAL_FIGURES = (*SUMMARY_KEYS, "name_acc")
+INTERVAL_NAMES = {
+    "detect_f1": "detect F1",
+    "detect_precision": "P",
+    "detect_recall": "R",
+    "hard_soft_acc": "hard_soft",
+    "scope_acc": "scope",
+    "funders_f1": "funders",
+    "amounts_f1": "amounts",
+    "years_start_acc": "years",
+}
+"""The figures whose intervals the table's last line gives (the card keeps them all)."""
+
+
+def _report_tallies(tallies: dict[str, Tallies], groups: dict[str, str]) -> list[Tallies]:
+    by_report: dict[str, Tallies] = {}
+    for doc, tally in sorted(tallies.items()):
+        report = groups.get(doc, doc)
+        by_report[report] = by_report[report] + tally if report in by_report else tally
+    return [by_report[r] for r in sorted(by_report)]
+
+
+def _resampled(
+    reports: list[Tallies], resamples: int, seed: int
+) -> list[dict[str, float | None]]:
+    """The figures of ``resamples`` draws of as many reports as there are, with replacement."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(reports), size=(resamples, len(reports)))
+    out = []
+    for draw in draws:
+        total = Tallies()
+        for n in draw:
+            total = total + reports[n]
+        out.append(total.figures())
+    return out
+
+
+def _percentiles(values: list[float], level: float) -> list[float]:
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return [round(float(low), 4), round(float(high), 4)]
+
+
+def intervals(
+    tallies: dict[str, Tallies],
+    groups: dict[str, str],
+    level: float = INTERVAL_LEVEL,
+    resamples: int = INTERVAL_RESAMPLES,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """Percentile bootstrap intervals of the micro figures over reports: how far the figures
+    could move on another set of reports like these. Reports, not records, are drawn: records
+    of one report share its author and layout, so they do not vary independently (the two
+    renderings of one report are drawn together). Empty with fewer than ``MIN_REPORTS``."""
+    reports = _report_tallies(tallies, groups)
+    if len(reports) < MIN_REPORTS:
+        return {}
+    drawn = _resampled(reports, resamples, seed)
+    out = {}
+    for key in INTERVAL_FIGURES:
+        values = [f[key] for f in drawn if f[key] is not None]
+        if values:
+            out[key] = _percentiles(values, level)
+    return out
+
+
+def difference_intervals(
+    base: dict[str, Tallies],
+    other: dict[str, Tallies],
+    groups: dict[str, str],
+    level: float = INTERVAL_LEVEL,
+    resamples: int = INTERVAL_RESAMPLES,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """Paired bootstrap intervals of ``other``'s micro figures minus ``base``'s, the same
+    reports drawn for both: an interval that holds 0 is a change these reports cannot tell
+    from chance. Empty with fewer than ``MIN_REPORTS`` reports."""
+    ours, theirs = _report_tallies(base, groups), _report_tallies(other, groups)
+    if len(ours) < MIN_REPORTS or len(ours) != len(theirs):
+        return {}
+    before, after = _resampled(ours, resamples, seed), _resampled(theirs, resamples, seed)
+    out = {}
+    for key in INTERVAL_FIGURES:
+        pairs = zip(before, after, strict=True)
+        values = [b[key] - a[key] for a, b in pairs if a[key] is not None and b[key] is not None]
+        if values:
+            out[key] = _percentiles(values, level)
+    return out
+
+
+def document_tallies(
+    gold: list[dict[str, Any]], pred: list[dict[str, Any]], aliases: dict[str, str], docs: list[str]
+) -> dict[str, Tallies]:
+    """Per document, the counts its figures come from (every document scored, as ``--all-docs``)."""
+    return {doc: _document_evaluation(gold, pred, aliases, doc).tallies for doc in docs}
+
+
+def _document_evaluation(
+    gold: list[dict[str, Any]], pred: list[dict[str, Any]], aliases: dict[str, str], doc: str
+) -> Evaluation:
+    return evaluate(
+        [g for g in gold if g.get("doc") == doc],
+        [p for p in pred if isinstance(p, dict) and p.get("doc") == doc],
+        aliases,
+        all_docs=True,
+    )
+
+
 def document_rows(
     gold: list[dict[str, Any]],
     pred: list[dict[str, Any]],
     aliases: dict[str, str],
     docs: list[str] | None = None,
+    groups: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Per document, the counts and the scorer's figures, and their micro totals over all of
     them (``{"documents": {doc: row}, "micro": row}``). Every document in ``docs`` (by
     default those with gold records or predictions) is scored: a document without gold records
-    counts all its predictions as spurious, as ``--all-docs`` does."""
+    counts all its predictions as spurious, as ``--all-docs`` does. With three reports or more
+    (``groups``: document → report, by default :func:`report_groups`), ``"intervals"`` holds
+    the micro figures' bootstrap intervals over reports and ``"interval"`` how they were drawn."""
     if docs is None:
         predicted = {str(p.get("doc")) for p in pred if isinstance(p, dict)}
         docs = sorted({str(g.get("doc")) for g in gold} | predicted)
@@ -510,17 +703,7 @@ def document_rows(
                 values["detect_precision"] = None
         return values
 
-    rows = {
-        doc: row(
-            evaluate(
-                [g for g in gold if g.get("doc") == doc],
-                [p for p in pred if isinstance(p, dict) and p.get("doc") == doc],
-                aliases,
-                all_docs=True,
-            )
-        )
-        for doc in docs
-    }
+    evaluations = {doc: _document_evaluation(gold, pred, aliases, doc) for doc in docs}
     chosen = set(docs)
     micro = evaluate(
         [g for g in gold if g.get("doc") in chosen],
@@ -528,7 +711,21 @@ def document_rows(
         aliases,
         all_docs=True,
     )
-    return {"documents": rows, "micro": row(micro)}
+    out: dict[str, Any] = {
+        "documents": {doc: row(ev) for doc, ev in evaluations.items()},
+        "micro": row(micro),
+    }
+    groups = groups if groups is not None else report_groups(gold, docs)
+    spans = intervals({doc: ev.tallies for doc, ev in evaluations.items()}, groups)
+    if spans:
+        out["intervals"] = spans
+        out["interval"] = {
+            "level": INTERVAL_LEVEL,
+            "resamples": INTERVAL_RESAMPLES,
+            "reports": len({groups.get(d, d) for d in docs}),
+            "method": "percentile bootstrap over reports (a report's renderings drawn together)",
+        }
+    return out
 
 
 def document_table(rows: dict[str, Any]) -> str:
@@ -557,7 +754,23 @@ def document_table(rows: dict[str, Any]) -> str:
     header = ["document", *(short.get(k, k) for k in DOCUMENT_COLUMNS)]
     body = [[doc, *cells(values)] for doc, values in rows["documents"].items()]
     body.append(["micro (all documents)", *cells(rows["micro"])])
-    return "\n".join(_table(header, body)) + "\n"
+    return "\n".join([*_table(header, body), *interval_lines(rows)]) + "\n"
+
+
+def interval_lines(rows: dict[str, Any]) -> list[str]:
+    """The micro figures' intervals over reports, under the table (none with too few reports)."""
+    spans = rows.get("intervals") or {}
+    if not spans:
+        return []
+    how = rows.get("interval") or {}
+    level = round(100 * how.get("level", INTERVAL_LEVEL))
+    shown = ", ".join(
+        f"{name} {spans[k][0]:.3f}-{spans[k][1]:.3f}" for k, name in INTERVAL_NAMES.items() if k in spans
+    )
+    return [
+        f"{level}% intervals of the micro figures, {how.get('resamples')} draws of the"
+        f" {how.get('reports')} reports: {shown}"
+    ]
 
 
 # --- output ------------------------------------------------------------------------------------

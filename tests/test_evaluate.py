@@ -17,6 +17,7 @@ import json
 import random
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,13 +27,21 @@ import pytest
 from pipeline.evaluate import (
     EVIDENCE_CHARS,
     NONE_LABEL,
+    SUMMARY_KEYS,
     Counts,
     Evaluation,
+    Tallies,
+    difference_intervals,
+    document_rows,
+    document_table,
+    document_tallies,
     evaluate,
+    intervals,
     load_aliases,
     load_jsonl,
     normalize,
     report,
+    report_groups,
     same_name,
     summary_lines,
     tokens,
@@ -395,3 +404,99 @@ def test_load_aliases_without_a_table(tmp_path: Path, aliases: dict[str, str]) -
     assert load_aliases(None) == {}
     assert load_aliases(tmp_path / "missing.csv") == {}
     assert aliases["us"] == aliases["united states"] == "united states"
+
+
+# --- figures by report, and how far they could move -----------------------------------------------
+
+
+@dataclass
+class Reports:
+    """The seed's two renderings and the field reports with predictions perturbed from their
+    gold: several reports, as leave-one-document-out has."""
+
+    gold: list[dict[str, Any]]
+    pred: list[dict[str, Any]]
+    docs: list[str]
+    groups: dict[str, str]
+    tallies: dict[str, Tallies]
+
+
+@pytest.fixture(scope="session")
+def reports(shared_dir: Path, gold: list[dict[str, Any]], aliases: dict[str, str]) -> Reports:
+    every = [*gold, *load_jsonl(shared_dir / "gold" / "field.jsonl")]
+    pred = perturb(every)
+    docs = sorted({g["doc"] for g in every} | {OFF_TOPIC_DOC})
+    tallies = document_tallies(every, pred, aliases, docs)
+    return Reports(every, pred, docs, report_groups(every, docs), tallies)
+
+
+def test_document_tallies_add_up_to_the_pooled_figures(reports: Reports, aliases: dict[str, str]) -> None:
+    total = sum(reports.tallies.values(), Tallies())
+    pooled = evaluate(reports.gold, reports.pred, aliases, all_docs=True)
+    assert total == pooled.tallies
+    figures = total.figures()
+    for key in SUMMARY_KEYS:
+        expected = pooled.summary[key]
+        assert (round(figures[key], 4) if figures[key] is not None else None) == expected, key
+    assert round(figures["name_acc"], 4) == pooled.name_acc
+
+
+def test_report_groups_put_renderings_of_one_report_together(reports: Reports) -> None:
+    groups = report_groups(reports.gold, ["a-report-without-gold"])
+    assert groups["neighborhood-1col"] == groups["neighborhood-2col"] == "neighborhood-1col"
+    field_docs = {g["doc"] for g in reports.gold} - {"neighborhood-1col", "neighborhood-2col"}
+    assert len(field_docs) >= 5
+    assert all(groups[d] == d for d in field_docs)  # each field report is its own
+    assert groups["a-report-without-gold"] == "a-report-without-gold"
+
+
+def test_intervals_hold_the_figures_and_draw_reports_not_documents(reports: Reports) -> None:
+    spans = intervals(reports.tallies, reports.groups, resamples=400)
+    pooled = sum(reports.tallies.values(), Tallies()).figures()
+    for key in ("detect_f1", "detect_precision", "funders_f1", "hard_soft_acc"):
+        low, high = spans[key]
+        assert low <= pooled[key] <= high and low < high, key
+    assert spans == intervals(reports.tallies, reports.groups, resamples=400)  # seeded: the same every time
+    # the two renderings are one report: drawn as one, never one without the other
+    apart = {doc: doc for doc in reports.docs}
+    assert intervals(reports.tallies, apart, resamples=400) != spans
+    # two reports say nothing about a third
+    kept = ("neighborhood-1col", OFF_TOPIC_DOC)
+    two = {d: t for d, t in reports.tallies.items() if reports.groups[d] in kept}
+    assert intervals(two, reports.groups) == {}
+
+
+def test_difference_intervals_tell_a_change_on_every_report_from_none(
+    reports: Reports, aliases: dict[str, str]
+) -> None:
+    same = difference_intervals(reports.tallies, reports.tallies, reports.groups, resamples=300)
+    assert same["detect_f1"] == [0.0, 0.0]
+    # every report loses its first two records: recall falls on all of them
+    dropped: dict[str, list[str]] = {}
+    for p in reports.pred:
+        if str(p["id"]).startswith("pred-") and len(dropped.setdefault(p["doc"], [])) < 2:
+            dropped[p["doc"]].append(p["id"])
+    gone = {i for ids in dropped.values() for i in ids}
+    fewer = [p for p in reports.pred if p["id"] not in gone]
+    worse = document_tallies(reports.gold, fewer, aliases, reports.docs)
+    low, high = difference_intervals(reports.tallies, worse, reports.groups, resamples=300)["detect_recall"]
+    assert low <= high < 0
+
+
+def test_document_table_gives_the_intervals_under_the_table(
+    reports: Reports, aliases: dict[str, str]
+) -> None:
+    rows = document_rows(reports.gold, reports.pred, aliases, reports.docs)
+    assert rows["interval"]["reports"] == len(reports.docs) - 1  # the seed's renderings are one report
+    low, high = rows["intervals"]["detect_f1"]
+    assert low <= rows["micro"]["detect_f1"] <= high
+    last = document_table(rows).splitlines()[-1]
+    assert last.startswith("95% intervals") and f"detect F1 {low:.3f}-{high:.3f}" in last
+    json.dumps(rows)  # the model card holds them
+    peru = "wh-peru-partnership-2024"
+    one = document_rows(gold_of(reports.gold, peru), gold_of(reports.pred, peru), aliases)
+    assert "intervals" not in one and document_table(one).splitlines()[-1].startswith("micro")
+
+
+def gold_of(records: list[dict[str, Any]], doc: str) -> list[dict[str, Any]]:
+    return [r for r in records if r["doc"] == doc]

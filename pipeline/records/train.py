@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluate import canon, document_rows, similarity, tokens
+from ..evaluate import Tallies, canon, document_rows, document_tallies, report_groups, similarity, tokens
 from ..nlp.mentions import SentenceMentions
 from ..nlp.syntax import GrammarReader
 from .assemble import Assembler
@@ -42,11 +42,6 @@ from .models import Blend, ShapeBackoff, classifier, feature_trees, fit_or_const
 from .rules import ALL_ON, RuleSet
 
 ALIGN_THRESHOLD = 0.75
-SAME_REPORT = 0.5
-"""Share of one document's gold evidence found word for word in another's from which the two
-are renderings of one report (one group under leave-one-document-out)."""
-
-
 @dataclass
 class GoldDocument:
     """A document to train on: its inputs, the gold file it is coded in, and its sentences
@@ -91,23 +86,9 @@ def gold_documents(
     gold file that codes it (a document with no gold record takes the file of its folder's
     other documents, as the caller decides)."""
     documents = [GoldDocument(i, source_of.get(i.document.doc, ""), align(i, gold)) for i in inputs]
-    evidence: dict[str, set[str]] = defaultdict(set)
-    for record in gold:
-        evidence[str(record.get("doc"))].update(" ".join(sorted(tokens(str(e)))) for e in record["evidence"])
-    parent = {d.doc: d.doc for d in documents}
-
-    def root(doc: str) -> str:
-        while parent[doc] != doc:
-            doc = parent[doc]
-        return doc
-
-    for a, b in itertools.combinations(documents, 2):
-        ea, eb = evidence.get(a.doc, set()), evidence.get(b.doc, set())
-        if ea and eb and len(ea & eb) >= SAME_REPORT * min(len(ea), len(eb)):
-            first, second = sorted((root(a.doc), root(b.doc)))
-            parent[second] = first
+    groups = report_groups(gold, [d.doc for d in documents])
     for document in documents:
-        document.group = root(document.doc)
+        document.group = groups[document.doc]
     return documents
 
 
@@ -279,7 +260,21 @@ def scored(
     docs = {d.doc for d in documents}
     predicted = [r.to_core() for r in records if r.doc in docs]
     golds = [g for g in gold if g.get("doc") in docs]
-    return document_rows(golds, predicted, aliases, docs=sorted(docs))
+    return document_rows(golds, predicted, aliases, docs=sorted(docs), groups=report_of(documents))
+
+
+def scored_tallies(
+    documents: list[GoldDocument], gold: list[dict[str, Any]], records: list[Record], aliases: dict[str, str]
+) -> dict[str, Tallies]:
+    """Per document, the counts :func:`scored`'s figures come from (to compare two runs)."""
+    docs = sorted({d.doc for d in documents})
+    predicted = [r.to_core() for r in records if r.doc in docs]
+    return document_tallies([g for g in gold if g.get("doc") in docs], predicted, aliases, docs)
+
+
+def report_of(documents: list[GoldDocument]) -> dict[str, str]:
+    """Document → its report (the group held out together)."""
+    return {d.doc: d.group or d.doc for d in documents}
 
 
 def train(

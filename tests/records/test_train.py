@@ -110,6 +110,11 @@ def test_the_card_and_the_output_give_held_out_figures_per_document(trained: tup
     assert lodo["documents"]["honduras"]["gold"] == 2 and lodo["documents"]["trade"]["gold"] == 0
     assert lodo["micro"]["gold"] == 6
     assert lodo["micro"]["predicted"] == sum(row["predicted"] for row in lodo["documents"].values())
+    # how far the figures could move: reports drawn again, the two renderings of one as one
+    assert lodo["interval"]["reports"] == 3
+    low, high = lodo["intervals"]["detect_f1"]
+    assert low <= lodo["micro"]["detect_f1"] <= high
+    assert "95% intervals of the micro figures, 2000 draws of the 3 reports" in output
     # one transfer figure per gold file held out: trained on the other file, scored on this one
     assert set(held["transfer"]) == {"second.jsonl → first.jsonl", "first.jsonl → second.jsonl"}
     assert "micro (all documents)" in output and "transfer first.jsonl → second.jsonl" in output
