@@ -259,19 +259,55 @@ class Tallies:
             [self.names[0] + other.names[0], self.names[1] + other.names[1]],
         )
 
+    def vector(self) -> np.ndarray:
+        """The counts in one row, in :func:`_figures`' order."""
+        return np.array(
+            [
+                self.gold,
+                self.predicted,
+                self.matched,
+                *(n for k in ACCURACY_FIELDS for n in self.agree[k]),
+                *(n for k in SET_FIELDS for n in (self.sets[k].tp, self.sets[k].fp, self.sets[k].fn)),
+                *self.names,
+            ],
+            dtype=float,
+        )
+
     def figures(self) -> dict[str, float | None]:
         """The scorer's figures (unrounded; None where a field has no case) and ``name_acc``."""
-        precision = self.matched / self.predicted if self.predicted else 0.0
-        recall = self.matched / self.gold if self.gold else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {
-            "detect_precision": precision,
-            "detect_recall": recall,
-            "detect_f1": f1,
-            **{f"{k}_acc": a / n if n else None for k, (a, n) in self.agree.items()},
-            **{f"{k}_f1": c.f1() for k, c in self.sets.items()},
-            "name_acc": self.names[0] / self.names[1] if self.names[1] else None,
-        }
+        figures = _figures(self.vector()[None, :])
+        return {k: None if np.isnan(v[0]) else float(v[0]) for k, v in figures.items()}
+
+
+def _ratio(part: np.ndarray, whole: np.ndarray, empty: float) -> np.ndarray:
+    return np.divide(part, whole, out=np.full(part.shape, empty), where=whole > 0)
+
+
+def _figures(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The figures of rows of counts (:meth:`Tallies.vector`), the scorer's conventions
+    vectorised: NaN where an accuracy has no case, a set with nothing predicted and nothing
+    missed agreed with."""
+    gold, predicted, matched = counts[:, 0], counts[:, 1], counts[:, 2]
+    precision = _ratio(matched, predicted, 0.0)
+    recall = _ratio(matched, gold, 0.0)
+    out = {
+        "detect_precision": precision,
+        "detect_recall": recall,
+        "detect_f1": _ratio(2 * precision * recall, precision + recall, 0.0),
+    }
+    at = 3
+    for k in ACCURACY_FIELDS:
+        out[f"{k}_acc"] = _ratio(counts[:, at], counts[:, at + 1], np.nan)
+        at += 2
+    for k in SET_FIELDS:
+        tp, fp, fn = counts[:, at], counts[:, at + 1], counts[:, at + 2]
+        p = _ratio(tp, tp + fp, 0.0)
+        p = np.where(tp + fp == 0, np.where(fn == 0, 1.0, 0.0), p)
+        r = _ratio(tp, tp + fn, 1.0)
+        out[f"{k}_f1"] = _ratio(2 * p * r, p + r, 0.0)
+        at += 3
+    out["name_acc"] = _ratio(counts[:, at], counts[:, at + 1], np.nan)
+    return out
 
 
 @dataclass
@@ -557,9 +593,18 @@ def report_groups(gold: list[dict[str, Any]], docs: Iterable[str] = ()) -> dict[
             doc = parent[doc]
         return doc
 
-    for a, b in itertools.combinations(names, 2):
-        ea, eb = evidence.get(a, set()), evidence.get(b, set())
-        if ea and eb and len(ea & eb) >= SAME_REPORT * min(len(ea), len(eb)):
+    # only documents sharing a sentence can be one report: count shared sentences through an
+    # index of who holds each, not over every pair of documents (a corpus of thousands)
+    holders: dict[str, list[str]] = defaultdict(list)
+    for doc in sorted(evidence):
+        for sentence in evidence[doc]:
+            holders[sentence].append(doc)
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for held in holders.values():
+        for pair in itertools.combinations(held, 2):
+            shared[pair] += 1
+    for (a, b), count in sorted(shared.items()):
+        if count >= SAME_REPORT * min(len(evidence[a]), len(evidence[b])):
             first, second = sorted((root(a), root(b)))
             parent[second] = first
     return {d: root(d) for d in names}
@@ -583,30 +628,25 @@ INTERVAL_NAMES = {
 """The figures whose intervals the table's last line gives (the card keeps them all)."""
 
 
-def _report_tallies(tallies: dict[str, Tallies], groups: dict[str, str]) -> list[Tallies]:
-    by_report: dict[str, Tallies] = {}
-    for doc, tally in sorted(tallies.items()):
-        report = groups.get(doc, doc)
-        by_report[report] = by_report[report] + tally if report in by_report else tally
-    return [by_report[r] for r in sorted(by_report)]
+def _report_counts(tallies: dict[str, Tallies], groups: dict[str, str], reports: list[str]) -> np.ndarray:
+    """One row of counts per report (its documents' tallies added up), in ``reports``' order."""
+    rows = {r: np.zeros(len(Tallies().vector())) for r in reports}
+    for doc, tally in tallies.items():
+        rows[groups.get(doc, doc)] += tally.vector()
+    return np.array([rows[r] for r in reports])
 
 
-def _resampled(
-    reports: list[Tallies], resamples: int, seed: int
-) -> list[dict[str, float | None]]:
-    """The figures of ``resamples`` draws of as many reports as there are, with replacement."""
+def _draws(reports: int, resamples: int, seed: int) -> np.ndarray:
+    """How often each report is drawn, for each of ``resamples`` draws of as many reports as
+    there are with replacement (a row per draw: the same rows for any runs compared)."""
     rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(reports), size=(resamples, len(reports)))
-    out = []
-    for draw in draws:
-        total = Tallies()
-        for n in draw:
-            total = total + reports[n]
-        out.append(total.figures())
-    return out
+    return rng.multinomial(reports, np.full(reports, 1.0 / reports), size=resamples).astype(float)
 
 
-def _percentiles(values: list[float], level: float) -> list[float]:
+def _percentiles(values: np.ndarray, level: float) -> list[float] | None:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
     tail = (1.0 - level) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return [round(float(low), 4), round(float(high), 4)]
@@ -623,16 +663,7 @@ def intervals(
     could move on another set of reports like these. Reports, not records, are drawn: records
     of one report share its author and layout, so they do not vary independently (the two
     renderings of one report are drawn together). Empty with fewer than ``MIN_REPORTS``."""
-    reports = _report_tallies(tallies, groups)
-    if len(reports) < MIN_REPORTS:
-        return {}
-    drawn = _resampled(reports, resamples, seed)
-    out = {}
-    for key in INTERVAL_FIGURES:
-        values = [f[key] for f in drawn if f[key] is not None]
-        if values:
-            out[key] = _percentiles(values, level)
-    return out
+    return difference_intervals({}, tallies, groups, level, resamples, seed)
 
 
 def difference_intervals(
@@ -643,19 +674,22 @@ def difference_intervals(
     resamples: int = INTERVAL_RESAMPLES,
     seed: int = 0,
 ) -> dict[str, list[float]]:
-    """Paired bootstrap intervals of ``other``'s micro figures minus ``base``'s, the same
-    reports drawn for both: an interval that holds 0 is a change these reports cannot tell
-    from chance. Empty with fewer than ``MIN_REPORTS`` reports."""
-    ours, theirs = _report_tallies(base, groups), _report_tallies(other, groups)
-    if len(ours) < MIN_REPORTS or len(ours) != len(theirs):
+    """Paired bootstrap intervals of ``other``'s micro figures minus ``base``'s (its figures
+    alone when ``base`` is empty), the same reports drawn for both: an interval that holds 0 is
+    a change these reports cannot tell from chance. Empty with fewer than ``MIN_REPORTS``
+    reports. Draws are summed as matrix products, so thousands of reports take a second."""
+    reports = sorted({groups.get(d, d) for d in [*base, *other]})
+    if len(reports) < MIN_REPORTS:
         return {}
-    before, after = _resampled(ours, resamples, seed), _resampled(theirs, resamples, seed)
+    draws = _draws(len(reports), resamples, seed)
+    after = _figures(draws @ _report_counts(other, groups, reports))
+    before = _figures(draws @ _report_counts(base, groups, reports)) if base else None
     out = {}
     for key in INTERVAL_FIGURES:
-        pairs = zip(before, after, strict=True)
-        values = [b[key] - a[key] for a, b in pairs if a[key] is not None and b[key] is not None]
-        if values:
-            out[key] = _percentiles(values, level)
+        values = after[key] - before[key] if before is not None else after[key]
+        span = _percentiles(values, level)
+        if span is not None:
+            out[key] = span
     return out
 
 

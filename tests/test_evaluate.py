@@ -450,6 +450,22 @@ def test_report_groups_put_renderings_of_one_report_together(reports: Reports) -
     assert groups["a-report-without-gold"] == "a-report-without-gold"
 
 
+def test_report_groups_need_most_of_the_shorter_documents_evidence() -> None:
+    said = [f"The agency funded program number {n} for the police of the region." for n in range(6)]
+
+    def records(doc: str, picked: list[int]) -> list[dict[str, Any]]:
+        return [{"id": f"{doc}-{n}", "doc": doc, "evidence": [said[n]]} for n in picked]
+
+    gold = [
+        *records("report", [0, 1, 2, 3]),
+        *records("its-other-layout", [0, 1, 5]),  # two of its three sentences are the report's
+        *records("quotes-it-once", [2, 4, 5]),  # one of three
+    ]
+    groups = report_groups(gold)
+    assert groups["report"] == groups["its-other-layout"] == "its-other-layout"
+    assert groups["quotes-it-once"] == "quotes-it-once"
+
+
 def test_intervals_hold_the_figures_and_draw_reports_not_documents(reports: Reports) -> None:
     spans = intervals(reports.tallies, reports.groups, resamples=400)
     pooled = sum(reports.tallies.values(), Tallies()).figures()
