@@ -636,11 +636,27 @@ def _report_counts(tallies: dict[str, Tallies], groups: dict[str, str], reports:
     return np.array([rows[r] for r in reports])
 
 
-def _draws(reports: int, resamples: int, seed: int) -> np.ndarray:
-    """How often each report is drawn, for each of ``resamples`` draws of as many reports as
-    there are with replacement (a row per draw: the same rows for any runs compared)."""
+DRAW_CELLS = 1_000_000
+"""Report counts held at once while drawing (8 MB): draws are made in blocks of rows."""
+
+
+def _drawn_figures(
+    counts: list[np.ndarray], resamples: int, seed: int
+) -> list[dict[str, np.ndarray]]:
+    """For each matrix of per-report counts, the figures of ``resamples`` draws of as many
+    reports as there are with replacement, the same draws for every matrix (a paired
+    comparison): each draw is a row of how often each report is drawn, and its counts one
+    matrix product."""
+    reports = len(counts[0])
     rng = np.random.default_rng(seed)
-    return rng.multinomial(reports, np.full(reports, 1.0 / reports), size=resamples).astype(float)
+    block = max(1, DRAW_CELLS // reports)
+    parts: list[list[dict[str, np.ndarray]]] = [[] for _ in counts]
+    for start in range(0, resamples, block):
+        size = min(block, resamples - start)
+        draws = rng.multinomial(reports, np.full(reports, 1.0 / reports), size=size).astype(float)
+        for part, matrix in zip(parts, counts, strict=True):
+            part.append(_figures(draws @ matrix))
+    return [{k: np.concatenate([p[k] for p in part]) for k in part[0]} for part in parts]
 
 
 def _percentiles(values: np.ndarray, level: float) -> list[float] | None:
@@ -681,9 +697,11 @@ def difference_intervals(
     reports = sorted({groups.get(d, d) for d in [*base, *other]})
     if len(reports) < MIN_REPORTS:
         return {}
-    draws = _draws(len(reports), resamples, seed)
-    after = _figures(draws @ _report_counts(other, groups, reports))
-    before = _figures(draws @ _report_counts(base, groups, reports)) if base else None
+    compared = [_report_counts(other, groups, reports)]
+    if base:
+        compared.append(_report_counts(base, groups, reports))
+    after, *rest = _drawn_figures(compared, resamples, seed)
+    before = rest[0] if rest else None
     out = {}
     for key in INTERVAL_FIGURES:
         values = after[key] - before[key] if before is not None else after[key]

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+import pipeline.evaluate as evaluate_module
 from pipeline.evaluate import (
     EVIDENCE_CHARS,
     NONE_LABEL,
@@ -476,6 +477,10 @@ def test_intervals_hold_the_figures_and_draw_reports_not_documents(reports: Repo
     # the two renderings are one report: drawn as one, never one without the other
     apart = {doc: doc for doc in reports.docs}
     assert intervals(reports.tallies, apart, resamples=400) != spans
+    # drawn in blocks of a few rows, as a corpus of thousands of reports is: the same draws
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluate_module, "DRAW_CELLS", 25)
+        assert intervals(reports.tallies, reports.groups, resamples=400) == spans
     # two reports say nothing about a third
     kept = ("neighborhood-1col", OFF_TOPIC_DOC)
     two = {d: t for d, t in reports.tallies.items() if reports.groups[d] in kept}
