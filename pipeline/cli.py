@@ -668,7 +668,9 @@ def train(
             "roles": "words around each actor mention + actor type, position, preceding preposition"
             " + its grammar (dependency label, governing preposition and verb) from the parser",
             "hard_soft, scope": "codebook axis cues (themes grouped by RECORDS.md), no class prior",
-            "modality": "actor types and Latin American / other countries in the evidence",
+            "modality": "the registry's kind of provider (countries, regional or multilateral bodies ...),"
+            " each kind's labels learned from the training records from the codebook's reading;"
+            " where no provider is registered, the record's actor types and countries",
             "themes": "codebook cue words, kept where they held up on the training records",
         },
         "held_out": {
