@@ -665,7 +665,8 @@ def train(
         "features": {
             "detector": "TF-IDF word 1-2 grams of the delexicalised sentence + mention features"
             " (actor types, amounts, years, cue words, program names, cooperation-statement shape)",
-            "roles": "words around each actor mention + actor type, position, preceding preposition"
+            "roles": "words around each actor mention + actor type, position, preceding preposition,"
+            " whether it stands in a list of actors and whether the sentence names its country"
             " + its grammar (dependency label, governing preposition and verb) from the parser",
             "hard_soft, scope": "codebook axis cues (themes grouped by RECORDS.md), no class prior",
             "modality": "the registry's kind of provider (countries, regional or multilateral bodies ...),"

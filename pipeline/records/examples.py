@@ -28,7 +28,7 @@ from .features import (
     themes_in,
 )
 from .grammar_roles import grammar_cues, names_a_venue
-from .names import default_registry, programs_named
+from .names import ACTOR_LIST_JOINT, default_registry, programs_named
 from .rules import ALL_ON, RuleSet
 
 ROLES = ("funder", "implementer", "recipient", "none")
@@ -118,6 +118,36 @@ def detection_chunks(items: list[SentenceMentions], size: int) -> Iterator[list[
         yield examples[start - first : start - first + size]
 
 
+LIST_GAP = re.compile(rf"\s*(?:{ACTOR_LIST_JOINT.pattern})(?:the\s+)?", re.IGNORECASE)
+"""What stands between two actors of one list: a comma or a conjunction ("Brazil, Colombia and
+the United States")."""
+
+
+def in_a_list(item: SentenceMentions, mention: ActorMention) -> bool:
+    """Whether the mention stands in a list of actors. Members of a list are often examples of a
+    class ("countries such as Brazil, Colombia and Mexico") or the many bodies a program names in
+    passing, where an actor standing alone is more often the one that acts."""
+    text = item.text
+    for other in item.actors:
+        if other is mention:
+            continue
+        before = other.end <= mention.start
+        gap = text[other.end : mention.start] if before else text[mention.end : other.start]
+        if LIST_GAP.fullmatch(gap):
+            return True
+    return False
+
+
+
+def its_country_named(item: SentenceMentions, mention: ActorMention) -> bool:
+    """Whether the mention belongs to a country the sentence also names ("the United States …
+    through the Department of Homeland Security"): an agency beside its state more often
+    carries out what its state pays for than pays itself."""
+    if mention.country is None or mention.country == mention.canonical:
+        return False
+    return any(other.canonical == mention.country for other in item.actors if other is not mention)
+
+
 def role_example(
     item: SentenceMentions, mention: ActorMention, position: int, grammar: Grammar | None = None
 ) -> dict[str, Any]:
@@ -141,6 +171,8 @@ def role_example(
         # the inventory's region receives; who acts on it mostly comes from outside
         "latin_american": int(mention.country in latin_american_countries()),
     }
+    features["listed"] = int(in_a_list(item, mention))
+    features["its_country_named"] = int(its_country_named(item, mention))
     does, reaches = cooperation_patterns()
     features["does"] = int(bool(does.match(text, mention.end, min(len(text), mention.end + 60))))
     features["reached"] = int(bool(reaches.search(text[max(0, mention.start - 80) : mention.start])))

@@ -251,6 +251,30 @@ def test_the_role_model_weighs_what_the_grammar_states_in_a_sentence_it_never_sa
     assert "United States" in record.funders
 
 
+def test_the_role_model_is_told_which_actors_stand_in_a_list() -> None:
+    from pipeline.records.examples import role_examples
+
+    (item,) = _items(
+        "Countries such as Brazil, Colombia and the United States train police officers, "
+        "and Spain funds a forensic laboratory with Chile."
+    )
+    listed = {m.canonical: e["features"]["listed"] for m, e in role_examples(item)}
+    assert listed == {"Brazil": 1, "Colombia": 1, "United States": 1, "Spain": 0, "Chile": 0}
+    (alone,) = _items("In 2010, Spain funded a border police academy for Peru.")
+    assert not any(e["features"]["listed"] for _, e in role_examples(alone))
+
+
+def test_the_role_model_is_told_when_an_agency_stands_beside_its_state() -> None:
+    from pipeline.records.examples import role_examples
+
+    (item,) = _items("The United States funds Honduras through USAID, and UNDP advises Guatemala.")
+    beside = {m.canonical: e["features"]["its_country_named"] for m, e in role_examples(item)}
+    assert {name for name, named in beside.items() if named} == {"USAID"}
+    assert {"United States", "Honduras", "United Nations Development Programme", "Guatemala"} <= set(beside)
+    (alone,) = _items("In 2012, USAID funded new radios for the customs posts of Guatemala.")
+    assert not any(e["features"]["its_country_named"] for _, e in role_examples(alone))
+
+
 def test_parties_to_an_accord_fund_and_receive_it() -> None:
     from pipeline.nlp.syntax import GrammarReader
 
