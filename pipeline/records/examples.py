@@ -8,9 +8,11 @@ with what the mentions say about them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -123,36 +125,57 @@ LIST_GAP = re.compile(rf"\s*(?:{ACTOR_LIST_JOINT.pattern})(?:the\s+)?", re.IGNOR
 the United States")."""
 
 
-def in_a_list(item: SentenceMentions, mention: ActorMention) -> bool:
+@dataclass(frozen=True)
+class SentenceActors:
+    """What a sentence's actor mentions say of each other, found once per sentence (a table
+    row read as a sentence can name hundreds of actors: asked per mention, it would cost the
+    square of their number)."""
+
+    listed: frozenset[int]
+    """Where the mentions standing in a list of actors start."""
+    named: frozenset[str]
+    """The registered actors the sentence names."""
+
+    @classmethod
+    def of(cls, item: SentenceMentions) -> SentenceActors:
+        # mentions come in text order and do not overlap: only neighbours can be joined by a
+        # list's comma or conjunction, any other has a name between them
+        listed: set[int] = set()
+        for left, right in itertools.pairwise(item.actors):
+            if LIST_GAP.fullmatch(item.text[left.end : right.start]):
+                listed.update((left.start, right.start))
+        named = frozenset(m.canonical for m in item.actors if m.canonical)
+        return cls(frozenset(listed), named)
+
+
+def in_a_list(mention: ActorMention, around: SentenceActors) -> bool:
     """Whether the mention stands in a list of actors. Members of a list are often examples of a
     class ("countries such as Brazil, Colombia and Mexico") or the many bodies a program names in
     passing, where an actor standing alone is more often the one that acts."""
-    text = item.text
-    for other in item.actors:
-        if other is mention:
-            continue
-        before = other.end <= mention.start
-        gap = text[other.end : mention.start] if before else text[mention.end : other.start]
-        if LIST_GAP.fullmatch(gap):
-            return True
-    return False
+    return mention.start in around.listed
 
 
-
-def its_country_named(item: SentenceMentions, mention: ActorMention) -> bool:
+def its_country_named(mention: ActorMention, around: SentenceActors) -> bool:
     """Whether the mention belongs to a country the sentence also names ("the United States …
     through the Department of Homeland Security"): an agency beside its state more often
     carries out what its state pays for than pays itself."""
-    if mention.country is None or mention.country == mention.canonical:
-        return False
-    return any(other.canonical == mention.country for other in item.actors if other is not mention)
+    return (
+        mention.country is not None
+        and mention.country != mention.canonical
+        and mention.country in around.named
+    )
 
 
 def role_example(
-    item: SentenceMentions, mention: ActorMention, position: int, grammar: Grammar | None = None
+    item: SentenceMentions,
+    mention: ActorMention,
+    position: int,
+    grammar: Grammar | None = None,
+    around: SentenceActors | None = None,
 ) -> dict[str, Any]:
     """One actor mention in a stating sentence: the words around it, its grammar when the
-    sentence was parsed, and what it is."""
+    sentence was parsed, what it is and where it stands among the sentence's other actors
+    (``around``, found here when not given)."""
     text = item.text
     left = re.findall(r"[\w'’\-]+", text[: mention.start].casefold())[-6:]
     right = re.findall(r"[\w'’\-]+", text[mention.end :].casefold())[:4]
@@ -171,8 +194,9 @@ def role_example(
         # the inventory's region receives; who acts on it mostly comes from outside
         "latin_american": int(mention.country in latin_american_countries()),
     }
-    features["listed"] = int(in_a_list(item, mention))
-    features["its_country_named"] = int(its_country_named(item, mention))
+    around = around or SentenceActors.of(item)
+    features["listed"] = int(in_a_list(mention, around))
+    features["its_country_named"] = int(its_country_named(mention, around))
     does, reaches = cooperation_patterns()
     features["does"] = int(bool(does.match(text, mention.end, min(len(text), mention.end + 60))))
     features["reached"] = int(bool(reaches.search(text[max(0, mention.start - 80) : mention.start])))
@@ -221,7 +245,8 @@ def role_examples(
     """The role model's examples of a sentence: one per mention that acts for someone."""
     grammar = item.grammar or [None] * len(item.actors)
     actors = [(m, g) for m, g in zip(item.actors, grammar, strict=True) if acts_for(m, rules)]
-    return [(m, role_example(item, m, i, g)) for i, (m, g) in enumerate(actors)]
+    around = SentenceActors.of(item)
+    return [(m, role_example(item, m, i, g, around)) for i, (m, g) in enumerate(actors)]
 
 
 @lru_cache(maxsize=1)

@@ -264,6 +264,20 @@ def test_the_role_model_is_told_which_actors_stand_in_a_list() -> None:
     assert not any(e["features"]["listed"] for _, e in role_examples(alone))
 
 
+def test_a_long_list_of_actors_is_read_once_per_sentence() -> None:
+    from pipeline.records.examples import SentenceActors, role_example, role_examples
+
+    countries = ["Brazil", "Colombia", "Mexico", "Peru", "Chile", "Spain", "Canada", "Japan"] * 25
+    (item,) = _items("The United States funded police training for " + ", ".join(countries) + ".")
+    examples = role_examples(item)
+    assert len(examples) == len(countries) + 1
+    assert [e["features"]["listed"] for _, e in examples] == [0] + [1] * len(countries)
+    assert len(SentenceActors.of(item).listed) == len(countries)
+    # a mention asked about alone is read the same way
+    mention, example = examples[3]
+    assert role_example(item, mention, 3, item.grammar[3] if item.grammar else None) == example
+
+
 def test_the_role_model_is_told_when_an_agency_stands_beside_its_state() -> None:
     from pipeline.records.examples import role_examples
 
