@@ -127,9 +127,9 @@ the United States")."""
 
 @dataclass(frozen=True)
 class SentenceActors:
-    """What a sentence's actor mentions say of each other, found once per sentence (a table
-    row read as a sentence can name hundreds of actors: asked per mention, it would cost the
-    square of their number)."""
+    """What a sentence's actor mentions say of each other, found once per sentence (a list of
+    signatories, or text that lost its sentence breaks, can name hundreds of actors in one
+    sentence: asked per mention, it would cost the square of their number)."""
 
     listed: frozenset[int]
     """Where the mentions standing in a list of actors start."""
