@@ -157,23 +157,27 @@ def test_a_run_predicts_what_scikit_learn_predicts(tmp_path: Path, shared_dir: P
         assert np.abs(predicted[name] - expected[name]).max() <= 1e-12, name
 
 
-def test_mining_a_report_imports_neither_scikit_learn_scipy_pandas_nor_spacys_cli(tmp_path: Path) -> None:
-    # what `csminer run` does, in one process: check the models, mine, write the files (pandas:
-    # the record files are written with the csv module and pyarrow alone; spaCy's command line
-    # and its libraries: a run never calls them)
+def test_mining_a_report_imports_neither_training_scikit_learn_scipy_pandas_nor_spacys_cli(
+    tmp_path: Path,
+) -> None:
+    # what `csminer run` does, in one process: check the models, mine, write the files (inference
+    # never imports training: neither the fitting code nor the estimators it fits; pandas: the
+    # record files are written with the csv module and pyarrow alone; spaCy's command line and
+    # its libraries: a run never calls them)
     pdf, out = _excerpt(tmp_path, [9, 10]), tmp_path / "out"
     code = (
         "import sys\n"
         "from pipeline.cli import app\n"
         f"app(['run', {str(pdf)!r}, '--out', {str(out)!r}, '--db', {str(out / 'inv.sqlite')!r},"
         f" '--models', {str(MODELS)!r}, '--workers', '1'], standalone_mode=False)\n"
+        "print(sorted({'pipeline.records.train', 'pipeline.records.models'} & set(sys.modules)))\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & {'sklearn', 'scipy', 'pandas'}))\n"
         "print(sorted({'spacy.cli', 'weasel', 'requests'} & set(sys.modules)))\n"
         "import spacy, spacy.cli\n"  # still there for whoever asks: the real one, and spacy.info
         "print(spacy.cli.__file__.endswith('__init__.py'), sorted(spacy.info())[:1])\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.splitlines()[-3:] == ["[]", "[]", "True ['location']"]
+    assert done.stdout.splitlines()[-4:] == ["[]", "[]", "[]", "True ['location']"]
     assert (out / "records.jsonl").read_text(encoding="utf-8").count("\n") > 3  # the models were asked
     assert (out / "records.csv").is_file() and (out / "records.parquet").is_file()
     # a twin for every trusted type but the codebook classifiers, which need nothing more
