@@ -145,7 +145,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_SECURITY_CONTENT: (
         "only {about} of its {sentences} sentences use any of the codebook's security words: the "
         "report is likely not about security cooperation, and any record from it is likely no "
-        "intervention; in English, it was mined without NER (only the registry's actors were looked for)"
+        "intervention; it was mined without NER (only the registry's actors were looked for)"
     ),
 }
 

@@ -6,9 +6,11 @@ security (a trade agreement, a grants-management audit) is mined all the same, b
 says so with a warning code instead of a silent "success, 0 records" (or records that are not
 interventions). These warnings leave the reading status as it is: the file was read well.
 
-Both are judged from the sentences alone, before their mentions are looked for: a report in
-English that is not about security is mined without NER (see
-:func:`pipeline.records.inputs.document_inputs`).
+Both are judged from the sentences alone, before their mentions are looked for: a report that
+is not about security is mined without NER (see :func:`pipeline.records.inputs.document_inputs`).
+Whether a report in another language is about security is judged by the codebook's security
+words in that language: by the English ones, a Spanish report on justice reform ("Ministerio de
+Justicia", "policía", "violencia") would be said to hardly speak of security.
 """
 
 from __future__ import annotations
@@ -33,14 +35,15 @@ def coverage_problems(sentences: Sequence[Sentence]) -> list[Problem]:
     texts = [s.text for s in sentences if s.source in ("body", "footnote")]
     found: list[Problem] = []
     language = detect_language(" ".join(texts))
-    if language.code not in (None, TRAINED_LANGUAGE):
+    written_in = language.code or TRAINED_LANGUAGE
+    if written_in != TRAINED_LANGUAGE:
         found.append(
             problem(
                 ErrorCode.OTHER_LANGUAGE, language=language.name, iso=language.code, share=language.share
             )
         )
     if texts:
-        about = sum(1 for text in texts if security_terms(text))
+        about = sum(1 for text in texts if security_terms(text, written_in))
         if about / len(texts) < MIN_SECURITY_SHARE:
             found.append(problem(ErrorCode.NO_SECURITY_CONTENT, about=about, sentences=len(texts)))
     return found

@@ -56,8 +56,9 @@ def _data() -> tuple[list[str], dict[str, list[str]], dict[str, list[str]]]:
 
 
 @lru_cache(maxsize=1)
-def codebook() -> dict[str, list[str]]:
-    """Theme → hard/soft and transnational/local axes, from the record codebook."""
+def codebook() -> dict[str, Any]:
+    """Theme → hard/soft and transnational/local axes, and the security words, from the record
+    codebook."""
     path = resources.files("pipeline.records") / "data" / "codebook.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -712,25 +713,41 @@ def is_reference_entry(text: str) -> bool:
     return PUBLICATION.search(text) is not None
 
 
-def security_terms(text: str) -> int:
+def security_terms(text: str, language: str = "en") -> int:
     """How many of the codebook's security words begin a word of the text (0: not about
     security at all). "Social security", "food security" are welfare and supply, not safety
-    from crime and violence (the codebook's ``not_security`` compounds)."""
+    from crime and violence (the codebook's ``not_security`` compounds).
+
+    ``language`` (ISO 639-1) reads a text in another language by the codebook's words in that
+    language, to tell whether a report in it is about security (:mod:`.coverage`); a language it
+    has no words for is read by the English ones. The models read English words only."""
     low = text.casefold()
-    if any(compound in low for compound in codebook()["not_security"]):
-        low = _not_security_compounds().sub(" ", low)
+    vocabulary = _security_vocabulary(language)
+    if vocabulary.not_security is not None and any(c in low for c in vocabulary.compounds):
+        low = vocabulary.not_security.sub(" ", low)
     # a word's pattern can only match where the word is: the substring test skips most searches
-    return sum(1 for word, pattern in _security_patterns() if word in low and pattern.search(low))
+    return sum(1 for word, pattern in vocabulary.words if word in low and pattern.search(low))
 
 
-@lru_cache(maxsize=1)
-def _not_security_compounds() -> re.Pattern[str]:
-    return re.compile("|".join(rf"\b{re.escape(c)}\b" for c in codebook()["not_security"]))
+@dataclass(frozen=True)
+class SecurityVocabulary:
+    """The codebook's security words of one language, compiled."""
+
+    words: tuple[tuple[str, re.Pattern[str]], ...]
+    compounds: tuple[str, ...]
+    not_security: re.Pattern[str] | None
 
 
-@lru_cache(maxsize=1)
-def _security_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((w, re.compile(rf"(?<![\w]){re.escape(w)}")) for w in codebook()["security_words"])
+@lru_cache(maxsize=8)
+def _security_vocabulary(language: str) -> SecurityVocabulary:
+    book: dict[str, Any] = codebook()
+    lists = book.get("in_other_languages", {}).get(language, book)
+    compounds = tuple(lists["not_security"])
+    return SecurityVocabulary(
+        words=tuple((w, re.compile(rf"(?<![\w]){re.escape(w)}")) for w in lists["security_words"]),
+        compounds=compounds,
+        not_security=re.compile("|".join(rf"\b{re.escape(c)}\b" for c in compounds)) if compounds else None,
+    )
 
 
 def themes_in(text: str) -> set[str]:

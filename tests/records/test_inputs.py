@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.nlp.actors import ActorMatcher, ActorRegistry
 from pipeline.reading.reader import read_pdf
+from pipeline.records.features import security_terms
 from pipeline.records.inputs import document_inputs
 from tests.pdfs import make_pdf
 
@@ -48,7 +49,8 @@ def test_a_report_not_about_security_is_mined_without_ner(ner_matcher: ActorMatc
     assert {"Springfield Transit Authority", "Lakewood Township", "Harbor Valley Commission"} <= found
 
 
-# A Spanish report on justice cooperation: none of the codebook's (English) security words.
+# A Spanish report on justice cooperation: none of the codebook's English security words, but
+# its Spanish ones ("Ministerio de Justicia").
 SPANISH_JUSTICE = [
     "La Fundación Horizonte Andino apoyó la formación de jueces y fiscales en Guatemala durante tres años.",
     "El Ministerio de Justicia de Guatemala y la Fundación Horizonte Andino firmaron un acuerdo de"
@@ -57,11 +59,40 @@ SPANISH_JUSTICE = [
     " víctimas.",
     "La Asociación Centroamericana de Fiscales organizó cursos para el personal de los juzgados locales.",
 ]
+# A Spanish report on transit grants, whose "seguridad" is road safety.
+SPANISH_GRANTS = [
+    "La Autoridad de Tránsito de Springfield otorgó subvenciones al condado de Riverside para comprar"
+    " nuevos autobuses en 2004.",
+    "La Administración Federal de Tránsito revisó cómo el municipio de Lakewood gestionó esas"
+    " subvenciones durante los últimos años.",
+    "Según los auditores, los expedientes de la Comisión de Harbor Valley estaban incompletos y no"
+    " tenían las firmas necesarias.",
+    "La municipalidad también mejoró la seguridad vial de los ciclistas con nuevas señales en las"
+    " calles del centro.",
+]
 
 
-def test_a_report_in_another_language_keeps_ner(ner_matcher: ActorMatcher, tmp_path: Path) -> None:
-    # English security words do not say whether a Spanish report is about security
-    report = document_inputs(read_pdf(make_pdf(tmp_path / "informe.pdf", SPANISH_JUSTICE)), ner_matcher)
-    assert {p.code for p in report.coverage} == {"W303", "W304"}
-    found = {m.text for item in report.items for m in item.actors if m.how == "ner"}
+def test_a_report_in_another_language_is_judged_on_security_in_its_own_words(
+    ner_matcher: ActorMatcher, tmp_path: Path
+) -> None:
+    justice = document_inputs(read_pdf(make_pdf(tmp_path / "informe.pdf", SPANISH_JUSTICE)), ner_matcher)
+    assert [p.code for p in justice.coverage] == ["W303"]  # Spanish, and about security
+    found = {m.text for item in justice.items for m in item.actors if m.how == "ner"}
     assert "Fundación Horizonte Andino" in found
+
+    grants = document_inputs(read_pdf(make_pdf(tmp_path / "subvenciones.pdf", SPANISH_GRANTS)), ner_matcher)
+    assert [p.code for p in grants.coverage] == ["W303", "W304"]
+    assert "without NER" in grants.coverage[1].message
+    assert not [m for item in grants.items for m in item.actors if m.how == "ner"]
+
+
+def test_security_words_are_read_in_the_texts_language() -> None:
+    assert security_terms("El programa apoya la seguridad ciudadana y la reforma policial.", "es") == 2
+    # road safety, food security: other senses of "seguridad", "sécurité"
+    assert security_terms("Mejoras de la seguridad vial y de la inseguridad alimentaria.", "es") == 0
+    assert security_terms("La sécurité des cyclistes et la sécurité routière.", "fr") == 0
+    # "forces de sécurité", "trafic de drogue" and "drogue"
+    assert security_terms("Les forces de sécurité luttent contre le trafic de drogue.", "fr") == 3
+    # English words, whatever the language they are asked in when the codebook has none for it
+    assert security_terms("Police training against gang violence.") == 3
+    assert security_terms("Police training against gang violence.", "sw") == 3
