@@ -111,6 +111,17 @@ def test_the_pretrained_pipeline_leaves_out_what_its_package_disables(parser: sp
     assert {"tagger", "parser", "attribute_ruler", "lemmatizer", "ner"} <= set(parser.pipe_names)
 
 
+def test_the_pretrained_pipeline_tokenizes_as_its_package_does(parser: spacy.Language) -> None:
+    """Built with a bare tokenizer, it reads the package's own: the same rules and special
+    cases as ``spacy.load`` gives, so NER and the parser see the same tokens."""
+    from pipeline.nlp.pretrained import PACKAGE
+
+    loaded = spacy.load(PACKAGE, exclude=["senter", "tok2vec", "tagger", "parser", "ner"])
+    assert parser.tokenizer.to_bytes(exclude=["vocab"]) == loaded.tokenizer.to_bytes(exclude=["vocab"])
+    text = "The U.S.-funded program, e.g. INL's, didn't start until Jan. 2020 (see p. 4)."
+    assert [t.text for t in parser.tokenizer(text)] == [t.text for t in loaded.tokenizer(text)]
+    assert "didn't" not in [t.text for t in parser.tokenizer(text)]  # the special cases were read
+
 def test_subject_of_reaches_through_of_complements(parser: spacy.Language, matcher: ActorMatcher) -> None:
     text = "In mid-2005, the presidents of El Salvador and Guatemala decided to establish a joint force."
     item = mentions_of(text, matcher)
