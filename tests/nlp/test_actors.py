@@ -719,7 +719,7 @@ def test_a_sentence_opening_word_is_no_capital_for_ner(matcher: ActorMatcher) ->
     from pipeline.nlp.actors import _unexplained_capitals
 
     def asks_ner(text: str) -> bool:
-        return _unexplained_capitals(text, matcher.find(text))
+        return bool(_unexplained_capitals(text, matcher.find(text)))
 
     # only the opening word's capital lies outside the registry's names: nothing for NER
     assert not asks_ner("Indeed, the OAS funded it in Honduras.")
@@ -752,3 +752,44 @@ def test_sentences_opening_on_such_a_word_gain_nothing_from_ner(
         entities = _ner_spans(ner_matcher.ner(text))
         assert ner_matcher._merge(text, found, entities) == ner_matcher._merge(text, found, []), text
     assert skipped > 200
+
+
+def test_ner_reads_the_words_around_unexplained_names(matcher: ActorMatcher) -> None:
+    from pipeline.nlp.actors import NER_CONTEXT_WORDS, _ner_windows, _unexplained_capitals
+
+    text = (
+        "Officials of the Ministerio de Seguridad y Justicia trained police officers who later served"
+        " in many distant provinces across the whole of Mexico for several years with support from"
+        " Fundación Ideas para la Paz."
+    )
+    capitals = _unexplained_capitals(text, matcher._registry_mentions(text, {}))
+    assert [text[at] for at in capitals] == ["O", "M", "S", "J", "F", "I", "P"]  # not Mexico's
+    pieces = [text[a:b] for a, b in _ner_windows(text, capitals)]
+    # each name (its capitalised words and the connectors between them) with eight words either
+    # side; the words between, far from any unexplained name, are not read
+    assert pieces == [
+        "Officials of the Ministerio de Seguridad y Justicia trained police officers who later served"
+        " in many",
+        "of Mexico for several years with support from Fundación Ideas para la Paz.",
+    ]
+    assert NER_CONTEXT_WORDS == 8
+    assert _ner_windows("Nothing new here", []) == []
+
+
+def test_ner_in_windows_finds_what_it_finds_in_whole_sentences(
+    ner_matcher: ActorMatcher, seed_document: Document
+) -> None:
+    # every sentence of the seed that NER reads: the same actors as NER over the whole sentence
+    from pipeline.nlp.actors import _ner_spans, _unexplained_capitals
+    from pipeline.nlp.sentences import split_sentences
+
+    texts = [s.text for s in split_sentences(seed_document)]
+    found = {t: ner_matcher._registry_mentions(t, {}) for t in texts}
+    asked = [t for t in found if _unexplained_capitals(t, found[t])]
+    windowed = dict(zip(asked, ner_matcher.find_all(asked), strict=True))
+    added = 0
+    for text, doc in zip(asked, ner_matcher.ner.pipe(asked, disable=ner_matcher._ner_skip), strict=True):
+        whole = ner_matcher._merge(text, found[text], _ner_spans(doc))
+        assert windowed[text] == whole, text
+        added += sum(m.how == "ner" for m in whole)
+    assert len(asked) > 300 and added > 100  # NER adds actors in many of them
