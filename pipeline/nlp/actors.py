@@ -1065,11 +1065,20 @@ def _unexplained_capitals(text: str, mentions: list[ActorMention]) -> list[int]:
     """
     first = re.match(r"\W*([A-Za-z]+)\b", text)
     skip_to = first.end() if first and first.group(1).casefold() in sentence_openers() else 0
-    covered = sorted((m.start, m.end) for m in mentions)
+    covered: list[tuple[int, int]] = []  # the mentions' union, in text order
+    for start, end in sorted((m.start, m.end) for m in mentions):
+        if covered and start <= covered[-1][1]:
+            covered[-1] = (covered[-1][0], max(covered[-1][1], end))
+        else:
+            covered.append((start, end))
+    # capitals and stretches both in text order: one sweep, linear in the text
     capitals = []
+    n = 0
     for match in re.finditer(r"[A-ZÀ-Þ]", text[skip_to:]):
         at = match.start() + skip_to
-        if not any(start <= at < end for start, end in covered):
+        while n < len(covered) and covered[n][1] <= at:
+            n += 1
+        if n == len(covered) or at < covered[n][0]:
             capitals.append(at)
     return capitals
 
@@ -1093,8 +1102,10 @@ def _ner_windows(text: str, capitals: list[int], context: int = NER_CONTEXT_WORD
     words = [(w.start(), w.end()) for w in _WORD.finditer(text)]
     starts = [start for start, _end in words]
     spans: list[tuple[int, int]] = []
-    for at in capitals:
-        first = bisect.bisect_right(starts, at) - 1
+    last = -1
+    for first in sorted({bisect.bisect_right(starts, at) - 1 for at in capitals}):
+        if first <= last:
+            continue  # a word inside the name just read: its name ends where that one does
         last = first
         while last + 1 < len(words):
             word = text[words[last + 1][0] : words[last + 1][1]]
@@ -1103,7 +1114,7 @@ def _ner_windows(text: str, capitals: list[int], context: int = NER_CONTEXT_WORD
             last += 1
         spans.append((max(0, first - context), min(len(words) - 1, last + context)))
     joined: list[tuple[int, int]] = []
-    for first, last in sorted(spans):
+    for first, last in spans:
         if joined and first <= joined[-1][1] + 1:
             joined[-1] = (joined[-1][0], max(joined[-1][1], last))
         else:

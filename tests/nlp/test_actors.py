@@ -776,6 +776,25 @@ def test_ner_reads_the_words_around_unexplained_names(matcher: ActorMatcher) -> 
     assert _ner_windows("Nothing new here", []) == []
 
 
+def test_capitals_inside_overlapping_mentions_are_explained() -> None:
+    from pipeline.nlp.actors import ActorMention, _ner_windows, _unexplained_capitals
+
+    text = "Partners: the Andean Community Police Network and Peru."
+
+    def mention(name: str, extra: int = 0) -> ActorMention:
+        start = text.index(name)
+        end = start + len(name) + extra
+        return ActorMention(start, end, text[start:end], name, "regional body", "exact", 1.0, None)
+
+    # two mentions overlapping each other and a third after them: only "P" and "N" are left
+    mentions = [mention("Andean Community"), mention("Community Police", 1), mention("Peru")]
+    capitals = _unexplained_capitals(text, mentions)
+    assert [text[at] for at in capitals] == ["P", "N"]
+    # every word of one long capitalised name opens no window of its own: one stretch
+    shouted = " ".join(["SECRETARÍA DE SEGURIDAD Y PROTECCIÓN CIUDADANA"] * 200)
+    assert _ner_windows(shouted, _unexplained_capitals(shouted, [])) == [(0, len(shouted))]
+
+
 def test_ner_in_windows_finds_what_it_finds_in_whole_sentences(
     ner_matcher: ActorMatcher, seed_document: Document
 ) -> None:
