@@ -222,16 +222,17 @@ def write_jsonl(records: Iterable[Record | dict[str, Any]], path: Path, core_onl
     """One JSON object per line, in the given order; ``core_only`` keeps exactly the RECORDS.md fields.
 
     Fixed separators, UTF-8 without escaping accents, ``\\n`` line ends: the same records give
-    the same bytes. NaN or infinity in a record raise ValueError (they are not JSON).
+    the same bytes. NaN or infinity in a record raise ValueError (they are not JSON) and leave no
+    file. Each record is written as it comes: an iterator of records is never held whole.
     """
-    lines = [
-        json.dumps(_as_dict(r, core_only), ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
-        for r in records
-    ]
 
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(line + "\n" for line in lines)
+            for record in records:
+                line = json.dumps(
+                    _as_dict(record, core_only), ensure_ascii=False, separators=(", ", ": "), allow_nan=False
+                )
+                fh.write(line + "\n")
 
     return _atomic_write(path, write)
 

@@ -442,11 +442,17 @@ class Inventory:
 
     def records(self, doc: str | None = None) -> list[dict[str, Any]]:
         """Records as written by ``Record.to_dict`` (byte for byte once dumped), by doc then id."""
+        return list(self.iter_records(doc))
+
+    def iter_records(self, doc: str | None = None) -> Iterator[dict[str, Any]]:
+        """:meth:`records` one at a time, read from the database as they are asked for: an
+        export of a large inventory holds one record at a time, not all of them."""
         if doc is None:
             rows = self.conn.execute("SELECT data FROM records ORDER BY doc, seq")
         else:
             rows = self.conn.execute("SELECT data FROM records WHERE doc = ? ORDER BY seq", (doc,))
-        return [json.loads(r[0]) for r in rows]
+        for (data,) in rows:
+            yield json.loads(data)
 
     def sources(self) -> dict[str, dict[str, Any]]:
         """Per record id: its intervention and every record (with its doc) joined to it."""
@@ -1406,6 +1412,23 @@ def _diff(old: dict[str, dict[str, Any]], new: list[dict[str, Any]]) -> tuple[in
     return added, removed, updated, len(common) - updated
 
 
+def _exported(
+    records: Iterable[dict[str, Any]], sources: dict[str, dict[str, Any]], marks: dict[str, dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """Each record as an export gives it: its intervention, its sources and its review marks. A
+    record an analyst rejected or merged into another is not an intervention: left out."""
+    for record in records:
+        mark = marks.get(record["id"])
+        if mark is not None and mark.get("status") in ("rejected", "merged"):
+            continue
+        linked = sources.get(record["id"], {"intervention": None, "sources": []})
+        record["intervention"] = linked["intervention"]
+        record["sources"] = linked["sources"]
+        if mark is not None:
+            record["review"] = mark
+        yield record
+
+
 def _statements(script: str) -> list[str]:
     """A migration script cut into statements (no semicolons inside our literals)."""
     return [s.strip() for s in script.split(";") if s.strip()]
@@ -1438,20 +1461,21 @@ def _export(db: Path, out: Path, fmt: str, csv_sep: str) -> int:
     from .export import _frame_to_csv, flat_rows, write_jsonl
 
     with Inventory(db) as inventory:
-        records = inventory.records()
         sources = inventory.export_sources()
         marks = inventory.review_marks()
-    # A record an analyst rejected or merged into another is not an intervention.
-    records = [r for r in records if marks.get(r["id"], {}).get("status") not in ("rejected", "merged")]
-    for record in records:
-        linked = sources.get(record["id"], {"intervention": None, "sources": []})
-        record["intervention"] = linked["intervention"]
-        record["sources"] = linked["sources"]
-        if record["id"] in marks:
-            record["review"] = marks[record["id"]]
-    if fmt == "jsonl":
-        write_jsonl(records, out)
-        return len(records)
+        exported = _exported(inventory.iter_records(), sources, marks)
+        if fmt == "jsonl":  # written as they are read: the whole inventory is never in memory
+            count = 0
+
+            def counted() -> Iterator[dict[str, Any]]:
+                nonlocal count
+                for record in exported:
+                    count += 1
+                    yield record
+
+            write_jsonl(counted(), out)
+            return count
+        records = list(exported)
     if fmt in ("parquet", "xlsx", "iati"):  # typed columns, a workbook, IATI XML (pipeline.export)
         from .export import write_linked
 

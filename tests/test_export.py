@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,26 @@ def test_bad_inputs_fail_loudly(tmp_path: Path) -> None:
             [{"id": "x", "doc": "d", "confidence": {"hard_soft": float("nan")}}], tmp_path / "x.jsonl"
         )
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_jsonl_is_written_record_by_record_and_not_at_all_when_one_is_bad(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text("kept\n", encoding="utf-8")
+
+    def with_a_bad_second() -> Iterator[dict[str, Any]]:
+        yield {"id": "a", "doc": "d"}
+        yield {"id": "b", "doc": "d", "confidence": {"hard_soft": float("nan")}}
+
+    with pytest.raises(ValueError):
+        write_jsonl(with_a_bad_second(), path)
+    # the file there before is left as it was, and no temporary file is left beside it
+    assert path.read_text(encoding="utf-8") == "kept\n" and sorted(tmp_path.iterdir()) == [path]
+    write_jsonl(({"id": f"r{n}", "doc": "d"} for n in range(3)), path)
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == [
+        "r0",
+        "r1",
+        "r2",
+    ]
 
 
 def test_csv_separator_round_trip(records: list[Record | dict[str, Any]], tmp_path: Path) -> None:
