@@ -145,6 +145,9 @@ class Document:
     title: str | None = None
     text: str = ""
     """Blocks then notes, each separated by a blank line; the offsets above point here."""
+    turned: dict[int, int] = field(default_factory=dict)
+    """Pages whose text runs sideways, and the degrees (clockwise) each was turned to be read;
+    their boxes, like every page's, are on the page as shown."""
 
     def assign_offsets(self) -> None:
         """Lay blocks then notes end to end in :attr:`text` and record where each one sits."""
@@ -201,4 +204,5 @@ class Document:
             "references": [unit(b) for b in self.references],
             "asides": [unit(b) for b in self.asides],
             "ocr": [{k: v for k, v in asdict(p).items() if k != "seconds"} for p in self.ocr],
+            **({"turned": {str(page): turn for page, turn in self.turned.items()}} if self.turned else {}),
         }

@@ -119,6 +119,7 @@ def process_document(
             "sentences": sentences,
             "records": len(records),
             "ocr_pages": len(document.ocr),
+            "turned_pages": len(document.turned),
         },
         "errors": [{"code": e.code, "message": e.message, "page": e.page} for e in document.errors],
         "warnings": list(stages.notes),

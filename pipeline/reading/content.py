@@ -17,6 +17,9 @@ from pdfplumber.utils import curve_to_edges, line_to_edge, rect_to_edges
 
 from ..document import BBox
 
+Affine = tuple[float, float, float, float, float, float]
+"""(a, b, c, d, e, f): (x, top) → (a·x + b·top + e, c·x + d·top + f)."""
+
 Obj = dict[str, Any]
 """One character, line, rectangle or curve, with pdfplumber's keys."""
 
@@ -37,6 +40,12 @@ class PageContent:
     rects: list[Obj] = field(default_factory=list)
     curves: list[Obj] = field(default_factory=list)
     has_images: bool = False
+    turn: int = 0
+    """Degrees (clockwise) the page was turned to read text that runs sideways on it upright;
+    every position above is in the turned page's frame (see :attr:`to_page`)."""
+    to_page: Affine | None = None
+    """For a turned page, the map from its frame back to the page as shown: (x, top) →
+    (a·x + b·top + e, c·x + d·top + f) for (a, b, c, d, e, f)."""
 
     @property
     def bbox(self) -> BBox:
@@ -68,3 +77,14 @@ def from_pdfplumber(page: Page) -> PageContent:
 
 def as_content(page: Page | PageContent) -> PageContent:
     return page if isinstance(page, PageContent) else from_pdfplumber(page)
+
+
+def box_on_page(box: BBox, to_page: Affine | None) -> BBox:
+    """``box`` in a turned page's frame as a box on the page as shown (itself when not turned)."""
+    if to_page is None:
+        return box
+    a, b, c, d, e, f = to_page
+    x0, top, x1, bottom = box
+    xs = (a * x0 + b * top + e, a * x1 + b * bottom + e)
+    ys = (c * x0 + d * top + f, c * x1 + d * bottom + f)
+    return (min(xs), min(ys), max(xs), max(ys))

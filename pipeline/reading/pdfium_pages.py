@@ -33,6 +33,7 @@ private-use code.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import re
 import sys
@@ -46,7 +47,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.fontmetrics import FONT_METRICS
 
-from .content import Obj, PageContent
+from .content import Affine, Obj, PageContent
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -132,13 +133,17 @@ class PdfiumPages:
         with PDFIUM_LOCK:
             return len(self._pdf)
 
-    def content(self, index: int) -> PageContent:
-        """Characters, strokes and pictures of page ``index`` (0-based)."""
+    def content(self, index: int, turn: int = 0) -> PageContent:
+        """Characters, strokes and pictures of page ``index`` (0-based), the page turned by
+        ``turn`` degrees clockwise beyond its own /Rotate (see :meth:`upright_content`)."""
         with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
-                frame = _Frame.of(page)
+                frame = _Frame.of(page, turn)
                 content = PageContent(index + 1, frame.width, frame.height)
+                if turn % 360:
+                    content.turn = turn % 360
+                    content.to_page = frame.map_to(_Frame.of(page))
                 textpage = page.get_textpage()
                 try:
                     content.chars = _CharReader(_handle(textpage), frame).chars()
@@ -148,6 +153,24 @@ class PdfiumPages:
                 return content
             finally:
                 page.close()
+
+    def upright_content(self, index: int) -> PageContent:
+        """:meth:`content`, turned a quarter where most of the page's text runs sideways.
+
+        A table set sideways on an upright page (or a landscape page whose /Rotate leaves its
+        text running down the page) is read as a person reads it, the page turned so its text
+        stands upright: otherwise its words, all sideways, would not be read at all. Of the two
+        quarter turns that make the text upright, the one in which it runs left to right.
+        """
+        content = self.content(index)
+        visible = [c for c in content.chars if c["text"].strip()]
+        sideways = sum(not c["upright"] for c in visible)
+        if sideways < SIDEWAYS_MIN_CHARS or sideways <= len(visible) / 2:
+            return content
+        turned = [self.content(index, turn) for turn in (90, 270)]
+        best = max(turned, key=_reads_left_to_right)
+        upright = sum(c["upright"] for c in best.chars if c["text"].strip())
+        return best if upright > len(visible) - sideways else content
 
     def close(self) -> None:
         with PDFIUM_LOCK:
@@ -191,14 +214,48 @@ class _Frame:
         self.tx, self.ty, self.t_off = float(-b), float(-d), self.height - f + shift_top
 
     @classmethod
-    def of(cls, page: pdfium.PdfPage) -> _Frame:
+    def of(cls, page: pdfium.PdfPage, turn: int = 0) -> _Frame:
         left, bottom, right, top = page.get_mediabox()
         box = (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
-        return cls(page.get_rotation(), box)
+        return cls((page.get_rotation() + turn) % 360, box)
 
     def point(self, x: float, y: float) -> tuple[float, float]:
         """(x, top) in pdfplumber's frame."""
         return self.xx * x + self.xy * y + self.x_off, self.tx * x + self.ty * y + self.t_off
+
+    def map_to(self, other: _Frame) -> Affine:
+        """The affine map (a, b, c, d, e, f) of :attr:`PageContent.to_page` from this frame's
+        (x, top) to ``other``'s: back to user space through this frame, then into the other."""
+        det = self.xx * self.ty - self.xy * self.tx
+        # user space from (x, top): the inverse of this frame's 2×2 part, after its offsets
+        ia, ib = self.ty / det, -self.xy / det
+        ic, id_ = -self.tx / det, self.xx / det
+        ue, uf = -(ia * self.x_off + ib * self.t_off), -(ic * self.x_off + id_ * self.t_off)
+        a = other.xx * ia + other.xy * ic
+        b = other.xx * ib + other.xy * id_
+        c = other.tx * ia + other.ty * ic
+        d = other.tx * ib + other.ty * id_
+        e = other.xx * ue + other.xy * uf + other.x_off
+        f = other.tx * ue + other.ty * uf + other.t_off
+        return (a, b, c, d, e, f)
+
+
+SIDEWAYS_MIN_CHARS = 20
+"""A page turns only when most of its text runs sideways, and at least this many characters do
+(a rotated axis label or a margin note turns no page)."""
+
+
+def _reads_left_to_right(content: PageContent) -> int:
+    """How many more neighbouring characters of a line follow each other rightwards than
+    leftwards: text turned the right way round reads left to right, upside down it does not."""
+    balance = 0
+    chars = [c for c in content.chars if c["upright"] and c["text"].strip()]
+    for before, after in itertools.pairwise(chars):
+        size = max(before["size"], 1.0)
+        step = after["x0"] - before["x0"]
+        if abs(after["top"] - before["top"]) < 0.5 * size and 0 < abs(step) < 2 * size:
+            balance += 1 if step > 0 else -1
+    return balance
 
 
 # --------------------------------------------------------------------------- characters

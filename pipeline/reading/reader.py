@@ -20,7 +20,7 @@ from ..config import ReadingSettings
 from ..document import BBox, Block, Document, Furniture, Problem, Status, Table
 from ..errors import ErrorCode, is_fatal, problem
 from .blocks import RawBlock, Style, assemble, group_blocks, statistics_size
-from .content import PageContent, from_pdfplumber
+from .content import Affine, PageContent, box_on_page, from_pdfplumber
 from .layout import (
     Line,
     PageLayout,
@@ -130,7 +130,7 @@ class _PdfiumPages(_PdfminerPages):
     def content(self, index: int) -> PageContent:
         if self.pdfium is not None:
             try:
-                return self.pdfium.content(index)
+                return self.pdfium.upright_content(index)
             except Exception:  # PDFium failed on this page: pdfminer may not
                 pass
         return super().content(index)
@@ -151,6 +151,7 @@ def _page_source(opened: OpenedPdf, settings: ReadingSettings, password: str | N
 def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, password: str | None) -> None:
     pages: list[PageData] = []
     infos: list[PageTextInfo] = []
+    to_page: dict[int, Affine] = {}  # the pages read turned: their frame → the page as shown
     total = opened.pages
     document.pages = total
     limit = min(total, settings.max_pages or total)
@@ -167,6 +168,9 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, pass
                 infos.append(info)
                 if not info.needs_ocr:
                     pages.append(_take_page(content, settings))
+                    if content.to_page is not None:
+                        document.turned[number] = content.turn
+                        to_page[number] = content.to_page
             except Exception as exc:  # one bad page makes the document partial, not failed
                 document.errors.append(
                     problem(ErrorCode.PAGE_UNREADABLE, page=number, detail=f"{type(exc).__name__}: {exc}")
@@ -184,6 +188,27 @@ def _read(opened: OpenedPdf, document: Document, settings: ReadingSettings, pass
     tables = [t for data in pages for t in data.tables]
     pages.clear()  # the layouts hold every line now: what else was kept of the pages can go
     _build(layouts, tables, document, settings)
+    if to_page:
+        _boxes_on_pages(document, to_page)
+
+
+def _boxes_on_pages(document: Document, to_page: dict[int, Affine]) -> None:
+    """Every box of a page read turned, moved from the turned frame to the page as shown, so
+    evidence, debug images and the review app find it where it is printed."""
+    for block in [*document.blocks, *document.references, *document.asides]:
+        block.bbox = box_on_page(block.bbox, to_page.get(block.page))
+        for fragment in block.fragments:
+            fragment.bbox = box_on_page(fragment.bbox, to_page.get(fragment.page))
+    for note in document.footnotes:
+        note.bbox = box_on_page(note.bbox, to_page.get(note.page))
+        for fragment in note.fragments:
+            fragment.bbox = box_on_page(fragment.bbox, to_page.get(fragment.page))
+    for table in document.tables:
+        table.bbox = box_on_page(table.bbox, to_page.get(table.page))
+        if table.caption_bbox is not None:
+            table.caption_bbox = box_on_page(table.caption_bbox, to_page.get(table.page))
+    for item in document.furniture:
+        item.bbox = box_on_page(item.bbox, to_page.get(item.page))
 
 
 def _take_page(page: PageContent, settings: ReadingSettings) -> PageData:

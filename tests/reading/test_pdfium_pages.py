@@ -79,6 +79,16 @@ def _make(tmp_path: Path, draw: Callable[[canvas.Canvas], None], name: str = "ma
     return path
 
 
+def _draw_turned(sheet: canvas.Canvas, x: float, y: float, angle: int, lines: list[str]) -> None:
+    """``lines`` drawn from (x, y) turned ``angle`` degrees anticlockwise, 16 pt apart."""
+    sheet.saveState()
+    sheet.translate(x, y)
+    sheet.rotate(angle)
+    for n, line in enumerate(lines):
+        sheet.drawString(0, -16 * n, line)
+    sheet.restoreState()
+
+
 # --------------------------------------------------------------------------- the corpus
 
 
@@ -129,6 +139,75 @@ def test_turned_page_is_framed_like_pdfplumber() -> None:
     assert sum((_boxes(expected.lines) & _boxes(got.lines)).values()) == len(expected.lines)
 
 
+def test_a_landscape_page_shown_sideways_is_read_as_its_upright_twin() -> None:
+    """The same table, once on a landscape page and once on that page given /Rotate 90 (so its
+    text runs down the page as shown): read turned, the same words, blocks and table, and its
+    boxes on the page as shown."""
+    upright = read_pdf(_need(SHARED / "layouts" / "pdfplumber__nics-background-checks-2015-11.pdf"))
+    path = _need(SHARED / "layouts" / "pdfplumber__nics-background-checks-2015-11-rotated.pdf")
+    turned = read_pdf(path)
+    assert upright.turned == {} and turned.turned == {1: 270}
+    assert [b.text for b in turned.blocks] == [b.text for b in upright.blocks] != []
+    assert [(t.header, t.rows) for t in turned.tables] == [(t.header, t.rows) for t in upright.tables] != []
+    # the title is printed along the right-hand edge of the page as shown, reading downwards
+    with pdfplumber.open(path) as pdf:
+        width, height = pdf.pages[0].width, pdf.pages[0].height
+    x0, top, x1, bottom = turned.blocks[0].bbox
+    assert (width, height) == (612, 1008) and x0 > width / 2 and bottom - top > 5 * (x1 - x0)
+    with pdfplumber.open(path) as pdf:
+        chars = pdf.pages[0].chars
+        text = "".join(c["text"] for c in chars)
+        title = chars[text.index("NICS Firearm") : text.index("NICS Firearm") + len("NICS Firearm")]
+    assert all(x0 - 1 <= c["x0"] <= x1 + 1 and top - 1 <= c["top"] <= bottom + 1 for c in title)
+
+
+@pytest.mark.parametrize(("angle", "turn"), [(90, 90), (-90, 270)])
+def test_text_printed_sideways_on_an_upright_page_is_read_turned(
+    tmp_path: Path, angle: int, turn: int
+) -> None:
+    """Text running up the page is read with the page turned a quarter clockwise, text running
+    down it a quarter anticlockwise (270°)."""
+    lines = [
+        "The United States funded a community policing program in Honduras.",
+        "Its second phase trained officers in three cities from 2012 to 2015.",
+        "Colombia shared its experience through a triangular cooperation program.",
+    ]
+
+    def draw(sheet: canvas.Canvas) -> None:
+        sheet.setFont("Helvetica", 11)
+        sheet.drawString(72, 800, "Annex")  # an upright heading does not stop the page turning
+        _draw_turned(sheet, 300 if angle > 0 else 200, 150 if angle > 0 else 700, angle, lines)
+
+    path = _make(tmp_path, draw)
+    with PdfiumPages(path) as pages:
+        content = pages.upright_content(0)
+        assert content.turn == turn and pages.content(0).turn == 0
+        # the paragraph stands upright now; the upright heading is what runs sideways
+        assert sum(not c["upright"] for c in _visible(content)) == len("Annex")
+    document = read_pdf(path)
+    assert document.turned == {1: turn}
+    assert " ".join(lines) in " ".join(b.text for b in document.blocks)
+    # every box is on the A4 page as shown, and the paragraph's is tall and narrow there
+    width, height = A4
+    boxes = [f.bbox for b in document.blocks for f in b.fragments]
+    assert all(-1 <= x0 <= x1 <= width + 1 and -1 <= t <= b <= height + 1 for x0, t, x1, b in boxes)
+    x0, top, x1, bottom = max((b.bbox for b in document.blocks), key=lambda box: box[3] - box[1])
+    assert bottom - top > 5 * (x1 - x0)
+
+
+def test_a_page_with_a_sideways_label_is_not_turned(tmp_path: Path) -> None:
+    def draw(sheet: canvas.Canvas) -> None:
+        sheet.setFont("Helvetica", 11)
+        for n in range(20):
+            sheet.drawString(72, 780 - 14 * n, f"Line {n} of the report's body text, set upright as usual.")
+        _draw_turned(sheet, 560, 300, 90, ["A label printed sideways in the margin"])
+
+    path = _make(tmp_path, draw)
+    with PdfiumPages(path) as pages:
+        assert pages.upright_content(0).turn == 0
+    assert read_pdf(path).turned == {}
+
+
 SCANS = ["neighborhood-scanned-p1-4.pdf", "camelot__image-scanned-no-text-layer.pdf"]
 
 
@@ -171,11 +250,7 @@ def test_scaled_turned_and_raised_text(tmp_path: Path) -> None:
         text.setFont("Times-Roman", 7)
         text.textOut("43")
         sheet.drawText(text)
-        sheet.saveState()
-        sheet.translate(400, 500)
-        sheet.rotate(90)
-        sheet.drawString(0, 0, "Turned")
-        sheet.restoreState()
+        _draw_turned(sheet, 400, 500, 90, ["Turned"])
 
     path = _make(tmp_path, draw)
     expected, got = _both(path)
