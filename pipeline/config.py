@@ -35,6 +35,9 @@ class ReadingSettings:
     backend: str = "pdfium"
     """What reads the pages' characters and strokes: "pdfium" (fast; pdfminer takes over any page
     it cannot read) or "pdfminer" (pdfplumber's own parser, several times slower)."""
+    turn_sideways_pages: bool = True
+    """Read a page whose text runs mostly sideways (a table set sideways in an annex) turned
+    upright, as a person reads it; with False its sideways words are not read (pdfium only)."""
     ocr: str = "auto"
     """"auto": OCR the pages with no usable text layer; "always": OCR every page; "never"."""
     ocr_languages: str = "auto"

@@ -163,6 +163,8 @@ class PdfiumPages:
         quarter turns that make the text upright, the one in which it runs left to right.
         """
         content = self.content(index)
+        if sum(not c["upright"] for c in content.chars) < SIDEWAYS_MIN_CHARS:
+            return content  # nearly every page: no text, or hardly any, runs sideways
         visible = [c for c in content.chars if c["text"].strip()]
         sideways = sum(not c["upright"] for c in visible)
         if sideways < SIDEWAYS_MIN_CHARS or sideways <= len(visible) / 2:

@@ -117,8 +117,11 @@ class _PdfiumPages(_PdfminerPages):
     on, is read with pdfminer, so the backend never makes a readable document less readable.
     """
 
-    def __init__(self, pdf: pdfplumber.PDF, path: Path, password: str | None) -> None:
+    def __init__(
+        self, pdf: pdfplumber.PDF, path: Path, password: str | None, turn_sideways: bool = True
+    ) -> None:
         super().__init__(pdf)
+        self.turn_sideways = turn_sideways
         self.pdfium: PdfiumPages | None = None
         try:
             self.pdfium = PdfiumPages(path, password)
@@ -130,7 +133,9 @@ class _PdfiumPages(_PdfminerPages):
     def content(self, index: int) -> PageContent:
         if self.pdfium is not None:
             try:
-                return self.pdfium.upright_content(index)
+                if self.turn_sideways:
+                    return self.pdfium.upright_content(index)
+                return self.pdfium.content(index)
             except Exception:  # PDFium failed on this page: pdfminer may not
                 pass
         return super().content(index)
@@ -144,7 +149,7 @@ class _PdfiumPages(_PdfminerPages):
 def _page_source(opened: OpenedPdf, settings: ReadingSettings, password: str | None) -> _PdfminerPages:
     assert opened.pdf is not None and opened.path is not None
     if settings.backend == "pdfium":
-        return _PdfiumPages(opened.pdf, opened.path, password)
+        return _PdfiumPages(opened.pdf, opened.path, password, settings.turn_sideways_pages)
     return _PdfminerPages(opened.pdf)
 
 

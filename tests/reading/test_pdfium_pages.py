@@ -147,6 +147,8 @@ def test_a_landscape_page_shown_sideways_is_read_as_its_upright_twin() -> None:
     path = _need(SHARED / "layouts" / "pdfplumber__nics-background-checks-2015-11-rotated.pdf")
     turned = read_pdf(path)
     assert upright.turned == {} and turned.turned == {1: 270}
+    as_shown = read_pdf(path, ReadingSettings(turn_sideways_pages=False))  # the setting switches it off
+    assert as_shown.turned == {} and as_shown.blocks == [] and as_shown.tables == []
     assert [b.text for b in turned.blocks] == [b.text for b in upright.blocks] != []
     assert [(t.header, t.rows) for t in turned.tables] == [(t.header, t.rows) for t in upright.tables] != []
     # the title is printed along the right-hand edge of the page as shown, reading downwards
